@@ -1,0 +1,15 @@
+// Bundles the CLI, the language server, the VS Code client and the webview app into dist/.
+// onnxruntime-node stays external: it is a native addon resolved from node_modules at run time.
+import { build } from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2022', minify: false };
+const node = { ...common, platform: 'node', format: 'cjs', external: ['onnxruntime-node', 'vscode'] };
+
+await Promise.all([
+  build({ ...node, entryPoints: ['server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server.js' }),
+  build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
+  build({ ...common, platform: 'browser', format: 'iife', entryPoints: ['media/report.ts'], outfile: 'dist/media/report.js' }),
+]);
+if (watch) console.log('watch mode is not supported; rerun npm run build');

@@ -1,0 +1,152 @@
+import * as path from 'node:path';
+import { webcrypto } from 'node:crypto';
+import { throwIfCancelled } from '../errors';
+import { Scratch, type ChunkEnv } from '../onnx/chunks';
+import { rawByteLength } from '../onnx/dtypes';
+import { ExternalFiles } from '../onnx/external';
+import { loadModel, type LoadedModel } from '../onnx/load';
+import type { TensorRef } from '../onnx/tensor';
+import { SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type WeightReport } from '../protocol';
+import { VERSION } from '../version';
+import { findLayers, type Layer } from './layers';
+import { layerReport, weightlessLayerReport } from './layer-report';
+import { parseBlock, parseNm, resolveOptions } from './options';
+import { dequantizeSources, quantization } from './quantization';
+import { log2Histogram, magnitudeSummary } from './summaries';
+import { totals } from './totals';
+import { usersOf } from './users';
+import { measureWeight } from './weights';
+
+export interface Progress {
+  /** 0..1 of the work, by weight bytes. */
+  fraction: number;
+  message: string;
+}
+
+export interface AnalyzeRequest {
+  file: string;
+  options?: Partial<AnalysisOptions>;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** Loads a model and measures every weight and layer: the weight half of the Report. */
+export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
+  const options = resolveOptions(req.options);
+  const t0 = performance.now();
+  const model = await loadModel(req.file);
+  const loadMs = performance.now() - t0;
+  // Hashing runs on libuv's thread pool while this thread measures weights.
+  const sha = webcrypto.subtle.digest('SHA-256', model.buffer);
+  const external = new ExternalFiles(model.dir, model.path);
+  try {
+    const t1 = performance.now();
+    const { weights, layers, warnings } = await measureAll(model, options, external, req);
+    const weightsMs = performance.now() - t1;
+    const sha256 = Buffer.from(await sha).toString('hex');
+    const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'onnx-sparsity', version: VERSION },
+      createdAt: new Date().toISOString(),
+      options,
+      model: modelInfo(model, sha256, weights),
+      weights,
+      layers,
+      totals: totals(weights, layerWeights),
+      estimates: [],
+      warnings: [...model.warnings, ...warnings],
+      timings: { loadMs, weightsMs, totalMs: performance.now() - t0 },
+    };
+  } finally {
+    await external.close();
+  }
+}
+
+async function measureAll(model: LoadedModel, options: AnalysisOptions, external: ExternalFiles, req: AnalyzeRequest) {
+  const warnings: string[] = [];
+  const patterns = options.nm.map(parseNm);
+  const blocks = options.blocks.map(parseBlock);
+  const found = findLayers(model.nodes);
+  const users = usersOf(model.nodes);
+  const dq = dequantizeSources(model.nodes);
+  const layersOf = new Map<TensorRef, Layer[]>();
+  for (const l of found) if (l.weight) layersOf.set(l.weight, [...(layersOf.get(l.weight) ?? []), l]);
+
+  const totalBytes = model.tensors.reduce((s, t) => s + (t.dtype.numeric ? rawByteLength(t.dtype, t.elements) : 0), 0);
+  let doneBytes = 0;
+  const env: ChunkEnv = {
+    file: model.path, external, scratch: new Scratch(), signal: req.signal,
+    onBytes: (n) => {
+      doneBytes += n;
+      req.onProgress?.({ fraction: totalBytes ? doneBytes / totalBytes : 1, message: 'measuring weights' });
+    },
+  };
+  const layerReports = new Map<Layer, LayerReport>();
+  const weights: WeightReport[] = [];
+  for (const t of model.tensors) {
+    throwIfCancelled(req.signal);
+    const layers = layersOf.get(t) ?? [];
+    const quant = await quantization(t, layers, dq.get(t), env, warnings);
+    const report = baseWeightReport(t, users.get(t)?.map((u) => u.opType) ?? [], quant?.report);
+    if (!t.dtype.numeric) {
+      weights.push({ ...report, skipped: `dtype ${t.dtype.name} is not analysed` });
+      continue;
+    }
+    const viewed = layers.filter((l) => l.view);
+    const views = [...new Map(viewed.map((l) => [JSON.stringify(l.view), l.view!])).values()];
+    const m = await measureWeight(t, quant?.quantization, views, env, { nearZero: options.nearZero, patterns });
+    weights.push({
+      ...report,
+      zeros: m.stats.zeros,
+      nearZeros: m.stats.nearZeros,
+      sparsity: t.elements ? m.stats.zeros / t.elements : 0,
+      magnitude: magnitudeSummary(m.stats, t.elements),
+      histogram: log2Histogram(m.stats),
+    });
+    for (const l of layers) {
+      const vi = l.view ? views.findIndex((v) => JSON.stringify(v) === JSON.stringify(l.view)) : -1;
+      layerReports.set(l, layerReport(l, m, vi, patterns, blocks));
+    }
+  }
+  const layers = found.map((l) => layerReports.get(l) ?? weightlessLayerReport(l));
+  return { weights, layers, warnings };
+}
+
+function baseWeightReport(t: TensorRef, usedBy: string[], quant: Pick<WeightReport, 'zeroPoint' | 'scale'> | undefined): WeightReport {
+  return {
+    name: t.name,
+    dtype: t.dtype.name,
+    dims: [...t.dims],
+    elements: t.elements,
+    bytes: rawByteLength(t.dtype, t.elements),
+    zeros: 0,
+    nearZeros: 0,
+    sparsity: 0,
+    ...quant,
+    location: t.location,
+    graph: t.graph,
+    ...(t.data.kind === 'external'
+      ? { external: { file: t.data.location, offset: t.data.offset, length: rawByteLength(t.dtype, t.elements) } }
+      : {}),
+    usedBy: [...new Set(usedBy)],
+    magnitude: { minNonzero: null, max: 0, mean: 0, std: 0, nonFinite: 0 },
+    histogram: { log2Start: 0, counts: [] },
+  };
+}
+
+function modelInfo(model: LoadedModel, sha256: string, weights: WeightReport[]): Report['model'] {
+  const p = model.proto;
+  return {
+    path: model.path,
+    name: path.basename(model.path),
+    sha256,
+    irVersion: model.irVersion,
+    opsets: model.opsets,
+    producer: { name: p.producerName ?? '', version: p.producerVersion ?? '' },
+    fileBytes: model.fileBytes,
+    externalBytes: weights.reduce((s, w) => s + (w.external?.length ?? 0), 0),
+    graphName: p.graph?.name ?? '',
+    nodes: model.nodes.length,
+  };
+}

@@ -1,0 +1,146 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyzeModel, type Progress } from './analysis/analyze';
+import { AnalysisError, CancelledError, UsageError } from './errors';
+import { buildDemoModel } from './demo/demo-model';
+import { writeModel } from './onnx/builder';
+import type { AnalysisOptions, Report } from './protocol';
+import { toCsv } from './report/csv';
+import { toMarkdown } from './report/markdown';
+import { VERSION } from './version';
+
+const USAGE = `onnx-sparsity ${VERSION}: how sparse an ONNX model is, layer by layer
+
+Usage:
+  onnx-sparsity analyze MODEL [options]   measure weight sparsity and patterns
+  onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
+
+Options:
+  --format json|md|csv   output format (default: md on a terminal, json otherwise)
+  --out FILE             write the report to FILE instead of stdout
+  --threshold X          near-zero threshold: |x| <= X (default 1e-6)
+  --relative             the threshold is relative to each tensor's max |x|
+  --nm 2:4,1:4,...       N:M patterns to check (default 2:4,1:4,4:8)
+  --blocks 4x4,...       block shapes RxC on the GEMM view (default 1x4,4x1,4x4,8x8,16x16,32x32)
+  --verbose              stack traces on errors
+  -h, --help             this help
+  --version              print the version
+
+Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage.`;
+
+type Format = 'json' | 'md' | 'csv';
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' }, out: { type: 'string' }, threshold: { type: 'string' },
+        relative: { type: 'boolean' }, nm: { type: 'string' }, blocks: { type: 'string' },
+        verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+      },
+    });
+    verbose = values.verbose ?? false;
+    if (values.help) return write(io.stdout, USAGE + '\n');
+    if (values.version) return write(io.stdout, VERSION + '\n');
+    const [command, ...rest] = positionals;
+    const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
+    const options = analysisOptions(values);
+    let model: string;
+    if (command === 'analyze') {
+      if (rest.length !== 1) throw new UsageError('analyze takes exactly one MODEL path');
+      model = rest[0];
+    } else if (command === 'demo') {
+      if (rest.length) throw new UsageError('demo takes no arguments');
+      model = await writeModel(buildDemoModel(), path.join(os.tmpdir(), 'onnx-sparsity-demo'), 'demo-cnn-mlp.onnx');
+      io.stderr.write(`demo model written to ${model}\n`);
+    } else throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+
+    if (values.out && path.resolve(values.out) === path.resolve(model))
+      throw new UsageError('--out names the model itself; refusing to write over it');
+    const report = await analyzeModel({ file: model, options, onProgress: progressPrinter(io.stderr) });
+    const text = render(report, format);
+    if (values.out) await writeAtomically(values.out, text);
+    else io.stdout.write(text);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`onnx-sparsity: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof AnalysisError || e instanceof CancelledError) {
+      io.stderr.write(`onnx-sparsity: ${e.message}\n`);
+      if (verbose && e.stack) io.stderr.write(e.stack + '\n');
+      return 1;
+    }
+    io.stderr.write(`onnx-sparsity: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    return 1;
+  } finally {
+    if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+  }
+}
+
+function parseFormat(f: string | undefined, tty: boolean): Format {
+  if (f === undefined) return tty ? 'md' : 'json';
+  if (f === 'json' || f === 'md' || f === 'csv') return f;
+  throw new UsageError(`--format must be json, md or csv, not '${f}'`);
+}
+
+function analysisOptions(v: { threshold?: string; relative?: boolean; nm?: string; blocks?: string }): Partial<AnalysisOptions> {
+  const o: Partial<AnalysisOptions> = {};
+  if (v.threshold !== undefined || v.relative) {
+    const value = v.threshold === undefined ? 1e-3 : Number(v.threshold);
+    if (v.threshold !== undefined && (v.threshold.trim() === '' || !Number.isFinite(value) || value < 0))
+      throw new UsageError(`--threshold must be a number >= 0, not '${v.threshold}'`);
+    o.nearZero = { value, relative: v.relative ?? false };
+  }
+  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (v.nm !== undefined) o.nm = list(v.nm);
+  if (v.blocks !== undefined) o.blocks = list(v.blocks);
+  return o;
+}
+
+function render(r: Report, f: Format): string {
+  if (f === 'md') return toMarkdown(r);
+  if (f === 'csv') return toCsv(r);
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** Nothing is written unless the whole report is ready; a crash never leaves half a file. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw new AnalysisError(`cannot write the report: ${(e as Error).message}`, { file });
+  }
+}
+
+function progressPrinter(stderr: NodeJS.WriteStream): ((p: Progress) => void) | undefined {
+  if (!stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 100 && p.fraction < 1) return;
+    last = now;
+    stderr.write(`\r\x1b[Konnx-sparsity: ${p.message} ${(p.fraction * 100).toFixed(0)}%`);
+  };
+}
+
+function write(s: NodeJS.WritableStream, text: string): number {
+  s.write(text);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

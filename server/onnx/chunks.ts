@@ -1,0 +1,170 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { AnalysisError, throwIfCancelled } from '../errors';
+import { rawByteLength, unitBytes, type DType } from './dtypes';
+import type { ExternalFiles } from './external';
+import type { TensorRef, VarintField } from './tensor';
+
+/** A run of consecutive elements in the dtype's native little-endian layout, aligned for typed-array views. */
+export interface Chunk {
+  readonly bytes: Uint8Array;
+  /** Index of the chunk's first element in the tensor. */
+  readonly first: number;
+  readonly count: number;
+}
+
+export interface ChunkEnv {
+  readonly file: string;
+  readonly external: ExternalFiles;
+  readonly scratch: Scratch;
+  readonly signal?: AbortSignal;
+  /** Told how many bytes of tensor data each chunk covered (for progress). */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/** One reusable, 8-byte aligned buffer: chunks are copied here only when they cannot be viewed in place. */
+export class Scratch {
+  private buf = new ArrayBuffer(0);
+  get(bytes: number): Uint8Array {
+    if (this.buf.byteLength < bytes) this.buf = new ArrayBuffer(Math.max(bytes, this.buf.byteLength * 2) + 8);
+    return new Uint8Array(this.buf, 0, bytes);
+  }
+}
+
+const YIELD_MS = 25;
+
+/**
+ * Visits a tensor's values chunk by chunk, in order. In-memory bytes are viewed in place when
+ * aligned and copied into scratch otherwise; external data is read from disk a chunk at a time,
+ * so memory stays bounded by the chunk size whatever the tensor's size. Yields to the event loop
+ * every few milliseconds and stops when the signal is aborted.
+ */
+export async function forEachChunk(
+  t: TensorRef, env: ChunkEnv, chunkElems: number, visit: (c: Chunk) => void,
+): Promise<void> {
+  if (t.dtype.bits === 4 && chunkElems % 2) throw new RangeError('4-bit tensors are read in even chunks');
+  const next = await opener(t, env);
+  let last = Date.now();
+  for (let first = 0; first < t.elements; first += chunkElems) {
+    const count = Math.min(chunkElems, t.elements - first);
+    const bytes = await next(first, count);
+    visit({ bytes, first, count });
+    env.onBytes?.(bytes.length);
+    if (Date.now() - last > YIELD_MS) {
+      await yieldToLoop();
+      throwIfCancelled(env.signal);
+      last = Date.now();
+    }
+  }
+}
+
+type Reader = (first: number, count: number) => Promise<Uint8Array> | Uint8Array;
+
+async function opener(t: TensorRef, env: ChunkEnv): Promise<Reader> {
+  const d = t.dtype;
+  const unit = unitBytes(d);
+  const byteRange = (first: number, count: number): [number, number] =>
+    [rawByteLength(d, first), rawByteLength(d, first + count)];
+  switch (t.data.kind) {
+    case 'bytes': {
+      const src = t.data.bytes;
+      return (first, count) => {
+        const [a, b] = byteRange(first, count);
+        const view = src.subarray(a, b);
+        if (view.byteOffset % unit === 0) return view;
+        const s = env.scratch.get(view.length);
+        s.set(view);
+        return s;
+      };
+    }
+    case 'external': {
+      const { location, offset } = t.data;
+      const need = rawByteLength(d, t.elements);
+      const { size } = await env.external.open(location, t.name);
+      const fail = (m: string): never => { throw new AnalysisError(m, { file: env.file, tensor: t.name }); };
+      if (t.data.length !== undefined && t.data.length !== need)
+        fail(`external data length ${t.data.length} does not match shape [${t.dims.join(', ')}] ${d.name} (${need} bytes)`);
+      if (offset + need > size)
+        fail(`external file '${location}' is too short: ${size} bytes, tensor needs bytes ${offset}..${offset + need}`);
+      return async (first, count) => {
+        const [a, b] = byteRange(first, count);
+        const s = env.scratch.get(b - a);
+        await env.external.read(location, t.name, offset + a, s);
+        return s;
+      };
+    }
+    case 'varints': {
+      const { bytes, field } = t.data;
+      let pos = 0;
+      // Each entry of a 4-bit tensor is one byte holding two values.
+      const width = d.bits === 4 ? 1 : unit;
+      return (first, count) => {
+        const entries = d.bits === 4 ? Math.ceil(count / 2) : count;
+        const s = env.scratch.get(entries * width);
+        pos = decodeVarints(bytes, pos, entries, width, field, s);
+        return s;
+      };
+    }
+    case 'numbers': {
+      const values = t.data.values;
+      return (first, count) => {
+        const [a, b] = d.bits === 4 ? [first / 2, Math.ceil((first + count) / 2)] : [first, first + count];
+        const s = env.scratch.get((b - a) * (d.bits === 4 ? 1 : unit));
+        writeNative(values.subarray(a, b), d, s);
+        return s;
+      };
+    }
+    case 'none':
+      return () => new Uint8Array(0);
+  }
+}
+
+/** Decodes `count` varints from src[pos..] into dst as little-endian integers of `width` bytes. */
+export function decodeVarints(
+  src: Uint8Array, pos: number, count: number, width: number, field: VarintField, dst: Uint8Array,
+): number {
+  const u16 = width === 2 ? new Uint16Array(dst.buffer, dst.byteOffset, count) : undefined;
+  const u32 = width >= 4 ? new Uint32Array(dst.buffer, dst.byteOffset, (count * width) >> 2) : undefined;
+  void field; // int32_data values are sign-extended to 64 bits on the wire; their low word is the value either way.
+  for (let i = 0; i < count; i++) {
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = src[pos++];
+      if (shift < 28) lo |= (b & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (shift - 32);
+      shift += 7;
+    } while (b & 0x80);
+    if (width === 1) dst[i] = lo & 0xff;
+    else if (u16) u16[i] = lo & 0xffff;
+    else if (width === 4) u32![i] = lo >>> 0;
+    else {
+      u32![2 * i] = lo >>> 0;
+      u32![2 * i + 1] = hi >>> 0;
+    }
+  }
+  return pos;
+}
+
+/** Writes typed-field entries (already numbers) in the dtype's native layout. */
+export function writeNative(values: Float64Array, d: DType, dst: Uint8Array): void {
+  const n = values.length;
+  const buf = dst.buffer;
+  const off = dst.byteOffset;
+  if (d.name === 'float32') new Float32Array(buf, off, n).set(values);
+  else if (d.name === 'float64') new Float64Array(buf, off, n).set(values);
+  else if (d.bits === 64) {
+    const big = new BigInt64Array(buf, off, n);
+    for (let i = 0; i < n; i++) big[i] = BigInt.asIntN(64, BigInt(Math.trunc(values[i])));
+  } else if (d.bits === 32) {
+    const u = new Uint32Array(buf, off, n);
+    for (let i = 0; i < n; i++) u[i] = values[i] >>> 0;
+  } else if (d.bits === 16) {
+    const u = new Uint16Array(buf, off, n);
+    for (let i = 0; i < n; i++) u[i] = values[i] & 0xffff;
+  } else for (let i = 0; i < n; i++) dst[i] = values[i] & 0xff;
+}

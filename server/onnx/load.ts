@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
+import { AnalysisError } from '../errors';
+import { decodeLazyTensor } from './tensor-proto';
+import { walkModel, type GraphScope, type NodeRef } from './graph';
+import { toSafeNumber, type Int64Like } from './long';
+import type { TensorRef } from './tensor';
+
+/** protobuf cannot address more than 2 GiB; larger models keep their weights in external data. */
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+export interface LoadedModel {
+  /** Absolute path of the .onnx file. */
+  readonly path: string;
+  readonly dir: string;
+  readonly fileBytes: number;
+  /** The whole file; tensors are views into it. */
+  readonly buffer: Buffer;
+  readonly proto: onnx.ModelProto;
+  readonly irVersion: number;
+  readonly opsets: Record<string, number>;
+  readonly scopes: GraphScope[];
+  readonly nodes: NodeRef[];
+  readonly tensors: TensorRef[];
+  readonly warnings: string[];
+}
+
+export async function loadModel(file: string): Promise<LoadedModel> {
+  const abs = path.resolve(file);
+  const buffer = await readModelFile(abs);
+  return parseModel(abs, buffer);
+}
+
+async function readModelFile(abs: string): Promise<Buffer> {
+  let stat;
+  try {
+    stat = await fs.stat(abs);
+  } catch (e) {
+    throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
+  }
+  if (!stat.isFile()) throw new AnalysisError('not a file', { file: abs });
+  if (stat.size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
+  if (stat.size > MAX_MODEL_BYTES)
+    throw new AnalysisError(`file is ${stat.size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
+  try {
+    return await fs.readFile(abs);
+  } catch (e) {
+    throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
+  }
+}
+
+/** Decodes the model structure; weight bytes stay in `buffer`. */
+export function parseModel(abs: string, buffer: Buffer): LoadedModel {
+  const proto = decodeWithLazyTensors(abs, buffer);
+  const irVersion = toSafeNumber(proto.irVersion as Int64Like, 'ir_version');
+  if (!proto.graph) throw new AnalysisError('not an ONNX model: it has no graph', { file: abs });
+  if (irVersion <= 0) throw new AnalysisError('not an ONNX model: it has no ir_version', { file: abs });
+  const opsets: Record<string, number> = {};
+  for (const o of proto.opsetImport ?? []) opsets[o.domain || 'ai.onnx'] = toSafeNumber(o.version as Int64Like, 'opset version');
+  const walked = walkModel(proto, abs);
+  return { path: abs, dir: path.dirname(abs), fileBytes: buffer.length, buffer, proto, irVersion, opsets, ...walked };
+}
+
+/**
+ * onnx-proto's generated decoders look TensorProto.decode up at call time, so swapping it for the
+ * duration of one synchronous decode makes every tensor (initializers, Constant values, subgraphs)
+ * lazy without touching the rest of the generated code.
+ */
+function decodeWithLazyTensors(abs: string, buffer: Buffer): onnx.ModelProto {
+  const generated = onnx.TensorProto.decode;
+  onnx.TensorProto.decode = decodeLazyTensor as unknown as typeof generated;
+  try {
+    return onnx.ModelProto.decode(buffer);
+  } catch (e) {
+    if (e instanceof AnalysisError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new AnalysisError(`not a valid ONNX model (truncated or corrupt protobuf: ${why})`, { file: abs }, { cause: e });
+  } finally {
+    onnx.TensorProto.decode = generated;
+  }
+}
+
+export function describeFsError(e: unknown, what: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${what}: no such file`;
+  if (code === 'EACCES' || code === 'EPERM') return `${what}: permission denied`;
+  if (code === 'EISDIR') return `${what}: is a directory`;
+  return `${what}: ${e instanceof Error ? e.message : String(e)}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The Report and the requests that produce it: the contract between engine, CLI, language server,
+ * VS Code client and webview. Stable fields are listed in ../shared/DESIGN.md; add fields freely,
+ * rename or remove only with a schemaVersion bump. Sparsities and densities are fractions in
+ * [0, 1], times are milliseconds, sizes are bytes.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+export type DTypeName = import('./onnx/dtypes').DTypeName;
+export type WeightLocation = 'initializer' | 'constant' | 'subgraph' | 'function';
+
+export interface AnalysisOptions {
+  /** Near-zero threshold: |x| <= value (absolute), or <= value x max|x| of the tensor when relative. */
+  nearZero: { value: number; relative: boolean };
+  /** N:M patterns, e.g. "2:4". */
+  nm: string[];
+  /** Block shapes rows x cols on the GEMM view, e.g. "4x4". */
+  blocks: string[];
+}
+
+export const DEFAULT_OPTIONS: AnalysisOptions = {
+  nearZero: { value: 1e-6, relative: false },
+  nm: ['2:4', '1:4', '4:8'],
+  blocks: ['1x4', '4x1', '4x4', '8x8', '16x16', '32x32'],
+};
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'onnx-sparsity'; version: string };
+  createdAt: string;
+  options: AnalysisOptions;
+  model: ModelInfo;
+  weights: WeightReport[];
+  layers: LayerReport[];
+  totals: Totals;
+  /** Speedup estimates per accelerator and scenario (filled by the estimator). */
+  estimates: unknown[];
+  warnings: string[];
+  timings: { loadMs: number; weightsMs: number; totalMs: number };
+}
+
+export interface ModelInfo {
+  path: string;
+  name: string;
+  sha256: string;
+  irVersion: number;
+  opsets: Record<string, number>;
+  producer: { name: string; version: string };
+  fileBytes: number;
+  /** Bytes of weight data read from external-data files. */
+  externalBytes: number;
+  graphName: string;
+  nodes: number;
+}
+
+export interface MagnitudeSummary {
+  /** Smallest nonzero |x| (null when every value is zero or non-finite). */
+  minNonzero: number | null;
+  max: number;
+  /** Mean and standard deviation of |x| over finite values. */
+  mean: number;
+  std: number;
+  nonFinite: number;
+}
+
+/** Counts of |x| by power of two: counts[i] holds [2^(log2Start+i), 2^(log2Start+i+1)); zeros are not binned. */
+export interface Log2Histogram {
+  log2Start: number;
+  counts: number[];
+}
+
+export interface WeightReport {
+  name: string;
+  dtype: DTypeName;
+  dims: number[];
+  elements: number;
+  bytes: number;
+  zeros: number;
+  nearZeros: number;
+  /** zeros / elements. */
+  sparsity: number;
+  /** Zero point that "zero" was measured against, for quantized weights. */
+  zeroPoint?: { axis: number | null; values: number[] };
+  scale?: { axis: number | null; values: number[] };
+  location: WeightLocation;
+  graph: string;
+  external?: { file: string; offset: number; length: number };
+  /** Op type of the node that consumes it (after Cast/DequantizeLinear/Reshape). */
+  usedBy: string[];
+  magnitude: MagnitudeSummary;
+  histogram: Log2Histogram;
+  /** Set when the values could not be analysed (dtype not numeric). */
+  skipped?: string;
+}
+
+export interface NmReport {
+  /** Share of groups with at most N nonzeros. */
+  groupShare: number;
+  /** Every group complies and K is a multiple of M: what sparse tensor cores need. */
+  ready: boolean;
+  /** Share of sum |x| (l1) and sum x^2 (l2) kept if pruned to N:M by magnitude; null without finite values. */
+  l1Kept: number | null;
+  l2Kept: number | null;
+}
+
+export interface LayerReport {
+  name: string;
+  opType: string;
+  graph: string;
+  /** Name of its constant weight; null when the operand is computed at run time. */
+  weight: string | null;
+  gemm: { rows: number; k: number; groups: number; kernelPositions: number } | null;
+  params: number;
+  zeros: number;
+  nearZeros: number;
+  sparsity: number;
+  nm: Record<string, NmReport>;
+  /** Share of all-zero blocks per shape "RxC". */
+  blocks: Record<string, number>;
+  zeroRows: number;
+  zeroInputChannels: number;
+  inputChannels: number;
+  zeroCols: number;
+  /** Why the weight has no GEMM view, when it has none. */
+  note?: string;
+}
+
+export interface TotalsEntry {
+  tensors: number;
+  params: number;
+  zeros: number;
+  nearZeros: number;
+  bytes: number;
+  sparsity: number;
+}
+
+export interface Totals extends TotalsEntry {
+  byOpType: Record<string, TotalsEntry>;
+  byDtype: Record<string, TotalsEntry>;
+  /** The same figures over layer weights only (the parameters sparsity can speed up). */
+  layerWeights: TotalsEntry;
+}

@@ -1,0 +1,61 @@
+import type { LayerReport, Report, TotalsEntry } from '../protocol';
+import { bytes, count, mdText, pct } from './format';
+
+/** A readable summary: model, totals, per-layer table, warnings. */
+export function toMarkdown(r: Report): string {
+  const m = r.model;
+  const t = r.totals;
+  const out: string[] = [];
+  out.push(`# Sparsity report: ${mdText(m.name)}`, '');
+  out.push(`| | |`, `|---|---|`);
+  out.push(`| File | ${mdText(m.path)} (${bytes(m.fileBytes)}${m.externalBytes ? ` + ${bytes(m.externalBytes)} external` : ''}) |`);
+  out.push(`| SHA-256 | \`${m.sha256}\` |`);
+  out.push(`| Producer | ${mdText(`${m.producer.name} ${m.producer.version}`.trim()) || '-'} |`);
+  out.push(`| IR / opsets | ${m.irVersion} / ${Object.entries(m.opsets).map(([d, v]) => `${mdText(d)} ${v}`).join(', ')} |`);
+  out.push(`| Nodes / layers | ${count(m.nodes)} / ${count(r.layers.length)} |`);
+  out.push(`| Parameters | ${count(t.params)} in ${count(t.tensors)} tensors (${bytes(t.bytes)}) |`);
+  out.push(`| Weight sparsity | ${pct(t.sparsity, 2)} exact zeros, ${pct(t.params ? t.nearZeros / t.params : 0, 2)} near-zero (${nearRule(r)}) |`);
+  out.push(`| Layer weights | ${count(t.layerWeights.params)} params, ${pct(t.layerWeights.sparsity, 2)} zeros |`);
+  const ready = r.layers.filter((l) => l.nm['2:4']?.ready).length;
+  if (r.options.nm.includes('2:4')) out.push(`| 2:4 ready layers | ${ready} of ${r.layers.filter((l) => l.gemm).length} |`);
+  out.push('');
+
+  out.push('## Layers', '');
+  const nmKeys = r.options.nm;
+  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch |`);
+  out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|`);
+  for (const l of r.layers) out.push(layerRow(l, nmKeys));
+  if (r.layers.length === 0) out.push('', '_No Conv/Gemm/MatMul layers in this model._');
+  out.push('');
+
+  out.push('## By op type', '', ...totalsTable(t.byOpType, 'Op type'), '');
+  out.push('## By dtype', '', ...totalsTable(t.byDtype, 'Dtype'), '');
+  if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${mdText(w)}`), '');
+  out.push(`_Zeros are bit-exact (+0 and -0), or equal to the zero point for quantized weights. N:M groups run along K of each layer's GEMM view (rows = output channels; K channel-last for convolutions). onnx-sparsity ${r.tool.version}, schema ${r.schemaVersion}._`, '');
+  return out.join('\n');
+}
+
+function nearRule(r: Report): string {
+  const z = r.options.nearZero;
+  return z.relative ? `|x| <= ${z.value} x max|x| per tensor` : `|x| <= ${z.value}`;
+}
+
+function layerRow(l: LayerReport, nmKeys: string[]): string {
+  const g = l.gemm;
+  const nm = nmKeys.map((k) => {
+    const x = l.nm[k];
+    return x ? `${pct(x.groupShare)}${x.ready ? ' ready' : ''}` : '-';
+  });
+  const best = Object.entries(l.blocks).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1])[0];
+  const name = `${mdText(l.name)}${l.note ? ` (${mdText(l.note)})` : ''}`;
+  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(l.params ? l.nearZeros / l.params : 0)} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} |`;
+}
+
+function totalsTable(entries: Record<string, TotalsEntry>, label: string): string[] {
+  const rows = Object.entries(entries).sort((a, b) => b[1].params - a[1].params);
+  return [
+    `| ${label} | Tensors | Params | Zeros | Bytes |`,
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(([k, e]) => `| ${mdText(k)} | ${count(e.tensors)} | ${count(e.params)} | ${pct(e.sparsity, 2)} | ${bytes(e.bytes)} |`),
+  ];
+}

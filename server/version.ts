@@ -1,0 +1,2 @@
+/** Written into every report; kept in step with package.json by test/version.test.ts. */
+export const VERSION = '0.1.0';
