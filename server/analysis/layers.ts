@@ -95,9 +95,9 @@ export interface Untraceable {
 
 interface Traced {
   tensor: TensorRef;
-  /** The operand's shape as the layer sees it (after any Reshape/Flatten/Squeeze/Unsqueeze). */
+  /** The shape of the weight's memory as the layer reads it (after any Reshape/Flatten/Squeeze/Unsqueeze). */
   dims: readonly number[];
-  /** The last two axes were swapped on the way (Transpose). */
+  /** The layer sees it with its last two axes swapped (Transpose on the way). */
   transposed: boolean;
   quant?: QuantSource;
 }
@@ -145,7 +145,7 @@ function replay(tensor: TensorRef, chain: NodeRef[]): Traced | Untraceable {
         const r = perm.length;
         const swapsLastTwo = r >= 2 && perm.every((p, i) => (i < r - 2 ? p === i : p === (i === r - 2 ? r - 1 : r - 2)));
         if (!swapsLastTwo) return { source: tensor, problem: `Transpose ${op.name} with perm [${perm.join(', ')}] is not a matrix transpose` };
-        dims = [...dims.slice(0, -2), dims[r - 1], dims[r - 2]];
+        // dims stay those of the memory layout; the view functions are told it arrives transposed.
         transposed = !transposed;
         break;
       }
