@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { InitializeRequest, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+import { buildDemoModel } from '../server/demo/demo-model';
+import { writeModel } from '../server/onnx/builder';
+import { AnalyzeRequest, ErrorCode } from '../server/lsp-requests';
+import { tempDir } from './helpers';
+
+const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
+
+describe('the language server over stdio', () => {
+  let proc: ChildProcess;
+  let conn: MessageConnection;
+  let demo: string;
+
+  before(async () => {
+    demo = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
+    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.listen();
+    const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
+    assert.equal(init.serverInfo?.name, 'onnx-sparsity');
+  });
+
+  after(() => {
+    conn.dispose();
+    proc.kill();
+  });
+
+  it('answers onnxSparsity/analyze with the Report and reports progress on the given token', async () => {
+    const events: string[] = [];
+    const sub = conn.onProgress(WorkDoneProgress.type, 'tok-1', (v: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => { events.push(v.kind); });
+    const r = await conn.sendRequest(AnalyzeRequest, { path: demo, workDoneToken: 'tok-1' });
+    sub.dispose();
+    assert.equal(r.schemaVersion, 1);
+    assert.equal(r.layers.find((l) => l.name === 'conv2')?.nm['2:4'].ready, true);
+    assert.equal(events[0], 'begin');
+    assert.ok(events.includes('report'));
+    assert.equal(events.at(-1), 'end');
+  });
+
+  it('answers a corrupt model with a typed error naming the file, and stays up', async () => {
+    const bad = path.join(tempDir(), 'corrupt.onnx');
+    writeFileSync(bad, Buffer.from('this is not a protobuf model at all, just text'));
+    await assert.rejects(conn.sendRequest(AnalyzeRequest, { path: bad }), (e: { code: number; message: string }) => {
+      assert.equal(e.code, ErrorCode.analysis);
+      assert.ok(e.message.includes(bad), e.message);
+      return true;
+    });
+    const again = await conn.sendRequest(AnalyzeRequest, { path: demo });
+    assert.equal(again.model.name, 'demo.onnx');
+  });
+
+  it('answers malformed options with a usage error', async () => {
+    await assert.rejects(conn.sendRequest(AnalyzeRequest, { path: demo, options: { nm: ['5:4'] } }), (e: { code: number; message: string }) => {
+      assert.equal(e.code, ErrorCode.usage);
+      assert.match(e.message, /5:4/);
+      return true;
+    });
+  });
+});
