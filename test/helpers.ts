@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
@@ -45,3 +46,18 @@ export function runCli(args: string[], cwd?: string): { code: number; stdout: st
 
 /** Element (r, c) of a row-major matrix with `cols` columns. */
 export const at = (r: number, c: number, cols: number): number => r * cols + c;
+
+/** runCli with a chosen working folder and extra environment variables (e.g. TMPDIR for `demo`). */
+export function runCliWith(
+  args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Hex SHA-256 of a file's bytes, computed with node:crypto alone. */
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}

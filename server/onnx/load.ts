@@ -39,7 +39,8 @@ async function readModelFile(abs: string): Promise<Buffer> {
   } catch (e) {
     throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
   }
-  if (!stat.isFile()) throw new AnalysisError('not a file', { file: abs });
+  if (stat.isDirectory()) throw new AnalysisError('is a directory, not an ONNX model file', { file: abs });
+  if (!stat.isFile()) throw new AnalysisError('not a regular file', { file: abs });
   if (stat.size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
   if (stat.size > MAX_MODEL_BYTES)
     throw new AnalysisError(`file is ${stat.size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
@@ -53,11 +54,18 @@ async function readModelFile(abs: string): Promise<Buffer> {
 /** Decodes the model structure; weight bytes stay in `buffer`. */
 export function parseModel(abs: string, buffer: Buffer): LoadedModel {
   const proto = decodeWithLazyTensors(abs, buffer);
-  const irVersion = toSafeNumber(proto.irVersion as Int64Like, 'ir_version');
+  const version = (v: unknown, what: string): number => {
+    try {
+      return toSafeNumber(v as Int64Like, what);
+    } catch (e) {
+      throw new AnalysisError((e as Error).message, { file: abs });
+    }
+  };
+  const irVersion = version(proto.irVersion, 'ir_version');
   if (!proto.graph) throw new AnalysisError('not an ONNX model: it has no graph', { file: abs });
   if (irVersion <= 0) throw new AnalysisError('not an ONNX model: it has no ir_version', { file: abs });
   const opsets: Record<string, number> = {};
-  for (const o of proto.opsetImport ?? []) opsets[o.domain || 'ai.onnx'] = toSafeNumber(o.version as Int64Like, 'opset version');
+  for (const o of proto.opsetImport ?? []) opsets[o.domain || 'ai.onnx'] = version(o.version, `opset version of '${o.domain || 'ai.onnx'}'`);
   const walked = walkModel(proto, abs);
   return { path: abs, dir: path.dirname(abs), fileBytes: buffer.length, buffer, proto, irVersion, opsets, ...walked };
 }

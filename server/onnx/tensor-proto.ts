@@ -1,5 +1,5 @@
 import { Reader } from 'protobufjs/minimal';
-import { int64ToNumber, toSafeNumber, type Int64Like } from './long';
+import { int64ToNumber, type Int64Like } from './long';
 
 /**
  * Our decoder for onnx.TensorProto. onnx-proto's generated one pushes every float_data/int32_data
@@ -10,6 +10,7 @@ export interface LazyTensorProto {
   readonly lazy: true;
   name: string;
   dataType: number;
+  /** As decoded; toTensorRef rejects any that is not a safe non-negative integer, naming the tensor. */
   dims: number[];
   docString: string;
   dataLocation: number;
@@ -61,8 +62,8 @@ export function decodeLazyTensor(r: Reader | Uint8Array, length?: number): LazyT
       case 1:
         if (wire === 2) {
           const e = reader.uint32() + reader.pos;
-          while (reader.pos < e) t.dims.push(toSafeNumber(reader.int64() as Int64Like, 'dimension'));
-        } else t.dims.push(toSafeNumber(reader.int64() as Int64Like, 'dimension'));
+          while (reader.pos < e) t.dims.push(int64ToNumber(reader.int64() as Int64Like));
+        } else t.dims.push(int64ToNumber(reader.int64() as Int64Like));
         break;
       case 2: t.dataType = reader.int32(); break;
       case 3: t.hasSegment = true; reader.skipType(wire); break;

@@ -28,7 +28,10 @@ export function toTensorRef(t: LazyTensorProto, place: TensorPlace): TensorRef {
   const dtype = dtypeById(t.dataType);
   if (!dtype) return fail(`unknown data type ${t.dataType}`);
   if (t.hasSegment) fail('segmented tensors (TensorProto.segment) are not supported');
-  for (const d of t.dims) if (d < 0) fail(`negative dimension in shape [${t.dims.join(', ')}]`);
+  for (const d of t.dims) {
+    if (d < 0) fail(`negative dimension in shape [${t.dims.join(', ')}]`);
+    if (!Number.isSafeInteger(d)) fail(`dimension ${d} in shape [${t.dims.join(', ')}] is past 2^53`);
+  }
   const elements = product(t.dims);
   if (!Number.isSafeInteger(elements)) fail(`shape [${t.dims.join(', ')}] has too many elements`);
   const data = locateData(t, dtype, elements, fail);
