@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { webcrypto } from 'node:crypto';
 import { throwIfCancelled } from '../errors';
 import { Scratch, type ChunkEnv } from '../onnx/chunks';
 import { rawByteLength } from '../onnx/dtypes';
 import { ExternalFiles } from '../onnx/external';
+import { sha256 } from '../onnx/hash';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
 import { SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type WeightReport } from '../protocol';
@@ -36,21 +36,19 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   const t0 = performance.now();
   const model = await loadModel(req.file);
   const loadMs = performance.now() - t0;
-  // Hashing runs on libuv's thread pool while this thread measures weights.
-  const sha = webcrypto.subtle.digest('SHA-256', model.buffer);
+  const sha = sha256(model.buffer);
   const external = new ExternalFiles(model.dir, model.path);
   try {
     const t1 = performance.now();
     const { weights, layers, warnings } = await measureAll(model, options, external, req);
     const weightsMs = performance.now() - t1;
-    const sha256 = Buffer.from(await sha).toString('hex');
     const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'onnx-sparsity', version: VERSION },
       createdAt: new Date().toISOString(),
       options,
-      model: modelInfo(model, sha256, weights),
+      model: modelInfo(model, await sha, weights),
       weights,
       layers,
       totals: totals(weights, layerWeights),

@@ -57,6 +57,7 @@ const block = new Uint32Array(32);
  * blocks at a time. dst must be zero there (bits are OR-ed).
  */
 export function transposeBits(src: Uint32Array, srcOff: number, P: number, Q: number, dst: Uint32Array, dstOff: number): void {
+  if (((srcOff | dstOff | P | Q) & 31) === 0) return transposeAligned(src, srcOff >>> 5, P, Q, dst, dstOff >>> 5);
   for (let p0 = 0; p0 < P; p0 += 32) {
     const ph = Math.min(32, P - p0);
     for (let q0 = 0; q0 < Q; q0 += 32) {
@@ -66,4 +67,16 @@ export function transposeBits(src: Uint32Array, srcOff: number, P: number, Q: nu
       for (let k = 0; k < qw; k++) orBits(dst, dstOff + (q0 + k) * P + p0, block[k], ph);
     }
   }
+}
+
+/** Whole 32x32 blocks on word boundaries: plain word loads and stores. */
+function transposeAligned(src: Uint32Array, s0: number, P: number, Q: number, dst: Uint32Array, d0: number): void {
+  const qw = Q >>> 5;
+  const pw = P >>> 5;
+  for (let pb = 0; pb < pw; pb++)
+    for (let qb = 0; qb < qw; qb++) {
+      for (let k = 0; k < 32; k++) block[k] = src[s0 + (pb * 32 + k) * qw + qb];
+      transpose32(block);
+      for (let k = 0; k < 32; k++) dst[d0 + (qb * 32 + k) * pw + pb] = block[k];
+    }
 }

@@ -1,3 +1,5 @@
+import type { SimdKernels } from './simd-kernels';
+
 /**
  * The one pass every weight gets: over float32 magnitude bits (sign ignored) it counts exact zeros,
  * near-zeros and non-finite values, sums |x| and x^2, tracks the extremes, bins every value by its
@@ -27,79 +29,43 @@ export function newMagnitudeStats(): MagnitudeStats {
 
 const SIGN_OFF = 0x7fffffff;
 const INF_BITS = 0x7f800000;
-// Two interleaved bin sets: consecutive equal exponents would otherwise serialise on one counter.
-const lanes = new Int32Array(512);
 
 /**
- * Folds n magnitudes (elements first..first+n-1 of the tensor) into `s`, and their nonzero bits
- * into `bitmap` (bit i of the tensor is bit i%32 of word i>>5; words are OR-ed, so chunks may start
- * anywhere). `nearBits` is the near-zero threshold as float32 bits: |x| <= t compares as integers.
- * Whole aligned words take the fast loop, which assumes finite values and is redone carefully
- * for the chunk in the rare case it met Inf or NaN.
+ * Folds n magnitudes, elements first..first+n-1 of the tensor, held in the SIMD input area, into
+ * `s`, and their nonzero bits into `bitmap` (bit i of the tensor is bit i%32 of word i>>5).
+ * `nearBits` is the near-zero threshold as float32 bits: |x| <= t compares as integers.
+ * Whole bitmap words go through the SIMD kernel; the partial words at either end, and any stretch
+ * holding Inf or NaN, through the scalar loop.
  */
 export function foldMagnitudes(
-  s: MagnitudeStats, bits: Uint32Array, values: Float32Array, n: number, first: number,
-  bitmap: Uint32Array, nearBits: number,
+  s: MagnitudeStats, k: SimdKernels, n: number, first: number, bitmap: Uint32Array, nearBits: number,
 ): void {
+  const values = k.input(n);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
   const head = Math.min(n, (32 - (first & 31)) & 31);
   const body = (n - head) & ~31;
-  if (head) foldCareful(s, bits, values, 0, head, first, bitmap, nearBits);
-  if (body && !foldFast(s, bits, values, head, head + body, first, bitmap, nearBits))
-    foldCareful(s, bits, values, head, head + body, first, bitmap, nearBits);
-  if (head + body < n) foldCareful(s, bits, values, head + body, n, first, bitmap, nearBits);
-}
-
-/** Elements [a, b) of the chunk; a+first and b+first are multiples of 32. False if a value was not finite. */
-function foldFast(
-  s: MagnitudeStats, bits: Uint32Array, values: Float32Array, a: number, b: number, first: number,
-  bitmap: Uint32Array, t: number,
-): boolean {
-  lanes.fill(0);
-  let above = 0;
-  let nonzero = 0;
-  let maxBits = s.maxBits;
-  let minM1 = s.minNonzeroBitsM1;
-  let s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-  let word = (first + a) >>> 5;
-  for (let i = a; i < b; i += 32) {
-    let w = 0;
-    for (let j = 0; j < 32; j += 2) {
-      const x0 = bits[i + j] & SIGN_OFF;
-      const x1 = bits[i + j + 1] & SIGN_OFF;
-      w |= ((-x0 >>> 31) << j) | ((-x1 >>> 31) << (j + 1));
-      above += ((t - x0) >>> 31) + ((t - x1) >>> 31);
-      lanes[x0 >>> 23]++;
-      lanes[256 + (x1 >>> 23)]++;
-      maxBits = x0 > maxBits ? x0 : maxBits;
-      maxBits = x1 > maxBits ? x1 : maxBits;
-      const m0 = (x0 - 1) >>> 0;
-      const m1 = (x1 - 1) >>> 0;
-      minM1 = m0 < minM1 ? m0 : minM1;
-      minM1 = m1 < minM1 ? m1 : minM1;
-      const v0 = Math.abs(values[i + j]);
-      const v1 = Math.abs(values[i + j + 1]);
-      s0 += v0;
-      q0 += v0 * v0;
-      s1 += v1;
-      q1 += v1 * v1;
+  if (head) foldScalar(s, bits, values, 0, head, first, bitmap, nearBits);
+  if (body) {
+    const r = k.stats(head, body, nearBits);
+    if (r.bins(255) > 0) foldScalar(s, bits, values, head, head + body, first, bitmap, nearBits);
+    else {
+      bitmap.set(r.words, (first + head) >>> 5);
+      let nonzero = 0;
+      for (const w of r.words) nonzero += popcount(w);
+      s.zeros += body - nonzero;
+      s.nearZeros += r.near;
+      s.sum += r.sum;
+      s.sumSq += r.sumSq;
+      if (r.maxBits > s.maxBits) s.maxBits = r.maxBits;
+      if (r.minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = r.minBitsM1;
+      for (let e = 0; e < 255; e++) s.exponentBins[e] += r.bins(e);
     }
-    bitmap[word++] |= w;
-    nonzero += popcount(w);
   }
-  if (lanes[255] + lanes[511] > 0) return false;
-  const n = b - a;
-  s.zeros += n - nonzero;
-  s.nearZeros += n - above;
-  s.sum += s0 + s1;
-  s.sumSq += q0 + q1;
-  s.maxBits = maxBits;
-  s.minNonzeroBitsM1 = minM1;
-  for (let e = 0; e < 255; e++) s.exponentBins[e] += lanes[e] + lanes[256 + e];
-  return true;
+  if (head + body < n) foldScalar(s, bits, values, head + body, n, first, bitmap, nearBits);
 }
 
-/** Reference loop, also the path for Inf/NaN: those count as nonzero and non-finite, and stay out of sums and extremes. */
-function foldCareful(
+/** The scalar loop, also the path for Inf/NaN: those count as nonzero and non-finite, and stay out of sums and extremes. */
+export function foldScalar(
   s: MagnitudeStats, bits: Uint32Array, values: Float32Array, a: number, b: number, first: number,
   bitmap: Uint32Array, t: number,
 ): void {

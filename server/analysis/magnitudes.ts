@@ -15,9 +15,10 @@ export interface Quantization {
 }
 
 /**
- * Turns a chunk of any numeric dtype into float32 magnitudes |x - zero point| x scale, so the metric
- * kernels run over one representation. float32 needs no conversion: its bits are returned as they
- * are and kernels ignore the sign bit. Exact zeros stay exactly zero for every dtype.
+ * Writes a chunk of any numeric dtype into `out` as float32 magnitudes |x - zero point| x scale, so
+ * the metric kernels run over one representation. float32 bytes are copied as they are (the
+ * kernels ignore sign bits), so they may sit at any alignment. Exact zeros stay exactly zero for
+ * every dtype.
  */
 export function toMagnitudes(d: DType, c: Chunk, q: Quantization | undefined, out: Float32Array): Float32Array {
   const { bytes, count: n } = c;
@@ -25,7 +26,8 @@ export function toMagnitudes(d: DType, c: Chunk, q: Quantization | undefined, ou
   const off = bytes.byteOffset;
   switch (d.name) {
     case 'float32':
-      return new Float32Array(buf, off, n);
+      new Uint8Array(out.buffer, out.byteOffset, 4 * n).set(bytes.subarray(0, 4 * n));
+      return out;
     case 'float64': {
       const src = new Float64Array(buf, off, n);
       for (let i = 0; i < n; i++) {

@@ -37,6 +37,12 @@ export function nmGroupShare(bm: Uint32Array, v: GemmView, n: number, m: number)
  */
 export function orRows(bm: Uint32Array, v: GemmView, r0: number, r1: number, out: Uint32Array): Uint32Array {
   out.fill(0);
+  if (v.k % 32 === 0) {
+    // Rows start on word boundaries: OR whole words.
+    const kw = v.k >>> 5;
+    for (let r = r0; r < r1; r++) for (let w = 0, at = r * kw; w < kw; w++) out[w] |= bm[at + w];
+    return out;
+  }
   for (let r = r0; r < r1; r++)
     for (let k = 0; k < v.k; k += 32) {
       const len = Math.min(32, v.k - k);

@@ -1,10 +1,11 @@
-import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
+import { forEachChunk, type Chunk, type ChunkEnv } from '../onnx/chunks';
 import type { TensorRef } from '../onnx/tensor';
 import { newBitmap } from './bitmap';
 import type { GemmView } from './gemm-view';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
+import { simdKernels } from './simd-kernels';
 
 export interface NmPattern {
   readonly key: string;
@@ -43,24 +44,27 @@ export async function measureWeight(
   const kept: (KeptSums[] | null)[] = views.map(() => null);
   const nearBits = opts.nearZero.relative ? 0 : thresholdBits(opts.nearZero.value);
   const byM = groupByM(opts.patterns);
-  let scratch = new Float32Array(0);
-  const mags = (n: number): Float32Array => (scratch.length >= n ? scratch : (scratch = new Float32Array(n)));
+  const simd = simdKernels();
+  /** Decodes a chunk into the SIMD input area, where every kernel reads it. */
+  const load = (c: Chunk): Float32Array => toMagnitudes(t.dtype, c, quant, simd.input(c.count));
+  const stream = (size: number, visit: (c: Chunk) => void, progress = false): Promise<void> =>
+    // float32 is copied byte for byte into the SIMD input, so its chunks need not be aligned.
+    forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: t.dtype.name === 'float32' });
 
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
-  await forEachChunk(t, env, chunkSize(t, first, byM), (c) => {
-    const values = toMagnitudes(t.dtype, c, quant, mags(c.count));
-    const bits = new Uint32Array(values.buffer, values.byteOffset, c.count);
-    foldMagnitudes(stats, bits, values, c.count, c.first, bitmap, nearBits);
-    if (firstKept) for (const ks of firstKept) foldKept(first, ks, values, c.first, c.count);
-  });
+  await stream(chunkSize(t, first, byM), (c) => {
+    load(c);
+    foldMagnitudes(stats, simd, c.count, c.first, bitmap, nearBits);
+    if (firstKept) for (const ks of firstKept) foldKept(first, ks, simd, c.first, c.count);
+  }, true);
   if (first) kept[0] = firstKept;
 
   if (opts.nearZero.relative && stats.maxBits > 0) {
     const t2 = thresholdBits(opts.nearZero.value * bitsToFloat(stats.maxBits));
     let near = 0;
-    await forEachChunk(t, { ...env, onBytes: undefined }, CHUNK_TARGET, (c) => {
-      const values = toMagnitudes(t.dtype, c, quant, mags(c.count));
+    await stream(CHUNK_TARGET, (c) => {
+      const values = load(c);
       near += countAtMost(new Uint32Array(values.buffer, values.byteOffset, c.count), t2);
     });
     stats.nearZeros = near;
@@ -70,9 +74,9 @@ export async function measureWeight(
     const v = views[i];
     const ks = keptSums(v, byM);
     if (!ks) continue;
-    await forEachChunk(t, { ...env, onBytes: undefined }, chunkSize(t, v, byM), (c) => {
-      const values = toMagnitudes(t.dtype, c, quant, mags(c.count));
-      for (const k of ks) foldKept(v, k, values, c.first, c.count);
+    await stream(chunkSize(t, v, byM), (c) => {
+      load(c);
+      for (const k of ks) foldKept(v, k, simd, c.first, c.count);
     });
     kept[i] = ks;
   }

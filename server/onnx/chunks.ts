@@ -4,7 +4,10 @@ import { rawByteLength, unitBytes, type DType } from './dtypes';
 import type { ExternalFiles } from './external';
 import type { TensorRef, VarintField } from './tensor';
 
-/** A run of consecutive elements in the dtype's native little-endian layout, aligned for typed-array views. */
+/**
+ * A run of consecutive elements in the dtype's native little-endian layout, aligned for
+ * typed-array views unless the caller asked for `unaligned` (it only copies the bytes).
+ */
 export interface Chunk {
   readonly bytes: Uint8Array;
   /** Index of the chunk's first element in the tensor. */
@@ -39,10 +42,10 @@ const YIELD_MS = 25;
  * every few milliseconds and stops when the signal is aborted.
  */
 export async function forEachChunk(
-  t: TensorRef, env: ChunkEnv, chunkElems: number, visit: (c: Chunk) => void,
+  t: TensorRef, env: ChunkEnv, chunkElems: number, visit: (c: Chunk) => void, opts: { unaligned?: boolean } = {},
 ): Promise<void> {
   if (t.dtype.bits === 4 && chunkElems % 2) throw new RangeError('4-bit tensors are read in even chunks');
-  const next = await opener(t, env);
+  const next = await opener(t, env, opts.unaligned ?? false);
   let last = Date.now();
   for (let first = 0; first < t.elements; first += chunkElems) {
     const count = Math.min(chunkElems, t.elements - first);
@@ -59,7 +62,7 @@ export async function forEachChunk(
 
 type Reader = (first: number, count: number) => Promise<Uint8Array> | Uint8Array;
 
-async function opener(t: TensorRef, env: ChunkEnv): Promise<Reader> {
+async function opener(t: TensorRef, env: ChunkEnv, unaligned: boolean): Promise<Reader> {
   const d = t.dtype;
   const unit = unitBytes(d);
   const byteRange = (first: number, count: number): [number, number] =>
@@ -70,7 +73,7 @@ async function opener(t: TensorRef, env: ChunkEnv): Promise<Reader> {
       return (first, count) => {
         const [a, b] = byteRange(first, count);
         const view = src.subarray(a, b);
-        if (view.byteOffset % unit === 0) return view;
+        if (unaligned || view.byteOffset % unit === 0) return view;
         const s = env.scratch.get(view.length);
         s.set(view);
         return s;

@@ -44,11 +44,23 @@ async function readModelFile(abs: string): Promise<Buffer> {
   if (stat.size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
   if (stat.size > MAX_MODEL_BYTES)
     throw new AnalysisError(`file is ${stat.size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
+  // Shared memory, so a worker thread can hash the file in place while weights are measured.
+  const bytes = Buffer.from(new SharedArrayBuffer(stat.size));
+  let handle: fs.FileHandle | undefined;
   try {
-    return await fs.readFile(abs);
+    handle = await fs.open(abs, 'r');
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, done);
+      if (bytesRead === 0) throw new AnalysisError(`file shrank while being read (${done} of ${bytes.length} bytes)`, { file: abs });
+      done += bytesRead;
+    }
   } catch (e) {
+    if (e instanceof AnalysisError) throw e;
     throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
+  } finally {
+    await handle?.close();
   }
+  return bytes;
 }
 
 /** Decodes the model structure; weight bytes stay in `buffer`. */
