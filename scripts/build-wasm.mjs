@@ -1,18 +1,23 @@
 // Compiles the AssemblyScript SIMD kernels to WebAssembly and embeds the bytes (base64) in a
 // generated TypeScript module, so the CLI bundle, the language server and the tests load them the
-// same way. Skipped when the generated file already matches the source's hash.
+// same way. Skipped when the generated file already matches the hash of the source and this script.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const source = 'server/analysis/simd/kernels.ts';
 const target = 'server/analysis/simd-module.generated.ts';
-const hash = createHash('sha256').update(readFileSync(source)).digest('hex');
+// The flags below matter as much as the source: hash both.
+const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(new URL(import.meta.url))).digest('hex');
 if (existsSync(target) && readFileSync(target, 'utf8').includes(hash)) process.exit(0);
 
 const { default: asc } = await import('assemblyscript/asc');
 let wasm;
 const { error, stderr } = await asc.main(
-  [source, '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--outFile', 'kernels.wasm'],
+  [
+    source, '--enable', 'simd', '--enable', 'threads', '-O3', '--runtime', 'stub', '--noAssert',
+    // The model's memory is made by JS (server/onnx/model-memory.ts) and shared with a hashing worker.
+    '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--outFile', 'kernels.wasm',
+  ],
   { writeFile: (name, contents) => { if (name.endsWith('.wasm')) wasm = contents; } },
 );
 if (error) {

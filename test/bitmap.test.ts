@@ -4,7 +4,8 @@ import { getBits, newBitmap, orBits, transpose32, transposeBits } from '../serve
 import { foldMagnitudes, newMagnitudeStats, popcount, thresholdBits } from '../server/analysis/magnitude-stats';
 import { fieldsOver } from '../server/analysis/patterns';
 import { rng } from '../server/demo/random';
-import { simdKernels } from '../server/analysis/simd-kernels';
+import { SimdKernels } from '../server/analysis/simd-kernels';
+import { ModelMemory } from '../server/onnx/model-memory';
 
 function bitsOf(bm: Uint32Array, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (bm[i >>> 5] >>> (i & 31)) & 1);
@@ -65,7 +66,7 @@ describe('bitmaps', () => {
 });
 
 describe('the magnitude pass', () => {
-  const simd = simdKernels();
+  const simd = new SimdKernels(new ModelMemory(0));
   it('counts zeros, near-zeros, non-finite values and sets one bit per nonzero, whatever the chunking', () => {
     const values = new Float32Array([0, -0, 1e-7, -1e-6, 2, NaN, -Infinity, 0.5, 0, 3]);
     const n = 300;
@@ -76,8 +77,9 @@ describe('the magnitude pass', () => {
       const bm = newBitmap(n);
       for (let a = 0; a < n; a += chunk) {
         const c = big.subarray(a, Math.min(n, a + chunk));
-        simd.input(c.length).set(c);
-        foldMagnitudes(s, simd, c.length, a, bm, thresholdBits(1e-6));
+        const input = simd.input(c.length);
+        input.set(c);
+        foldMagnitudes(s, simd, input.byteOffset, c.length, a, bm, thresholdBits(1e-6));
       }
       assert.equal(s.zeros, 90, `chunk ${chunk}`);
       assert.equal(s.nearZeros, 150);

@@ -4,10 +4,19 @@ import { newBitmap } from '../server/analysis/bitmap';
 import type { GemmView } from '../server/analysis/gemm-view';
 import { foldMagnitudes, foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/magnitude-stats';
 import { foldKept, newKeptSums } from '../server/analysis/nm-kept';
-import { simdKernels } from '../server/analysis/simd-kernels';
+import { SimdKernels } from '../server/analysis/simd-kernels';
+import { ModelMemory } from '../server/onnx/model-memory';
 import { gaussian, rng } from '../server/demo/random';
 
-const simd = simdKernels();
+/** A model memory with room for 64 KiB of "file": data placed there at odd offsets is read in place. */
+const mem = new ModelMemory(1 << 16);
+const simd = new SimdKernels(mem);
+
+/** Puts values into the file region at a byte offset that is not a multiple of 4 (as raw_data often is). */
+function unaligned(v: Float32Array, skew: number): number {
+  mem.file.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), skew);
+  return mem.file.byteOffset + skew;
+}
 
 /** Gaussian values with a share of exact zeros, some subnormal, some -0. */
 function sample(n: number, seed: number): Float32Array {
@@ -25,8 +34,8 @@ const close = (a: number, b: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 describe('the SIMD kernels agree with the scalar reference', () => {
-  for (const [n, first] of [[1024, 0], [1000, 5], [4096 + 17, 40], [33, 31]]) {
-    it(`magnitude pass over ${n} values starting at element ${first}`, () => {
+  for (const [n, first, skew] of [[1024, 0, 0], [1000, 5, 1], [4096 + 17, 40, 2], [33, 31, 3]]) {
+    it(`magnitude pass over ${n} values starting at element ${first}, ${skew} bytes off alignment`, () => {
       const v = sample(n, n + first);
       const t = thresholdBits(0.01);
       const ref = newMagnitudeStats();
@@ -34,8 +43,7 @@ describe('the SIMD kernels agree with the scalar reference', () => {
       foldScalar(ref, new Uint32Array(v.buffer), v, 0, n, first, refBm, t);
       const s = newMagnitudeStats();
       const bm = newBitmap(first + n);
-      simd.input(n).set(v);
-      foldMagnitudes(s, simd, n, first, bm, t);
+      foldMagnitudes(s, simd, unaligned(v, skew), n, first, bm, t);
       assert.deepEqual(Array.from(bm), Array.from(refBm));
       for (const k of ['zeros', 'nearZeros', 'nonFinite', 'maxBits', 'minNonzeroBitsM1'] as const) assert.equal(s[k], ref[k], k);
       close(s.sum, ref.sum, 'sum');
@@ -64,17 +72,17 @@ describe('the SIMD kernels agree with the scalar reference', () => {
       const rows = 9;
       const contiguous = dense(rows, 24);
       const v1 = sample(rows * 24, m);
-      simd.input(v1.length).set(v1);
       const acc1 = newKeptSums(m, [1, 2, m / 2]);
-      foldKept(contiguous, acc1, simd, 0, v1.length);
+      foldKept(contiguous, [acc1], simd, unaligned(v1, 1), 0, v1.length);
       const g1: number[][] = [];
       for (let r = 0; r < rows; r++) for (let k = 0; k < 24; k += m) g1.push(Array.from({ length: m }, (_, j) => r * 24 + k + j));
 
       const strided: GemmView = { ...dense(7, 16), transpose: { batches: 1, p: 16, q: 7 } };
       const v2 = sample(16 * 7, 100 + m);
-      simd.input(v2.length).set(v2);
       const acc2 = newKeptSums(m, [1, 2, m / 2]);
-      foldKept(strided, acc2, simd, 0, v2.length);
+      const input = simd.input(v2.length);
+      input.set(v2);
+      foldKept(strided, [acc2], simd, input.byteOffset, 0, v2.length);
       const g2: number[][] = [];
       for (let n = 0; n < 7; n++) for (let k = 0; k < 16; k += m) g2.push(Array.from({ length: m }, (_, j) => (k + j) * 7 + n));
 
@@ -86,4 +94,25 @@ describe('the SIMD kernels agree with the scalar reference', () => {
         });
     });
   }
+
+  it('kept magnitude for 2:4 and 4:8 together comes from one pass and matches each alone', () => {
+    const view: GemmView = { ...dense(5, 16), transpose: { batches: 1, p: 16, q: 5 } };
+    const v = sample(16 * 5, 77);
+    const ptr = unaligned(v, 2);
+    const four = newKeptSums(4, [1, 2]);
+    const eight = newKeptSums(8, [4]);
+    foldKept(view, [four, eight], simd, ptr, 0, v.length);
+    const groups = (m: number): number[][] => {
+      const out: number[][] = [];
+      for (let n = 0; n < 5; n++) for (let k = 0; k < 16; k += m) out.push(Array.from({ length: m }, (_, j) => (k + j) * 5 + n));
+      return out;
+    };
+    for (const [acc, m] of [[four, 4], [eight, 8]] as const)
+      acc.ns.forEach((n, i) => {
+        const [l1, l2] = bruteKept(v, groups(m), n);
+        close(acc.l1[i], l1, `l1 ${n}:${m}`);
+        close(acc.l2[i], l2, `l2 ${n}:${m}`);
+      });
+  });
 });
+

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { throwIfCancelled } from '../errors';
-import { Scratch, type ChunkEnv } from '../onnx/chunks';
+import type { ChunkEnv } from '../onnx/chunks';
 import { rawByteLength } from '../onnx/dtypes';
 import { ExternalFiles } from '../onnx/external';
 import { sha256 } from '../onnx/hash';
@@ -15,6 +15,7 @@ import { dequantizeSources, quantization } from './quantization';
 import { log2Histogram, magnitudeSummary } from './summaries';
 import { totals } from './totals';
 import { usersOf } from './users';
+import { SimdKernels } from './simd-kernels';
 import { measureWeight } from './weights';
 
 export interface Progress {
@@ -73,8 +74,9 @@ async function measureAll(model: LoadedModel, options: AnalysisOptions, external
 
   const totalBytes = model.tensors.reduce((s, t) => s + (t.dtype.numeric ? rawByteLength(t.dtype, t.elements) : 0), 0);
   let doneBytes = 0;
+  const simd = new SimdKernels(model.memory);
   const env: ChunkEnv = {
-    file: model.path, external, scratch: new Scratch(), signal: req.signal,
+    file: model.path, external, buffers: simd, signal: req.signal,
     onBytes: (n) => {
       doneBytes += n;
       req.onProgress?.({ fraction: totalBytes ? doneBytes / totalBytes : 1, message: 'measuring weights' });
@@ -93,7 +95,7 @@ async function measureAll(model: LoadedModel, options: AnalysisOptions, external
     }
     const viewed = layers.filter((l) => l.view);
     const views = [...new Map(viewed.map((l) => [JSON.stringify(l.view), l.view!])).values()];
-    const m = await measureWeight(t, quant?.quantization, views, env, { nearZero: options.nearZero, patterns });
+    const m = await measureWeight(t, quant?.quantization, views, env, simd, { nearZero: options.nearZero, patterns });
     weights.push({
       ...report,
       zeros: m.stats.zeros,

@@ -1,7 +1,7 @@
 import type { LayerReport } from '../protocol';
 import type { Layer } from './layers';
 import type { BlockShape } from './options';
-import { nmGroupShare, structure, viewBitmap, zeroBlockShare } from './patterns';
+import { nmGroupShares, structure, viewBitmap, zeroBlockShares } from './patterns';
 import { keptShares } from './summaries';
 import type { NmPattern, WeightMeasure } from './weights';
 
@@ -14,16 +14,18 @@ export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patte
   if (!v || viewIndex < 0) return { ...base, ...counts };
   const bm = viewBitmap(m.bitmap, v);
   const nm: LayerReport['nm'] = {};
-  for (const p of patterns) {
-    const { compliant, groups } = nmGroupShare(bm, v, p.n, p.m);
+  const shares = nmGroupShares(bm, v, patterns);
+  for (const [i, p] of patterns.entries()) {
+    const { compliant, groups } = shares[i];
     nm[p.key] = {
       groupShare: groups ? compliant / groups : 1,
       ready: groups > 0 && compliant === groups && v.k % p.m === 0,
       ...keptShares(m.kept[viewIndex], m.stats, p.n, p.m),
     };
   }
+  const zeroBlocks = zeroBlockShares(bm, v, blocks);
   const blockShares: LayerReport['blocks'] = {};
-  for (const b of blocks) blockShares[b.key] = zeroBlockShare(bm, v, b.r, b.c);
+  blocks.forEach((b, i) => (blockShares[b.key] = zeroBlocks[i]));
   return {
     ...base,
     ...counts,

@@ -31,37 +31,38 @@ const SIGN_OFF = 0x7fffffff;
 const INF_BITS = 0x7f800000;
 
 /**
- * Folds n magnitudes, elements first..first+n-1 of the tensor, held in the SIMD input area, into
- * `s`, and their nonzero bits into `bitmap` (bit i of the tensor is bit i%32 of word i>>5).
+ * Folds n magnitudes at `ptr` in the kernels' memory (elements first..first+n-1 of the tensor)
+ * into `s`, and their nonzero bits into `bitmap` (bit i of the tensor is bit i%32 of word i>>5).
  * `nearBits` is the near-zero threshold as float32 bits: |x| <= t compares as integers.
  * Whole bitmap words go through the SIMD kernel; the partial words at either end, and any stretch
  * holding Inf or NaN, through the scalar loop.
  */
 export function foldMagnitudes(
-  s: MagnitudeStats, k: SimdKernels, n: number, first: number, bitmap: Uint32Array, nearBits: number,
+  s: MagnitudeStats, k: SimdKernels, ptr: number, n: number, first: number, bitmap: Uint32Array, nearBits: number,
 ): void {
-  const values = k.input(n);
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
   const head = Math.min(n, (32 - (first & 31)) & 31);
   const body = (n - head) & ~31;
-  if (head) foldScalar(s, bits, values, 0, head, first, bitmap, nearBits);
+  const scalar = (a: number, b: number): void => {
+    const { values, bits } = k.views(ptr + 4 * a, b - a);
+    foldScalar(s, bits, values, 0, b - a, first + a, bitmap, nearBits);
+  };
+  if (head) scalar(0, head);
   if (body) {
-    const r = k.stats(head, body, nearBits);
-    if (r.bins(255) > 0) foldScalar(s, bits, values, head, head + body, first, bitmap, nearBits);
+    const r = k.stats(ptr + 4 * head, body, nearBits);
+    if (r.bins[255] > 0) scalar(head, head + body);
     else {
       bitmap.set(r.words, (first + head) >>> 5);
-      let nonzero = 0;
-      for (const w of r.words) nonzero += popcount(w);
-      s.zeros += body - nonzero;
+      s.zeros += body - r.nonzero;
       s.nearZeros += r.near;
       s.sum += r.sum;
       s.sumSq += r.sumSq;
       if (r.maxBits > s.maxBits) s.maxBits = r.maxBits;
       if (r.minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = r.minBitsM1;
-      for (let e = 0; e < 255; e++) s.exponentBins[e] += r.bins(e);
+      const bins = r.bins;
+      for (let e = 0; e < 255; e++) s.exponentBins[e] += bins[e];
     }
   }
-  if (head + body < n) foldScalar(s, bits, values, head + body, n, first, bitmap, nearBits);
+  if (head + body < n) scalar(head + body, n);
 }
 
 /** The scalar loop, also the path for Inf/NaN: those count as nonzero and non-finite, and stay out of sums and extremes. */

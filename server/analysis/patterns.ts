@@ -12,23 +12,30 @@ export function viewBitmap(memory: Uint32Array, v: GemmView): Uint32Array {
   return out;
 }
 
-/** Share of groups of M consecutive K elements (per row; a row's last group may be short) with at most N nonzeros. */
-export function nmGroupShare(bm: Uint32Array, v: GemmView, n: number, m: number): { compliant: number; groups: number } {
-  const perRow = Math.ceil(v.k / m);
-  if (v.k % m === 0 && (m === 4 || m === 8 || m === 16)) {
-    // Groups then start at multiples of M in the unpadded bitmap and never straddle a word:
-    // count, per word, the M-bit fields whose popcount exceeds N (bits past the end are zero).
-    let over = 0;
+/**
+ * For each N:M pattern, how many groups of M consecutive K elements (per row; a row's last group
+ * may be short) hold at most N nonzeros. One pass over the bitmap serves every pattern whose M is
+ * 4, 8 or 16 and divides K: groups then start at multiples of M in the unpadded bitmap and never
+ * straddle a word, so each word's M-bit fields are counted at once (bits past the end are zero).
+ */
+export function nmGroupShares(bm: Uint32Array, v: GemmView, patterns: readonly { n: number; m: number }[]): { compliant: number; groups: number }[] {
+  const fast = patterns.map((p) => v.k % p.m === 0 && (p.m === 4 || p.m === 8 || p.m === 16));
+  const over = patterns.map(() => 0);
+  if (fast.some(Boolean)) {
     const words = Math.ceil((v.rows * v.k) / 32);
-    for (let w = 0; w < words; w++) if (bm[w] !== 0) over += fieldsOver(bm[w], n, m);
-    return { compliant: v.rows * perRow - over, groups: v.rows * perRow };
+    for (let w = 0; w < words; w++) {
+      const x = bm[w];
+      if (x !== 0) for (let i = 0; i < patterns.length; i++) if (fast[i]) over[i] += fieldsOver(x, patterns[i].n, patterns[i].m);
+    }
   }
-  let compliant = 0;
-  for (let r = 0; r < v.rows; r++) {
-    const base = r * v.k;
-    for (let k = 0; k < v.k; k += m) compliant += countBits(bm, base + k, Math.min(m, v.k - k)) <= n ? 1 : 0;
-  }
-  return { compliant, groups: v.rows * perRow };
+  return patterns.map((p, i) => {
+    const groups = v.rows * Math.ceil(v.k / p.m);
+    if (fast[i]) return { compliant: groups - over[i], groups };
+    let compliant = 0;
+    for (let r = 0; r < v.rows; r++)
+      for (let k = 0; k < v.k; k += p.m) compliant += countBits(bm, r * v.k + k, Math.min(p.m, v.k - k)) <= p.n ? 1 : 0;
+    return { compliant, groups };
+  });
 }
 
 /**
@@ -51,18 +58,38 @@ export function orRows(bm: Uint32Array, v: GemmView, r0: number, r1: number, out
   return out;
 }
 
-/** Share of all-zero r x c blocks on the GEMM view; edge blocks count as blocks. */
-export function zeroBlockShare(bm: Uint32Array, v: GemmView, r: number, c: number): number {
-  const bandRows = Math.ceil(v.rows / r);
-  const colBlocks = Math.ceil(v.k / c);
-  if (bandRows * colBlocks === 0) return 0;
-  const band = newBitmap(v.k);
-  let zero = 0;
-  for (let b = 0; b < bandRows; b++) {
-    orRows(bm, v, b * r, Math.min(v.rows, (b + 1) * r), band);
-    zero += colBlocks - nonzeroBlocks(band, v.k, c);
+/**
+ * Share of all-zero r x c blocks on the GEMM view for each shape; edge blocks count as blocks.
+ * Each block row of r rows is reduced to the OR of its rows once and serves every shape with that
+ * r; a larger r that is a multiple of the last is built from the last one's block rows.
+ */
+export function zeroBlockShares(bm: Uint32Array, v: GemmView, shapes: readonly { r: number; c: number }[]): number[] {
+  const kw = Math.ceil(v.k / 32);
+  const shares = shapes.map(() => 0);
+  let prev: { r: number; bands: Uint32Array } | undefined;
+  for (const r of [...new Set(shapes.map((s) => s.r))].sort((a, b) => a - b)) {
+    const nb = Math.ceil(v.rows / r);
+    const bands = new Uint32Array(nb * kw);
+    const row = newBitmap(v.k);
+    for (let b = 0; b < nb; b++) {
+      const band = bands.subarray(b * kw, (b + 1) * kw);
+      if (prev && r % prev.r === 0) {
+        const per = r / prev.r;
+        const from = b * per;
+        const to = Math.min(prev.bands.length / kw, from + per);
+        for (let i = from; i < to; i++) for (let w = 0; w < kw; w++) band[w] |= prev.bands[i * kw + w];
+      } else band.set(orRows(bm, v, b * r, Math.min(v.rows, (b + 1) * r), row));
+    }
+    shapes.forEach((s, i) => {
+      if (s.r !== r) return;
+      const colBlocks = Math.ceil(v.k / s.c);
+      let zero = 0;
+      for (let b = 0; b < nb; b++) zero += colBlocks - nonzeroBlocks(bands.subarray(b * kw, (b + 1) * kw), v.k, s.c);
+      shares[i] = nb * colBlocks ? zero / (nb * colBlocks) : 0;
+    });
+    prev = { r, bands };
   }
-  return zero / (bandRows * colBlocks);
+  return shares;
 }
 
 /** Number of c-wide column blocks of a k-bit row with any bit set. */

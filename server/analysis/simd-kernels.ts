@@ -1,28 +1,33 @@
+import type { ChunkBuffers } from '../onnx/chunks';
+import type { ModelMemory } from '../onnx/model-memory';
 import { KERNELS_WASM_BASE64 } from './simd-module.generated';
 
 /**
- * The WebAssembly SIMD kernels (server/analysis/simd/kernels.ts) and the memory they work in.
- * Each chunk of a weight is decoded straight into `input()`, then the kernels read it there.
- * Calls are synchronous, so one instance serves a process even with analyses interleaved
- * between chunks.
+ * The WebAssembly SIMD kernels (server/analysis/simd/kernels.ts), instantiated over one model's
+ * memory: float32 weights are read where the file put them; other dtypes are decoded into the
+ * workspace first. Each analysis has its own instance, so analyses interleaved between chunks
+ * never share state.
  *
- * Memory layout (bytes): [0, 64 KiB) reserved for the module; histogram lanes (4 x 256 i32);
- * stats results; kept sums (2 x 8 f64); nonzero bitmap words of the chunk; the input floats.
+ * Workspace layout (after the file): histogram lanes (4 x 256 i32), stats results, kept sums
+ * (2 x 8 f64 and 2 x 4 f64), a small aligned area for partial words, the chunk's bitmap words, the decoded
+ * input floats, and two raw chunk slots (reads of one overlap the kernels on the other).
  */
 interface Exports {
-  memory: WebAssembly.Memory;
   stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
   keep4Bands(inp: number, bands: number, q: number, out: number): void;
   keep4Contiguous(inp: number, groups: number, out: number): void;
-  keep8Bands(inp: number, bands: number, q: number, out: number): void;
-  keep8Contiguous(inp: number, groups: number, out: number): void;
+  keep8Bands(inp: number, bands: number, q: number, out: number, out4: number): void;
+  keep8Contiguous(inp: number, groups: number, out: number, out4: number): void;
 }
 
-const HIST = 1 << 16;
-const RES = HIST + 4096;
+let compiled: WebAssembly.Module | undefined;
+
+const HIST = 0;
+const RES = 4096;
 const KEPT = RES + 128;
-const BM = KEPT + 128;
-const PAGE = 1 << 16;
+const KEPT4 = KEPT + 128;
+const SMALL = KEPT4 + 64;
+const BM = SMALL + 128;
 
 export interface SimdStats {
   /** Count of |x| <= near, and the other reductions, over the call's values. */
@@ -32,78 +37,117 @@ export interface SimdStats {
   minBitsM1: number;
   sum: number;
   sumSq: number;
-  /** Exponent bins 0..255 summed over lanes (views are only valid until the next call). */
-  bins: (e: number) => number;
-  /** One word per 32 values, bit set where nonzero. */
+  nonzero: number;
+  /** Count per biased float32 exponent, 256 bins (valid until the next call). */
+  bins: Int32Array;
+  /** One word per 32 values, bit set where nonzero (valid until the next call). */
   words: Uint32Array;
 }
 
-export class SimdKernels {
+export class SimdKernels implements ChunkBuffers {
   private readonly x: Exports;
+  private readonly base: number;
+  private readonly buffers = new Set<ArrayBufferLike>();
   private capacity = 0;
-  private inputOffset = BM;
-  private f32 = new Float32Array(0);
+  private rawCapacity = 0;
+  private inputAt = 0;
+  private rawAt: [number, number] = [0, 0];
 
-  constructor() {
-    const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    this.x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
-    this.grow(1 << 16);
+  constructor(private readonly mem: ModelMemory) {
+    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    this.x = new WebAssembly.Instance(compiled, { env: { memory: mem.memory } }).exports as unknown as Exports;
+    this.base = mem.workspaceOffset;
+    this.prepare(1 << 16, 1 << 18);
   }
 
-  /** The input area for n float32 values (grown as needed; the view is replaced on growth). */
+  /** Sizes the workspace for chunks of up to n values and `rawBytes` of raw data per chunk. */
+  prepare(n: number, rawBytes: number): void {
+    if (n <= this.capacity && rawBytes <= this.rawCapacity) return;
+    this.capacity = Math.max(n, this.capacity);
+    this.rawCapacity = Math.max(rawBytes, this.rawCapacity);
+    const align = (x: number): number => Math.ceil(x / 16) * 16;
+    this.inputAt = align(BM + Math.ceil(this.capacity / 32) * 4);
+    const raw0 = align(this.inputAt + 4 * this.capacity);
+    const raw1 = align(raw0 + this.rawCapacity);
+    this.rawAt = [raw0, raw1];
+    this.buffers.add(this.mem.ensureWorkspace(raw1 + this.rawCapacity));
+  }
+
+  private get buffer(): ArrayBufferLike {
+    return this.mem.memory.buffer;
+  }
+
+  reserve(bytesPerSlot: number): void {
+    this.prepare(this.capacity, bytesPerSlot);
+  }
+
+  /** A raw chunk slot of `bytes` (within the reserved size), for reads and varint decoding. */
+  raw(slot: 0 | 1, bytes: number): Uint8Array {
+    // Growing here could move a slot under a pending read; streams reserve first.
+    if (bytes > this.rawCapacity) throw new RangeError(`raw chunk of ${bytes} bytes exceeds the ${this.rawCapacity} reserved`);
+    return new Uint8Array(this.buffer, this.base + this.rawAt[slot], bytes);
+  }
+
+  /** The decode target for n float32 values. */
   input(n: number): Float32Array {
-    if (n > this.capacity) this.grow(n);
-    return this.f32.subarray(0, n);
+    if (n > this.capacity) this.prepare(n, this.rawCapacity);
+    return new Float32Array(this.buffer, this.base + this.inputAt, n);
   }
 
-  /** Magnitude pass over input[a, a + len), len a multiple of 32. */
-  stats(a: number, len: number, nearBits: number): SimdStats {
-    const x = this.x;
-    x.stats(this.inputOffset + 4 * a, len, BM, nearBits, HIST, RES);
-    const buf = x.memory.buffer;
-    const i32 = new Int32Array(buf, RES, 12);
-    const u32 = new Uint32Array(buf, RES, 12);
-    const f64 = new Float64Array(buf, RES + 48, 4);
-    const hist = new Int32Array(buf, HIST, 1024);
+  /** Address of float32 data the kernels can read in place: any view of this memory. */
+  addressOf(view: Uint8Array): number | undefined {
+    return this.buffers.has(view.buffer) ? view.byteOffset : undefined;
+  }
+
+  /** Float32 views of n values at `ptr`, copied to an aligned place first if `ptr` is not aligned. */
+  views(ptr: number, n: number): { values: Float32Array; bits: Uint32Array } {
+    let at = ptr;
+    if (at % 4) {
+      const to = n <= 32 ? this.base + SMALL : this.base + this.inputAt;
+      new Uint8Array(this.buffer, to, 4 * n).set(new Uint8Array(this.buffer, ptr, 4 * n));
+      at = to;
+    }
+    return { values: new Float32Array(this.buffer, at, n), bits: new Uint32Array(this.buffer, at, n) };
+  }
+
+  /** Magnitude pass over n values at ptr, n a multiple of 32. */
+  stats(ptr: number, n: number, nearBits: number): SimdStats {
+    const w = this.base;
+    this.x.stats(ptr, n, w + BM, nearBits, w + HIST, w + RES);
+    const buf = this.buffer;
+    const i32 = new Int32Array(buf, w + RES, 21);
+    const u32 = new Uint32Array(buf, w + RES, 12);
+    const f64 = new Float64Array(buf, w + RES + 48, 4);
     return {
+      nonzero: i32[20],
       near: i32[0] + i32[1] + i32[2] + i32[3],
       maxBits: Math.max(u32[4], u32[5], u32[6], u32[7]),
       minBitsM1: Math.min(u32[8], u32[9], u32[10], u32[11]),
       sum: f64[0] + f64[1],
       sumSq: f64[2] + f64[3],
-      bins: (e) => hist[e] + hist[256 + e] + hist[512 + e] + hist[768 + e],
-      words: new Uint32Array(buf, BM, len >>> 5),
+      bins: new Int32Array(buf, w + HIST, 256),
+      words: new Uint32Array(buf, w + BM, n >>> 5),
     };
   }
 
   /**
-   * Rank sums of groups of m (4 or 8) in the input, from element `at`: `groups` contiguous groups
-   * back to back, or `bands` bands of m x q floats whose group j takes floats j, j+q, ... (M
-   * consecutive K of a [K, N] operand). Returns 2m values: the sum of the rank-r largest |x|
-   * (r = 0..m-1), then the sums of their squares. Valid until the next call.
+   * Rank sums of groups of m (4 or 8) at ptr: `groups` contiguous groups back to back, or `bands`
+   * bands of m x q floats whose group j takes floats j, j+q, ... (M consecutive K of a [K, N]
+   * operand). Returns 2m values: the sum of the rank-r largest |x| (r = 0..m-1), then the sums of
+   * their squares; with `alsoHalves` (m = 8), also those of the two groups of 4 inside each group
+   * of 8. Valid until the next call.
    */
-  keep(m: 4 | 8, at: number, shape: { groups: number } | { bands: number; q: number }): Float64Array {
+  keep(m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number }, alsoHalves = false): { sums: Float64Array; halves?: Float64Array } {
     const x = this.x;
-    const out = new Float64Array(x.memory.buffer, KEPT, 2 * m).fill(0);
-    const inp = this.inputOffset + 4 * at;
-    if ('groups' in shape) (m === 4 ? x.keep4Contiguous : x.keep8Contiguous)(inp, shape.groups, KEPT);
-    else (m === 4 ? x.keep4Bands : x.keep8Bands)(inp, shape.bands, shape.q, KEPT);
-    return out;
+    const out = this.base + KEPT;
+    const out4 = alsoHalves ? this.base + KEPT4 : 0;
+    const sums = new Float64Array(this.buffer, out, 2 * m).fill(0);
+    const halves = alsoHalves ? new Float64Array(this.buffer, out4, 8).fill(0) : undefined;
+    if (m === 4) {
+      if ('groups' in shape) x.keep4Contiguous(ptr, shape.groups, out);
+      else x.keep4Bands(ptr, shape.bands, shape.q, out);
+    } else if ('groups' in shape) x.keep8Contiguous(ptr, shape.groups, out, out4);
+    else x.keep8Bands(ptr, shape.bands, shape.q, out, out4);
+    return { sums, halves };
   }
-
-  private grow(n: number): void {
-    const bitmapBytes = Math.ceil(n / 32) * 4;
-    this.inputOffset = BM + Math.ceil(bitmapBytes / 16) * 16;
-    const need = this.inputOffset + 4 * n;
-    const mem = this.x.memory;
-    if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
-    this.capacity = n;
-    this.f32 = new Float32Array(mem.buffer, this.inputOffset, n);
-  }
-}
-
-let shared: SimdKernels | undefined;
-
-export function simdKernels(): SimdKernels {
-  return (shared ??= new SimdKernels());
 }

@@ -5,7 +5,7 @@ import type { GemmView } from './gemm-view';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
-import { simdKernels } from './simd-kernels';
+import type { SimdKernels } from './simd-kernels';
 
 export interface NmPattern {
   readonly key: string;
@@ -37,26 +37,34 @@ const MAX_BAND = 1 << 26;
  * weight shared by differently shaped layers) and a relative near-zero threshold cost one more pass each.
  */
 export async function measureWeight(
-  t: TensorRef, quant: Quantization | undefined, views: readonly GemmView[], env: ChunkEnv, opts: MeasureOptions,
+  t: TensorRef, quant: Quantization | undefined, views: readonly GemmView[], env: ChunkEnv, simd: SimdKernels,
+  opts: MeasureOptions,
 ): Promise<WeightMeasure> {
   const stats = newMagnitudeStats();
   const bitmap = newBitmap(t.elements);
   const kept: (KeptSums[] | null)[] = views.map(() => null);
   const nearBits = opts.nearZero.relative ? 0 : thresholdBits(opts.nearZero.value);
   const byM = groupByM(opts.patterns);
-  const simd = simdKernels();
-  /** Decodes a chunk into the SIMD input area, where every kernel reads it. */
-  const load = (c: Chunk): Float32Array => toMagnitudes(t.dtype, c, quant, simd.input(c.count));
-  const stream = (size: number, visit: (c: Chunk) => void, progress = false): Promise<void> =>
-    // float32 is copied byte for byte into the SIMD input, so its chunks need not be aligned.
-    forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: t.dtype.name === 'float32' });
+  /** Where a chunk's float32 magnitudes are: in place for float32 weights, else decoded into the workspace. */
+  const load = (c: Chunk): number => {
+    const inPlace = t.dtype.name === 'float32' ? simd.addressOf(c.bytes) : undefined;
+    if (inPlace !== undefined) return inPlace;
+    const input = simd.input(c.count);
+    toMagnitudes(t.dtype, c, quant, input);
+    return input.byteOffset;
+  };
+  const stream = (size: number, visit: (c: Chunk) => void, progress = false): Promise<void> => {
+    simd.prepare(size, 0);
+    // float32 is read in place at any alignment (or copied bytewise), so its chunks need not be aligned.
+    return forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: t.dtype.name === 'float32' });
+  };
 
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
   await stream(chunkSize(t, first, byM), (c) => {
-    load(c);
-    foldMagnitudes(stats, simd, c.count, c.first, bitmap, nearBits);
-    if (firstKept) for (const ks of firstKept) foldKept(first, ks, simd, c.first, c.count);
+    const ptr = load(c);
+    foldMagnitudes(stats, simd, ptr, c.count, c.first, bitmap, nearBits);
+    if (firstKept) foldKept(first, firstKept, simd, ptr, c.first, c.count);
   }, true);
   if (first) kept[0] = firstKept;
 
@@ -64,8 +72,7 @@ export async function measureWeight(
     const t2 = thresholdBits(opts.nearZero.value * bitsToFloat(stats.maxBits));
     let near = 0;
     await stream(CHUNK_TARGET, (c) => {
-      const values = load(c);
-      near += countAtMost(new Uint32Array(values.buffer, values.byteOffset, c.count), t2);
+      near += countAtMost(simd.views(load(c), c.count).bits, t2);
     });
     stats.nearZeros = near;
   } else if (opts.nearZero.relative) stats.nearZeros = stats.zeros;
@@ -75,8 +82,8 @@ export async function measureWeight(
     const ks = keptSums(v, byM);
     if (!ks) continue;
     await stream(chunkSize(t, v, byM), (c) => {
-      load(c);
-      for (const k of ks) foldKept(v, k, simd, c.first, c.count);
+      const ptr = load(c);
+      foldKept(v, ks, simd, ptr, c.first, c.count);
     });
     kept[i] = ks;
   }

@@ -15,29 +15,30 @@ export interface Chunk {
   readonly count: number;
 }
 
+/**
+ * Where chunks are read or copied to when they cannot be viewed in place: two slots, so a read can
+ * overlap work on the other. `reserve` is called before a stream starts, never while a read is pending.
+ */
+export interface ChunkBuffers {
+  reserve(bytesPerSlot: number): void;
+  raw(slot: 0 | 1, bytes: number): Uint8Array;
+}
+
 export interface ChunkEnv {
   readonly file: string;
   readonly external: ExternalFiles;
-  readonly scratch: Scratch;
+  readonly buffers: ChunkBuffers;
   readonly signal?: AbortSignal;
   /** Told how many bytes of tensor data each chunk covered (for progress). */
   readonly onBytes?: (bytes: number) => void;
-}
-
-/** One reusable, 8-byte aligned buffer: chunks are copied here only when they cannot be viewed in place. */
-export class Scratch {
-  private buf = new ArrayBuffer(0);
-  get(bytes: number): Uint8Array {
-    if (this.buf.byteLength < bytes) this.buf = new ArrayBuffer(Math.max(bytes, this.buf.byteLength * 2) + 8);
-    return new Uint8Array(this.buf, 0, bytes);
-  }
 }
 
 const YIELD_MS = 25;
 
 /**
  * Visits a tensor's values chunk by chunk, in order. In-memory bytes are viewed in place when
- * aligned and copied into scratch otherwise; external data is read from disk a chunk at a time,
+ * aligned (or when the caller takes them unaligned) and copied otherwise; external data is read
+ * from disk a chunk at a time, the next read overlapping the caller's work on this one,
  * so memory stays bounded by the chunk size whatever the tensor's size. Yields to the event loop
  * every few milliseconds and stops when the signal is aborted.
  */
@@ -45,24 +46,33 @@ export async function forEachChunk(
   t: TensorRef, env: ChunkEnv, chunkElems: number, visit: (c: Chunk) => void, opts: { unaligned?: boolean } = {},
 ): Promise<void> {
   if (t.dtype.bits === 4 && chunkElems % 2) throw new RangeError('4-bit tensors are read in even chunks');
-  const next = await opener(t, env, opts.unaligned ?? false);
+  env.buffers.reserve(Math.max(rawByteLength(t.dtype, chunkElems), chunkElems * unitBytes(t.dtype)));
+  const reader = await opener(t, env, chunkElems, opts.unaligned ?? false);
   let last = Date.now();
-  for (let first = 0; first < t.elements; first += chunkElems) {
-    const count = Math.min(chunkElems, t.elements - first);
-    const bytes = await next(first, count);
-    visit({ bytes, first, count });
-    env.onBytes?.(bytes.length);
-    if (Date.now() - last > YIELD_MS) {
-      await yieldToLoop();
-      throwIfCancelled(env.signal);
-      last = Date.now();
+  try {
+    for (let first = 0; first < t.elements; first += chunkElems) {
+      const count = Math.min(chunkElems, t.elements - first);
+      const bytes = await reader.next(first, count);
+      visit({ bytes, first, count });
+      env.onBytes?.(bytes.length);
+      if (Date.now() - last > YIELD_MS) {
+        await yieldToLoop();
+        throwIfCancelled(env.signal);
+        last = Date.now();
+      }
     }
+  } finally {
+    // A read-ahead must land before its slot can be handed to anyone else.
+    await reader.settle?.();
   }
 }
 
-type Reader = (first: number, count: number) => Promise<Uint8Array> | Uint8Array;
+interface Reader {
+  next(first: number, count: number): Promise<Uint8Array> | Uint8Array;
+  settle?(): Promise<void>;
+}
 
-async function opener(t: TensorRef, env: ChunkEnv, unaligned: boolean): Promise<Reader> {
+async function opener(t: TensorRef, env: ChunkEnv, chunkElems: number, unaligned: boolean): Promise<Reader> {
   const d = t.dtype;
   const unit = unitBytes(d);
   const byteRange = (first: number, count: number): [number, number] =>
@@ -70,14 +80,14 @@ async function opener(t: TensorRef, env: ChunkEnv, unaligned: boolean): Promise<
   switch (t.data.kind) {
     case 'bytes': {
       const src = t.data.bytes;
-      return (first, count) => {
+      return { next: (first, count) => {
         const [a, b] = byteRange(first, count);
         const view = src.subarray(a, b);
         if (unaligned || view.byteOffset % unit === 0) return view;
-        const s = env.scratch.get(view.length);
+        const s = env.buffers.raw(0, view.length);
         s.set(view);
         return s;
-      };
+      } };
     }
     case 'external': {
       const { location, offset } = t.data;
@@ -88,11 +98,27 @@ async function opener(t: TensorRef, env: ChunkEnv, unaligned: boolean): Promise<
         fail(`external data length ${t.data.length} does not match shape [${t.dims.join(', ')}] ${d.name} (${need} bytes)`);
       if (offset + need > size)
         fail(`external file '${location}' is too short: ${size} bytes, tensor needs bytes ${offset}..${offset + need}`);
-      return async (first, count) => {
-        const [a, b] = byteRange(first, count);
-        const s = env.scratch.get(b - a);
-        await env.external.read(location, t.name, offset + a, s);
-        return s;
+      // Chunk i+1 is read into the other slot while chunk i is being measured.
+      let slot: 0 | 1 = 0;
+      let ahead: { first: number; read: Promise<Uint8Array> } | undefined;
+      const read = (first: number, into: 0 | 1): Promise<Uint8Array> => {
+        const [a, b] = byteRange(first, Math.min(chunkElems, t.elements - first));
+        const s = env.buffers.raw(into, b - a);
+        return env.external.read(location, t.name, offset + a, s).then(() => s);
+      };
+      return {
+        next: async (first, count) => {
+          const bytes = await (ahead?.first === first ? ahead.read : read(first, slot));
+          const nextFirst = first + count;
+          slot = slot === 0 ? 1 : 0;
+          ahead = nextFirst < t.elements ? { first: nextFirst, read: read(nextFirst, slot) } : undefined;
+          // A failed read-ahead is reported when its chunk is asked for, not as an unhandled rejection.
+          ahead?.read.catch(() => undefined);
+          return bytes;
+        },
+        settle: async () => {
+          await ahead?.read.catch(() => undefined);
+        },
       };
     }
     case 'varints': {
@@ -100,24 +126,24 @@ async function opener(t: TensorRef, env: ChunkEnv, unaligned: boolean): Promise<
       let pos = 0;
       // Each entry of a 4-bit tensor is one byte holding two values.
       const width = d.bits === 4 ? 1 : unit;
-      return (first, count) => {
+      return { next: (first, count) => {
         const entries = d.bits === 4 ? Math.ceil(count / 2) : count;
-        const s = env.scratch.get(entries * width);
+        const s = env.buffers.raw(0, entries * width);
         pos = decodeVarints(bytes, pos, entries, width, field, s);
         return s;
-      };
+      } };
     }
     case 'numbers': {
       const values = t.data.values;
-      return (first, count) => {
+      return { next: (first, count) => {
         const [a, b] = d.bits === 4 ? [first / 2, Math.ceil((first + count) / 2)] : [first, first + count];
-        const s = env.scratch.get((b - a) * (d.bits === 4 ? 1 : unit));
+        const s = env.buffers.raw(0, (b - a) * (d.bits === 4 ? 1 : unit));
         writeNative(values.subarray(a, b), d, s);
         return s;
-      };
+      } };
     }
     case 'none':
-      return () => new Uint8Array(0);
+      return { next: () => new Uint8Array(0) };
   }
 }
 

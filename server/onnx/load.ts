@@ -6,6 +6,7 @@ import { decodeLazyTensor } from './tensor-proto';
 import { walkModel, type GraphScope, type NodeRef } from './graph';
 import { toSafeNumber, type Int64Like } from './long';
 import type { TensorRef } from './tensor';
+import { ModelMemory } from './model-memory';
 
 /** protobuf cannot address more than 2 GiB; larger models keep their weights in external data. */
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
@@ -17,6 +18,8 @@ export interface LoadedModel {
   readonly fileBytes: number;
   /** The whole file; tensors are views into it. */
   readonly buffer: Buffer;
+  /** The memory holding the file, shared with the SIMD kernels and the hashing worker. */
+  readonly memory: ModelMemory;
   readonly proto: onnx.ModelProto;
   readonly irVersion: number;
   readonly opsets: Record<string, number>;
@@ -28,11 +31,11 @@ export interface LoadedModel {
 
 export async function loadModel(file: string): Promise<LoadedModel> {
   const abs = path.resolve(file);
-  const buffer = await readModelFile(abs);
-  return parseModel(abs, buffer);
+  const memory = await readModelFile(abs);
+  return parseModel(abs, memory);
 }
 
-async function readModelFile(abs: string): Promise<Buffer> {
+async function readModelFile(abs: string): Promise<ModelMemory> {
   let stat;
   try {
     stat = await fs.stat(abs);
@@ -44,8 +47,8 @@ async function readModelFile(abs: string): Promise<Buffer> {
   if (stat.size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
   if (stat.size > MAX_MODEL_BYTES)
     throw new AnalysisError(`file is ${stat.size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
-  // Shared memory, so a worker thread can hash the file in place while weights are measured.
-  const bytes = Buffer.from(new SharedArrayBuffer(stat.size));
+  const memory = new ModelMemory(stat.size);
+  const bytes = memory.file;
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(abs, 'r');
@@ -60,11 +63,12 @@ async function readModelFile(abs: string): Promise<Buffer> {
   } finally {
     await handle?.close();
   }
-  return bytes;
+  return memory;
 }
 
-/** Decodes the model structure; weight bytes stay in `buffer`. */
-export function parseModel(abs: string, buffer: Buffer): LoadedModel {
+/** Decodes the model structure; weight bytes stay in the memory they were read into. */
+export function parseModel(abs: string, memory: ModelMemory): LoadedModel {
+  const buffer = memory.file;
   const proto = decodeWithLazyTensors(abs, buffer);
   const version = (v: unknown, what: string): number => {
     try {
@@ -79,7 +83,7 @@ export function parseModel(abs: string, buffer: Buffer): LoadedModel {
   const opsets: Record<string, number> = {};
   for (const o of proto.opsetImport ?? []) opsets[o.domain || 'ai.onnx'] = version(o.version, `opset version of '${o.domain || 'ai.onnx'}'`);
   const walked = walkModel(proto, abs);
-  return { path: abs, dir: path.dirname(abs), fileBytes: buffer.length, buffer, proto, irVersion, opsets, ...walked };
+  return { path: abs, dir: path.dirname(abs), fileBytes: buffer.length, buffer, memory, proto, irVersion, opsets, ...walked };
 }
 
 /**

@@ -10,9 +10,10 @@ const LANE_BASE = i32x4(0, 1024, 2048, 3072);
 /**
  * The magnitude pass over n float32 values (n a multiple of 32) at `inp`, sign bits ignored:
  * one bitmap word per 32 values at `bm` (bit set = nonzero), an exponent histogram in four
- * interleaved lanes of 256 i32 at `hist` (cleared here), and at `res`: per-lane counts of
- * |x| <= near (i32x4), max |x| bits (i32x4), min of (|x| bits - 1) (i32x4, unsigned), sum of |x| and
- * of x^2 (f64x2 each). Non-finite values land in bin 255; the caller redoes such chunks.
+ * interleaved lanes of 256 i32 at `hist` (cleared here, summed into the first lane at the end), and
+ * at `res`: per-lane counts of |x| <= near (i32x4), max |x| bits (i32x4), min of (|x| bits - 1)
+ * (i32x4, unsigned), sum of |x| and of x^2 (f64x2 each), the nonzero count (i32 at +80).
+ * Non-finite values land in bin 255; the caller redoes such chunks.
  */
 export function stats(inp: usize, n: i32, bm: usize, near: i32, hist: usize, res: usize): void {
   memory.fill(hist, 0, 4096);
@@ -21,6 +22,7 @@ export function stats(inp: usize, n: i32, bm: usize, near: i32, hist: usize, res
   let mx = i32x4.splat(0);
   let mn = i32x4.splat(-1);
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+  let nonzero: i32 = 0;
   const end = inp + (<usize>n << 2);
   let p = inp;
   while (p < end) {
@@ -45,7 +47,14 @@ export function stats(inp: usize, n: i32, bm: usize, near: i32, hist: usize, res
     }
     store<i32>(bm, w);
     bm += 4;
+    nonzero += popcnt(w);
   }
+  // Fold the four lanes into lane 0: hist[e] is then the count for exponent e.
+  for (let e: usize = 0; e < 1024; e += 16) {
+    const at = hist + e;
+    v128.store(at, i32x4.add(i32x4.add(v128.load(at), v128.load(at, 1024)), i32x4.add(v128.load(at, 2048), v128.load(at, 3072))));
+  }
+  store<i32>(res, nonzero, 80);
   v128.store(res, cnt);
   v128.store(res, mx, 16);
   v128.store(res, mn, 32);
@@ -67,8 +76,23 @@ export function stats(inp: usize, n: i32, bm: usize, near: i32, hist: usize, res
 @inline function accumulate(out: usize, m: i32, r: i32, x: v128): void {
   const lo = f64x2.promote_low_f32x4(x);
   const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
-  const s = f64x2.add(lo, hi);
-  const q = f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi));
+  add(out, m, r, f64x2.add(lo, hi), f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
+}
+
+/** As accumulate, for rank r of two sets of four groups (x and y), summed in f64. */
+// @ts-ignore: decorator
+@inline function accumulate2(out: usize, m: i32, r: i32, x: v128, y: v128): void {
+  const xl = f64x2.promote_low_f32x4(x);
+  const xh = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  const yl = f64x2.promote_low_f32x4(y);
+  const yh = f64x2.promote_low_f32x4(v128.shuffle<f32>(y, y, 2, 3, 0, 1));
+  const s = f64x2.add(f64x2.add(xl, xh), f64x2.add(yl, yh));
+  const q = f64x2.add(f64x2.add(f64x2.mul(xl, xl), f64x2.mul(xh, xh)), f64x2.add(f64x2.mul(yl, yl), f64x2.mul(yh, yh)));
+  add(out, m, r, s, q);
+}
+
+// @ts-ignore: decorator
+@inline function add(out: usize, m: i32, r: i32, s: v128, q: v128): void {
   const a = out + (<usize>r << 3);
   const b = out + (<usize>(m + r) << 3);
   store<f64>(a, load<f64>(a) + f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1));
@@ -128,6 +152,14 @@ function tail(p: usize, m: i32, st: usize, out: usize): void {
 
 const TAIL = memory.data(32, 16);
 
+function tail8(p: usize, st: usize, out: usize, out4: usize): void {
+  tail(p, 8, st, out);
+  if (out4) {
+    tail(p, 4, st, out4);
+    tail(p + 4 * st, 4, st, out4);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function sort4(out: usize, a: v128, b: v128, c: v128, d: v128): void {
   const lo1 = f32x4.min(a, b), hi1 = f32x4.max(a, b);
@@ -139,23 +171,26 @@ const TAIL = memory.data(32, 16);
   accumulate(out, 4, 3, f32x4.min(lo1, lo2));
 }
 
-/** Groups of 8 in `bands` bands of 8 x q floats, as keep4Bands. */
-export function keep8Bands(inp: usize, bands: i32, q: i32, out: usize): void {
+/**
+ * Groups of 8 in `bands` bands of 8 x q floats, as keep4Bands. When out4 is not 0 it also receives
+ * the rank sums of the two groups of 4 in each group of 8 (2:4 and 4:8 in one pass).
+ */
+export function keep8Bands(inp: usize, bands: i32, q: i32, out: usize, out4: usize): void {
   const st = <usize>q << 2;
   const wide = q & ~3;
   for (let b = 0; b < bands; b++, inp += st << 3) {
     for (let j = 0; j < wide; j += 4) {
       const p = inp + (<usize>j << 2);
-      sort8(out,
+      sort8(out, out4,
         f32x4.abs(v128.load(p)), f32x4.abs(v128.load(p + st)), f32x4.abs(v128.load(p + 2 * st)), f32x4.abs(v128.load(p + 3 * st)),
         f32x4.abs(v128.load(p + 4 * st)), f32x4.abs(v128.load(p + 5 * st)), f32x4.abs(v128.load(p + 6 * st)), f32x4.abs(v128.load(p + 7 * st)));
     }
-    for (let j = wide; j < q; j++) tail(inp + (<usize>j << 2), 8, st, out);
+    for (let j = wide; j < q; j++) tail8(inp + (<usize>j << 2), st, out, out4);
   }
 }
 
-/** `groups` groups of 8 back to back: four groups are 32 consecutive floats, transposed into lanes. */
-export function keep8Contiguous(inp: usize, groups: i32, out: usize): void {
+/** `groups` groups of 8 back to back: four groups are 32 consecutive floats, transposed into lanes; out4 as keep8Bands. */
+export function keep8Contiguous(inp: usize, groups: i32, out: usize, out4: usize): void {
   const wide = groups & ~3;
   for (let g = 0; g < wide; g += 4) {
     const p = inp + (<usize>g << 5);
@@ -168,18 +203,18 @@ export function keep8Contiguous(inp: usize, groups: i32, out: usize): void {
     const t2 = v128.shuffle<f32>(c0, d0, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c0, d0, 2, 6, 3, 7);
     const u0 = v128.shuffle<f32>(a1, b1, 0, 4, 1, 5), u1 = v128.shuffle<f32>(a1, b1, 2, 6, 3, 7);
     const u2 = v128.shuffle<f32>(c1, d1, 0, 4, 1, 5), u3 = v128.shuffle<f32>(c1, d1, 2, 6, 3, 7);
-    sort8(out,
+    sort8(out, out4,
       v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), v128.shuffle<f32>(t0, t2, 2, 3, 6, 7),
       v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), v128.shuffle<f32>(t1, t3, 2, 3, 6, 7),
       v128.shuffle<f32>(u0, u2, 0, 1, 4, 5), v128.shuffle<f32>(u0, u2, 2, 3, 6, 7),
       v128.shuffle<f32>(u1, u3, 0, 1, 4, 5), v128.shuffle<f32>(u1, u3, 2, 3, 6, 7));
   }
-  for (let g = wide; g < groups; g++) tail(inp + (<usize>g << 5), 8, 4, out);
+  for (let g = wide; g < groups; g++) tail8(inp + (<usize>g << 5), 4, out, out4);
 }
 
 /** Batcher's odd-even merge sort network for 8 (19 comparators), lane-wise. */
 // @ts-ignore: decorator
-@inline function sort8(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128): void {
+@inline function sort8(out: usize, out4: usize, x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128): void {
   let t: v128;
   t = f32x4.min(x0, x1); x1 = f32x4.max(x0, x1); x0 = t;
   t = f32x4.min(x2, x3); x3 = f32x4.max(x2, x3); x2 = t;
@@ -191,6 +226,13 @@ export function keep8Contiguous(inp: usize, groups: i32, out: usize): void {
   t = f32x4.min(x5, x7); x7 = f32x4.max(x5, x7); x5 = t;
   t = f32x4.min(x1, x2); x2 = f32x4.max(x1, x2); x1 = t;
   t = f32x4.min(x5, x6); x6 = f32x4.max(x5, x6); x5 = t;
+  if (out4) {
+    // Both halves are sorted now: they are the two groups of 4 inside this group of 8.
+    accumulate2(out4, 4, 0, x3, x7);
+    accumulate2(out4, 4, 1, x2, x6);
+    accumulate2(out4, 4, 2, x1, x5);
+    accumulate2(out4, 4, 3, x0, x4);
+  }
   t = f32x4.min(x0, x4); x4 = f32x4.max(x0, x4); x0 = t;
   t = f32x4.min(x1, x5); x5 = f32x4.max(x1, x5); x1 = t;
   t = f32x4.min(x2, x6); x6 = f32x4.max(x2, x6); x2 = t;
