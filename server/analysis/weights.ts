@@ -29,7 +29,7 @@ export interface MeasureOptions {
 /** About 1 MiB of float32 magnitudes per chunk: stays in L2 between the kernels that read it. */
 const CHUNK_TARGET = 1 << 18;
 /** A band (the memory span holding whole N:M groups) beyond this many elements is not measured for kept magnitude. */
-const MAX_BAND = 1 << 26;
+const MAX_BAND = 1 << 22;
 
 /**
  * Measures one weight in a single streaming pass over its bytes: magnitude statistics, the nonzero
