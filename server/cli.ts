@@ -6,7 +6,7 @@ import { analyzeModel, type Progress } from './analysis/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { buildDemoModel } from './demo/demo-model';
 import { writeModel } from './onnx/builder';
-import type { AnalysisOptions, Report } from './protocol';
+import type { AnalysisOptions, Report, RunOptions } from './protocol';
 import { toCsv } from './report/csv';
 import { toMarkdown } from './report/markdown';
 import { VERSION } from './version';
@@ -14,7 +14,7 @@ import { VERSION } from './version';
 const USAGE = `onnx-sparsity ${VERSION}: how sparse an ONNX model is, layer by layer
 
 Usage:
-  onnx-sparsity analyze MODEL [options]   measure weight sparsity and patterns
+  onnx-sparsity analyze MODEL [options]   measure weight sparsity and patterns, run the model
   onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
 
 Options:
@@ -24,6 +24,17 @@ Options:
   --relative             the threshold is relative to each tensor's max |x|
   --nm 2:4,1:4,...       N:M patterns to check (default 2:4,1:4,4:8)
   --blocks 4x4,...       block shapes RxC on the GEMM view (default 1x4,4x1,4x4,8x8,16x16,32x32)
+  --no-run               weights only: do not run the model
+  --ep cpu|cuda|webgpu   execution provider (default cpu; falls back to CPU unless --strict-ep)
+  --strict-ep            fail when the provider cannot start
+  --threads N            onnxruntime intra-op threads (default: ORT's choice)
+  --dim NAME=N           size of a symbolic input dim (repeatable); batch-like dims default to 1
+  --int-range LO:HI      range of generated integer inputs (default 0:1000)
+  --samples N            generated samples, aggregated (default 1)
+  --inputs PATH          your inputs: a test_data_set_* folder (or a folder of them), .pb, .npy
+                         or .npz files (repeatable)
+  --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
+  --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
@@ -41,6 +52,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       options: {
         format: { type: 'string' }, out: { type: 'string' }, threshold: { type: 'string' },
         relative: { type: 'boolean' }, nm: { type: 'string' }, blocks: { type: 'string' },
+        run: { type: 'boolean' }, 'no-run': { type: 'boolean' }, ep: { type: 'string' }, 'strict-ep': { type: 'boolean' },
+        threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
+        samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
+        activations: { type: 'string' },
         verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
@@ -50,6 +65,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const [command, ...rest] = positionals;
     const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
     const options = analysisOptions(values);
+    const run = runOptions(values);
     let model: string;
     if (command === 'analyze') {
       if (rest.length !== 1) throw new UsageError('analyze takes exactly one MODEL path');
@@ -62,7 +78,15 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 
     if (values.out && path.resolve(values.out) === path.resolve(model))
       throw new UsageError('--out names the model itself; refusing to write over it');
-    const report = await analyzeModel({ file: model, options, onProgress: progressPrinter(io.stderr) });
+    const abort = new AbortController();
+    const onSigint = (): void => abort.abort();
+    process.once('SIGINT', onSigint);
+    let report: Report;
+    try {
+      report = await analyzeModel({ file: model, options, run, signal: abort.signal, onProgress: progressPrinter(io.stderr) });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     const text = render(report, format);
     if (values.out) await writeAtomically(values.out, text);
     else io.stdout.write(text);
@@ -103,6 +127,54 @@ function analysisOptions(v: { threshold?: string; relative?: boolean; nm?: strin
   if (v.nm !== undefined) o.nm = list(v.nm);
   if (v.blocks !== undefined) o.blocks = list(v.blocks);
   return o;
+}
+
+interface RunFlags {
+  run?: boolean; 'no-run'?: boolean; ep?: string; 'strict-ep'?: boolean; threads?: string; dim?: string[];
+  'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string;
+}
+
+function runOptions(v: RunFlags): Partial<RunOptions> | false {
+  if (v['no-run']) return false;
+  const o: Partial<RunOptions> = {};
+  const int = (flag: string, s: string, min: number): number => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s.trim()) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, not '${s}'`);
+    return n;
+  };
+  if (v.ep !== undefined) o.ep = v.ep;
+  if (v['strict-ep']) o.strictEp = true;
+  if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
+  if (v.samples !== undefined) o.samples = int('samples', v.samples, 1);
+  if (v.dim) {
+    o.dims = {};
+    for (const d of v.dim) {
+      const m = /^(.+)=(\d+)$/.exec(d);
+      if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
+      o.dims[m[1]] = Number(m[2]);
+    }
+  }
+  if (v['int-range'] !== undefined) {
+    const m = /^(-?\d+):(-?\d+)$/.exec(v['int-range']);
+    if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--int-range must be LO:HI with LO <= HI, not '${v['int-range']}'`);
+    o.intRange = [Number(m[1]), Number(m[2])];
+  }
+  if (v.inputs) o.inputs = v.inputs;
+  if (v['memory-budget'] !== undefined) o.memoryBudget = parseBytes(v['memory-budget']);
+  if (v.activations !== undefined) {
+    if (v.activations !== 'all' && v.activations !== 'layers') throw new UsageError(`--activations must be all or layers, not '${v.activations}'`);
+    o.level = v.activations;
+  }
+  return o;
+}
+
+function parseBytes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?)?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`--memory-budget must be a byte count like 512M or 2G, not '${s}'`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const n = Math.floor(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
+  if (n < 1) throw new UsageError(`--memory-budget must be at least 1 byte, not '${s}'`);
+  return n;
 }
 
 function render(r: Report, f: Format): string {

@@ -36,8 +36,95 @@ export interface Report {
   totals: Totals;
   /** Speedup estimates per accelerator and scenario (filled by the estimator). */
   estimates: unknown[];
+  /** How the model ran, when it was run (absent with --no-run). */
+  run?: RunReport;
+  /** Intermediate values of the main graph as the run saw them. */
+  values?: ValueReport[];
+  /** Every node of the main graph with its cost from the run's shapes. */
+  ops?: OpReport[];
   warnings: string[];
-  timings: { loadMs: number; weightsMs: number; totalMs: number };
+  timings: { loadMs: number; weightsMs: number; runMs?: number; totalMs: number };
+}
+
+export interface RunOptions {
+  /** Execution provider: cpu, cuda, webgpu... */
+  ep: string;
+  /** Fail instead of falling back to CPU when the provider cannot start. */
+  strictEp: boolean;
+  threads: number;
+  /** Sizes for symbolic input dims, by dim name. */
+  dims: Record<string, number>;
+  /** Integer inputs are drawn from [lo, hi]. */
+  intRange: [number, number];
+  samples: number;
+  seed: number;
+  /** The user's input files or folders (test_data_set_*, .pb, .npy, .npz); generated data when empty. */
+  inputs: string[];
+  /** Bytes of copied-out values held at once; also bounds generated inputs. */
+  memoryBudget: number;
+  /** Statistics for every value, or only for layer inputs and outputs. */
+  level: 'all' | 'layers';
+}
+
+export const DEFAULT_RUN: RunOptions = {
+  ep: 'cpu', strictEp: false, threads: 0, dims: {}, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
+  memoryBudget: 1 << 30, level: 'all',
+};
+
+export interface RunReport {
+  ok: boolean;
+  /** Why the run failed; the weight analysis is reported all the same. */
+  error?: string;
+  requestedEp: string;
+  ep: string;
+  /** Why the requested provider was not used. */
+  fallback?: string;
+  threads: number;
+  samples: number;
+  level: RunOptions['level'];
+  inputs: { name: string; dtype: string; shape: number[]; source: string }[];
+  ortVersion: string;
+  /** Latency of one plain inference (warm), ms. */
+  plainMs?: number;
+  /** The profiled plain run as ORT timed it, and the kernels ORT inserted itself (reorders), ms. */
+  profiledRunMs?: number;
+  runtimeInsertedMs?: number;
+  /** Fastest instrumented run (statistics in the graph), ms. */
+  instrumentedMs?: number;
+  /** Runs that copied values out within the memory budget. */
+  batches: number;
+}
+
+export interface ValueReport {
+  name: string;
+  /** The node producing it; null for graph inputs. */
+  producer: string | null;
+  dtype: string;
+  shape: number[];
+  /** Elements per sample. */
+  elements: number;
+  /** Over all samples. */
+  zeros: number;
+  nearZeros: number;
+  /** Nonzero share. */
+  density: number | null;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
+  histogram?: { thresholds: number[]; below: number[] };
+  method: 'in-graph' | 'copied' | 'input' | 'shape-only';
+}
+
+export interface OpReport {
+  name: string;
+  opType: string;
+  macs: number;
+  bytes: number;
+  outputElements: number;
+  /** Measured kernel time in the plain run, ms (absent when ORT fused the node into another). */
+  timeMs?: number;
 }
 
 export interface ModelInfo {
@@ -124,6 +211,11 @@ export interface LayerReport {
   zeroCols: number;
   /** Why the weight has no GEMM view, when it has none. */
   note?: string;
+  /** Densities (nonzero shares) of the layer's data input and output in the run. */
+  activation?: { input: string; output: string; inputDensity: number | null; outputDensity: number | null };
+  macs?: number;
+  bytes?: number;
+  timeMs?: number;
 }
 
 export interface TotalsEntry {
@@ -140,4 +232,8 @@ export interface Totals extends TotalsEntry {
   byDtype: Record<string, TotalsEntry>;
   /** The same figures over layer weights only (the parameters sparsity can speed up). */
   layerWeights: TotalsEntry;
+  /** From the run: MACs of all ops and of layers; measured kernel time of all ops, ms. */
+  macs?: number;
+  layerMacs?: number;
+  timeMs?: number;
 }

@@ -1,12 +1,15 @@
 import * as path from 'node:path';
-import { throwIfCancelled } from '../errors';
+import { AnalysisError, CancelledError, throwIfCancelled } from '../errors';
 import type { ChunkEnv } from '../onnx/chunks';
 import { rawByteLength } from '../onnx/dtypes';
 import { ExternalFiles } from '../onnx/external';
 import { sha256 } from '../onnx/hash';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
-import { SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type WeightReport } from '../protocol';
+import { DEFAULT_RUN, SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type RunOptions, type RunReport, type WeightReport } from '../protocol';
+import { ortVersion } from '../onnx/ort';
+import { runModel } from './activations';
+import { focusValues, opReports, runTotals, valueReport, withRun } from './run-report';
 import { VERSION } from '../version';
 import { findLayers, type Layer } from './layers';
 import { layerReport, weightlessLayerReport } from './layer-report';
@@ -19,14 +22,17 @@ import { SimdKernels } from './simd-kernels';
 import { measureWeight } from './weights';
 
 export interface Progress {
-  /** 0..1 of the work, by weight bytes. */
+  /** 0..1 of the current phase. */
   fraction: number;
   message: string;
+  phase: 'weights' | 'run';
 }
 
 export interface AnalyzeRequest {
   file: string;
   options?: Partial<AnalysisOptions>;
+  /** Run the model with onnxruntime (activations, shapes, MACs, per-op time); false for weights only. */
+  run?: Partial<RunOptions> | false;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -41,21 +47,39 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   const external = new ExternalFiles(model.dir, model.path);
   try {
     const t1 = performance.now();
-    const { weights, layers, warnings } = await measureAll(model, options, external, req);
+    const measured = await measureAll(model, options, external, req);
+    const { weights, warnings } = measured;
+    let layers = measured.layers;
     const weightsMs = performance.now() - t1;
+    let ran: Pick<Report, 'run' | 'values' | 'ops'> & { totals?: ReturnType<typeof runTotals> } = {};
+    let runMs: number | undefined;
+    if (req.run !== false) {
+      const t2 = performance.now();
+      const run = await runOrDegrade(model, measured.found, options, { ...DEFAULT_RUN, ...req.run }, req);
+      runMs = performance.now() - t2;
+      warnings.push(...run.warnings);
+      if (run.result) {
+        const ops = opReports(model.scopes[0].nodes, run.result);
+        layers = withRun(layers, measured.found, run.result, ops);
+        ran = { run: run.result.report, values: [...run.result.values.values()].map(valueReport), ops, totals: runTotals(ops, layers) };
+      } else ran = { run: run.failed };
+    }
+    const sha256 = await sha;
     const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
+    const { totals: runTotalsPart, ...runParts } = ran;
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'onnx-sparsity', version: VERSION },
       createdAt: new Date().toISOString(),
       options,
-      model: modelInfo(model, await sha, weights),
+      model: modelInfo(model, sha256, weights),
       weights,
       layers,
-      totals: totals(weights, layerWeights),
+      totals: { ...totals(weights, layerWeights), ...runTotalsPart },
       estimates: [],
+      ...runParts,
       warnings: [...model.warnings, ...warnings],
-      timings: { loadMs, weightsMs, totalMs: performance.now() - t0 },
+      timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: performance.now() - t0 },
     };
   } finally {
     await external.close();
@@ -79,7 +103,7 @@ async function measureAll(model: LoadedModel, options: AnalysisOptions, external
     file: model.path, external, buffers: simd, signal: req.signal,
     onBytes: (n) => {
       doneBytes += n;
-      req.onProgress?.({ fraction: totalBytes ? doneBytes / totalBytes : 1, message: 'measuring weights' });
+      req.onProgress?.({ fraction: totalBytes ? doneBytes / totalBytes : 1, message: 'measuring weights', phase: 'weights' });
     },
   };
   const layerReports = new Map<Layer, LayerReport>();
@@ -110,7 +134,29 @@ async function measureAll(model: LoadedModel, options: AnalysisOptions, external
     }
   }
   const layers = found.map((l) => layerReports.get(l) ?? weightlessLayerReport(l));
-  return { weights, layers, warnings };
+  return { weights, layers, found, warnings };
+}
+
+/**
+ * A run that fails (ORT cannot load the model, an input is missing, a dim has no size) degrades
+ * the report instead of losing it: the weight analysis stands and the run says why it failed.
+ * Cancellation still cancels.
+ */
+async function runOrDegrade(model: LoadedModel, found: readonly Layer[], options: AnalysisOptions, run: RunOptions, req: AnalyzeRequest) {
+  try {
+    const result = await runModel({
+      model, focus: focusValues(found), near: options.nearZero, options: run, signal: req.signal,
+      onProgress: (f, message) => req.onProgress?.({ fraction: f, message, phase: 'run' }),
+    });
+    return { result, warnings: result.warnings };
+  } catch (e) {
+    if (e instanceof CancelledError || !(e instanceof AnalysisError)) throw e;
+    const failed: RunReport = {
+      ok: false, error: e.message, requestedEp: run.ep, ep: run.ep, threads: run.threads, samples: 0, level: run.level,
+      inputs: [], ortVersion: ortVersion(), batches: 0,
+    };
+    return { failed, warnings: [`the model was not run: ${e.message}`] };
+  }
 }
 
 function baseWeightReport(t: TensorRef, usedBy: string[], quant: Pick<WeightReport, 'zeroPoint' | 'scale'> | undefined): WeightReport {

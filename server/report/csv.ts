@@ -10,6 +10,7 @@ export function toCsv(r: Report): string {
     ...nm.flatMap((k) => [`nm_${k}_group_share`, `nm_${k}_ready`, `nm_${k}_l1_kept`, `nm_${k}_l2_kept`]),
     ...blocks.map((b) => `block_${b}_zero_share`),
     'zero_rows', 'zero_input_channels', 'input_channels', 'zero_cols',
+    'input_density', 'output_density', 'macs', 'bytes', 'time_ms',
   ];
   const lines = [header.join(',')];
   for (const l of r.layers) {
@@ -21,6 +22,7 @@ export function toCsv(r: Report): string {
       }),
       ...blocks.map((b) => l.blocks[b] ?? null),
       l.gemm ? l.zeroRows : null, l.gemm ? l.zeroInputChannels : null, l.gemm ? l.inputChannels : null, l.gemm ? l.zeroCols : null,
+      l.activation?.inputDensity, l.activation?.outputDensity, l.macs, l.bytes, l.timeMs,
     ];
     lines.push(row.map(csvField).join(','));
   }

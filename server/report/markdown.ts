@@ -18,12 +18,13 @@ export function toMarkdown(r: Report): string {
   out.push(`| Layer weights | ${count(t.layerWeights.params)} params, ${pct(t.layerWeights.sparsity, 2)} zeros |`);
   const ready = r.layers.filter((l) => l.nm['2:4']?.ready).length;
   if (r.options.nm.includes('2:4')) out.push(`| 2:4 ready layers | ${ready} of ${r.layers.filter((l) => l.gemm).length} |`);
+  out.push(...runRows(r));
   out.push('');
 
   out.push('## Layers', '');
   const nmKeys = r.options.nm;
-  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch |`);
-  out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|`);
+  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch | Input density | MACs | Time ms |`);
+  out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|---:|---:|---:|`);
   for (const l of r.layers) out.push(layerRow(l, nmKeys));
   if (r.layers.length === 0) out.push('', '_No Conv/Gemm/MatMul layers in this model._');
   out.push('');
@@ -33,6 +34,20 @@ export function toMarkdown(r: Report): string {
   if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${mdText(w)}`), '');
   out.push(`_Zeros are bit-exact (+0 and -0), or equal to the zero point for quantized weights. N:M groups run along K of each layer's GEMM view (rows = output channels; K channel-last for convolutions). onnx-sparsity ${r.tool.version}, schema ${r.schemaVersion}._`, '');
   return out.join('\n');
+}
+
+function runRows(r: Report): string[] {
+  const run = r.run;
+  if (!run) return ['| Run | not run (--no-run) |'];
+  if (!run.ok) return [`| Run | failed: ${mdText(run.error ?? 'unknown error')} |`];
+  const rows = [
+    `| Run | onnxruntime ${run.ortVersion} on ${run.ep}${run.fallback ? ` (asked for ${run.requestedEp})` : ''}, ${run.samples} sample${run.samples === 1 ? '' : 's'} of ${run.inputs.map((i) => `${mdText(i.name)} [${i.shape.join(', ')}] ${i.dtype} (${mdText(i.source)})`).join(', ')} |`,
+    `| Latency | ${run.plainMs?.toFixed(2) ?? '-'} ms plain; ${run.instrumentedMs?.toFixed(2) ?? '-'} ms with activation statistics |`,
+  ];
+  const inputs = r.layers.map((l) => l.activation?.inputDensity).filter((d): d is number => d !== null && d !== undefined);
+  if (inputs.length) rows.push(`| Layer input density | mean ${pct(inputs.reduce((a, b) => a + b, 0) / inputs.length)} over ${inputs.length} layers (1 - share of exact zeros) |`);
+  if (r.totals.macs !== undefined) rows.push(`| MACs | ${count(r.totals.macs)} (layers ${count(r.totals.layerMacs ?? 0)}); measured kernel time ${r.totals.timeMs?.toFixed(2)} ms |`);
+  return rows;
 }
 
 function nearRule(r: Report): string {
@@ -48,7 +63,9 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
   });
   const best = Object.entries(l.blocks).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1])[0];
   const name = `${mdText(l.name)}${l.note ? ` (${mdText(l.note)})` : ''}`;
-  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(l.params ? l.nearZeros / l.params : 0)} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} |`;
+  const a = l.activation;
+  const run = `${a ? pct(a.inputDensity) : '-'} | ${l.macs !== undefined ? count(l.macs) : '-'} | ${l.timeMs !== undefined ? l.timeMs.toFixed(3) : '-'}`;
+  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(l.params ? l.nearZeros / l.params : 0)} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
 }
 
 function totalsTable(entries: Record<string, TotalsEntry>, label: string): string[] {

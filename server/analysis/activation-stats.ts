@@ -1,0 +1,74 @@
+import { HISTOGRAM_THRESHOLDS, nextUp, type NearZeroRule } from './instrument';
+
+/**
+ * Statistics of one value over all samples. The same definitions whether onnxruntime computed them
+ * in the graph or they were folded here from a copied-out tensor (instrument.ts): counts compare
+ * |x| with `<` against the next representable number above each threshold.
+ */
+export interface ValueStats {
+  elements: number;
+  zeros: number;
+  nearZeros: number;
+  min: number;
+  max: number;
+  sum: number;
+  sumSq: number;
+  /** Counts of |x| below each of HISTOGRAM_THRESHOLDS, when measured. */
+  histBelow?: number[];
+  samples: number;
+}
+
+export function emptyStats(): ValueStats {
+  return { elements: 0, zeros: 0, nearZeros: 0, min: Infinity, max: -Infinity, sum: 0, sumSq: 0, samples: 0 };
+}
+
+/** Folds one sample's statistics into the running ones. */
+export function mergeStats(into: ValueStats, s: Omit<ValueStats, 'samples'>): void {
+  into.elements += s.elements;
+  into.zeros += s.zeros;
+  into.nearZeros += s.nearZeros;
+  into.min = Math.min(into.min, s.min);
+  into.max = Math.max(into.max, s.max);
+  into.sum += s.sum;
+  into.sumSq += s.sumSq;
+  if (s.histBelow) into.histBelow = into.histBelow ? into.histBelow.map((c, i) => c + s.histBelow![i]) : [...s.histBelow];
+  into.samples++;
+}
+
+type Numeric = ArrayLike<number> | BigInt64Array | BigUint64Array;
+
+/**
+ * The copied-out path: statistics of a tensor's values (float32 `float16` data arrive as bit
+ * patterns and are decoded by the caller). One pass; sums in double.
+ */
+export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolean, wide: boolean): Omit<ValueStats, 'samples'> {
+  const n = data.length;
+  const num = typeof data[0] === 'bigint' ? (i: number) => Number((data as BigInt64Array)[i]) : (i: number) => (data as ArrayLike<number>)[i];
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let sumSq = 0;
+  let zeros = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) {
+    const v = num(i);
+    if (v === 0) zeros++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    sumSq += v * v;
+    const a = Math.abs(v);
+    if (a > maxAbs) maxAbs = a;
+  }
+  // As in the graph: t x max|x| computed at the value's precision, compared with <.
+  const nearBelow = near.relative ? (wide ? near.value * maxAbs : Math.fround(Math.fround(near.value) * maxAbs)) : nextUp(near.value, wide);
+  const thresholds = HISTOGRAM_THRESHOLDS.map((t) => (wide ? t : Math.fround(t)));
+  const histBelow = histogram ? thresholds.map(() => 0) : undefined;
+  let nearZeros = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(num(i));
+    if (a < nearBelow) nearZeros++;
+    if (histBelow) for (let k = 0; k < thresholds.length; k++) if (a < thresholds[k]) histBelow[k]++;
+  }
+  return { elements: n, zeros, nearZeros, min, max, sum, sumSq, ...(histBelow ? { histBelow } : {}) };
+}
