@@ -9,7 +9,8 @@ import { openSession, ortVersion, type OrtSession, type OrtTensor } from '../onn
 import type { RunOptions, RunReport } from '../protocol';
 import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
 import type { Feeds, InputSpec } from './activation-inputs';
-import { inGraphDtype, probeModel, type NearZeroRule, type Probe, type ProbeRequest } from './instrument';
+import { inGraphDtype, planProbes, type NearZeroRule, type Probe, type ProbePlan, type ProbeRequest } from './instrument';
+import { spliceMainGraph } from '../onnx/splice';
 import { opTimes, type ProfileEvent } from './op-times';
 import { prepareSamples } from './samples';
 
@@ -51,14 +52,21 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
   const progress = (f: number, m: string): void => ctx.onProgress?.(f, m);
   const warnings: string[] = [];
   const external = model.tensors.some((t) => t.data.kind === 'external');
-  const session = async (extra: Uint8Array | undefined, profilePrefix?: string) => {
-    // ORT copies what it needs; this concatenation is dropped once the session exists.
-    const bytes = extra ? Buffer.concat([model.buffer, extra]) : Buffer.from(model.buffer);
+  const mainNodes = model.scopes[0].nodes;
+  /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
+  const session = async (plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profilePrefix?: string) => {
+    // ORT copies what it needs; this copy is dropped once the session exists.
+    const bytes = plan ? spliceMainGraph(model.buffer, {
+      head: plan.constants,
+      after: new Map(mainNodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
+      outputs: plan.outputs,
+    }) : Buffer.from(model.buffer);
     return openSession(bytes, {
       ep: options.ep, strictEp: options.strictEp, threads: options.threads, externalDir: external ? model.dir : undefined,
-      profilePrefix, file: model.path, optimization: extra ? 'basic' : 'all',
+      profilePrefix, file: model.path, instrumented: plan !== undefined,
     });
   };
+  const outputsOnly = (names: string[]) => ({ constants: [], nodes: new Map(), outputs: names });
   const main = model.scopes[0];
   const candidates = main.nodes.filter((n) => n.opType !== 'Constant').flatMap((n) => n.outputs.filter(Boolean).map((o) => ({ name: o, producer: n })));
 
@@ -71,7 +79,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
 
   // Which values are tensors of which dtype: ask onnxruntime, which infers types at load.
   progress(0.05, 'inferring value types');
-  const typed = await session(probeModel([], ctx.near, 0, candidates.map((c) => c.name)).bytes);
+  const typed = await session(outputsOnly(candidates.map((c) => c.name)));
   report.ep = typed.ep;
   if (typed.fallback) {
     report.fallback = typed.fallback;
@@ -113,8 +121,8 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
     const wanted = options.level === 'all' || ctx.focus.has(c.name);
     requests.push({ value: c.name, dtype, stats: wanted && inGraphDtype(dtype), histogram: ctx.focus.has(c.name) });
   }
-  const probed = probeModel(requests, ctx.near, model.opsets['ai.onnx'] ?? 1);
-  const inst = await session(probed.bytes);
+  const probed = planProbes(requests, ctx.near, model.opsets['ai.onnx'] ?? 1);
+  const inst = await session(probed);
   try {
     for (const [s, feeds] of samples.feeds.entries()) {
       throwIfCancelled(ctx.signal);
@@ -133,7 +141,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
   const batches = planBatches(copy, options.memoryBudget, warnings);
   report.batches = batches.length;
   for (const [b, batch] of batches.entries()) {
-    const s = await session(probeModel([], ctx.near, 0, batch.map((v) => v.name)).bytes);
+    const s = await session(outputsOnly(batch.map((v) => v.name)));
     try {
       for (const feeds of samples.feeds) {
         throwIfCancelled(ctx.signal);

@@ -2,11 +2,10 @@ import { onnx } from 'onnx-proto';
 import type { DTypeName } from '../onnx/dtypes';
 
 /**
- * Statistics of a model's intermediate values computed by onnxruntime itself: nodes appended to
- * the model that reduce each value to a few scalars, so the run returns scalars instead of copying
- * every activation back. The nodes go into a second serialized ModelProto appended to the file's
- * bytes: protobuf merges it into the first (repeated fields concatenate), so the user's model is
- * neither rewritten nor re-encoded (fields onnx-proto's older schema does not know survive).
+ * Statistics of a model's intermediate values computed by onnxruntime itself: nodes that reduce
+ * each value to a few scalars, so the run returns scalars instead of copying every activation
+ * back. They are spliced into a copy of the model's bytes right after the node producing the
+ * value (server/onnx/splice.ts), so each value can be freed as soon as its statistics are taken.
  *
  * Only ops valid from opset 7 on are used, with no `axes` except where the opset says how.
  * Counting is done with Less against thresholds, which treats NaN as neither zero nor near-zero,
@@ -47,20 +46,35 @@ export function inGraphDtype(d: DTypeName): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }
 
-/** The bytes to append to the model, and the probes they define. */
-export function probeModel(requests: readonly ProbeRequest[], near: NearZeroRule, opset: number, extraOutputs: readonly string[] = []): { bytes: Uint8Array; probes: Probe[] } {
+export interface ProbePlan {
+  /** Shared constants (thresholds, shapes), placed first. */
+  constants: onnx.INodeProto[];
+  /** The nodes measuring each value, by value name, to place right after its producer. */
+  nodes: Map<string, onnx.INodeProto[]>;
+  /** Every probe output, in value order. */
+  outputs: string[];
+  probes: Probe[];
+}
+
+/** The nodes and outputs measuring each requested value. */
+export function planProbes(requests: readonly ProbeRequest[], near: NearZeroRule, opset: number): ProbePlan {
   const g = new NodeSink(opset);
-  const probes = requests.map((r, i) => g.probe(r, i, near));
-  const outputs = [...probes.flatMap((p) => [p.shape, ...Object.values(p.stats ?? {})]), ...extraOutputs];
-  const bytes = onnx.ModelProto.encode({ graph: { node: g.nodes, output: outputs.map((name) => ({ name })) } }).finish();
-  return { bytes, probes };
+  const nodes = new Map<string, onnx.INodeProto[]>();
+  const probes = requests.map((r, i) => {
+    const from = g.nodes.length;
+    const p = g.probe(r, i, near);
+    nodes.set(r.value, [...(nodes.get(r.value) ?? []), ...g.nodes.slice(from)]);
+    return p;
+  });
+  return { constants: g.constants, nodes, outputs: probes.flatMap((p) => [p.shape, ...Object.values(p.stats ?? {})]), probes };
 }
 
 const T = onnx.AttributeProto.AttributeType;
 
 class NodeSink {
   readonly nodes: onnx.INodeProto[] = [];
-  private readonly constants = new Map<string, string>();
+  readonly constants: onnx.INodeProto[] = [];
+  private readonly constantNames = new Map<string, string>();
 
   constructor(private readonly opset: number) {}
 
@@ -120,11 +134,11 @@ class NodeSink {
   }
 
   private constant(key: string, t: onnx.ITensorProto): string {
-    let name = this.constants.get(key);
+    let name = this.constantNames.get(key);
     if (!name) {
-      name = `${PREFIX}const/${this.constants.size}`;
-      this.constants.set(key, name);
-      this.nodes.push({ opType: 'Constant', output: [name], name, attribute: [{ name: 'value', type: T.TENSOR, t }] });
+      name = `${PREFIX}const/${this.constantNames.size}`;
+      this.constantNames.set(key, name);
+      this.constants.push({ opType: 'Constant', output: [name], name, attribute: [{ name: 'value', type: T.TENSOR, t }] });
     }
     return name;
   }

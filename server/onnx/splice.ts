@@ -1,0 +1,102 @@
+import { Reader } from 'protobufjs/minimal';
+import { onnx } from 'onnx-proto';
+
+/** Field numbers of onnx.proto used here. */
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_OUTPUT = 12;
+
+export interface Splice {
+  /** Nodes placed before the main graph's first node (constants). */
+  head: onnx.INodeProto[];
+  /** Nodes placed right after the main graph's i-th node. */
+  after: Map<number, onnx.INodeProto[]>;
+  /** Graph outputs placed before the model's own outputs. */
+  outputs: string[];
+}
+
+/**
+ * A copy of the model with nodes inserted at given places of the main graph and outputs put first.
+ * Every other byte is copied as it is, fields unknown to onnx-proto's older schema included: only
+ * the main graph's length prefix and the inserted fields are new. Position matters to onnxruntime:
+ * a statistic computed right after its value lets the value be freed, and outputs listed first
+ * are computed first.
+ */
+export function spliceMainGraph(model: Uint8Array, s: Splice): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of fields(model)) {
+    if (f.field === MODEL_GRAPH && f.wire === 2) parts.push(...delimited(MODEL_GRAPH, Buffer.concat(spliceGraph(f.payload, s))));
+    else parts.push(f.whole);
+  }
+  return Buffer.concat(parts);
+}
+
+function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  const nodes = (list: readonly onnx.INodeProto[]): void => {
+    for (const n of list) parts.push(...delimited(GRAPH_NODE, onnx.NodeProto.encode(n).finish()));
+  };
+  const outputs = (): void => {
+    for (const name of s.outputs) parts.push(...delimited(GRAPH_OUTPUT, onnx.ValueInfoProto.encode({ name }).finish()));
+  };
+  let nodeIndex = 0;
+  let headDone = false;
+  let outputsDone = false;
+  for (const f of fields(graph)) {
+    if (f.field === GRAPH_NODE && !headDone) {
+      nodes(s.head);
+      headDone = true;
+    }
+    if (f.field === GRAPH_OUTPUT && !outputsDone) {
+      outputs();
+      outputsDone = true;
+    }
+    parts.push(f.whole);
+    if (f.field === GRAPH_NODE) nodes(s.after.get(nodeIndex++) ?? []);
+  }
+  if (!headDone) nodes(s.head);
+  if (!outputsDone) outputs();
+  return parts;
+}
+
+/** Tag and length prefix of a length-delimited field, then its bytes. */
+function delimited(field: number, payload: Uint8Array): Uint8Array[] {
+  return [varint((field << 3) | 2), varint(payload.length), payload];
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+interface Field {
+  field: number;
+  wire: number;
+  /** Tag and value, as in the input. */
+  whole: Uint8Array;
+  /** The value of a length-delimited field. */
+  payload: Uint8Array;
+}
+
+/** The top-level fields of a message, in order, as views of its bytes. */
+function* fields(bytes: Uint8Array): Generator<Field> {
+  const r = Reader.create(bytes);
+  while (r.pos < r.len) {
+    const start = r.pos;
+    const tag = r.uint32();
+    const wire = tag & 7;
+    let payload = bytes.subarray(r.pos, r.pos);
+    if (wire === 2) {
+      const len = r.uint32();
+      payload = bytes.subarray(r.pos, r.pos + len);
+      r.skip(len);
+    } else r.skipType(wire);
+    yield { field: tag >>> 3, wire, whole: bytes.subarray(start, r.pos), payload };
+  }
+}

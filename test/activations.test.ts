@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeModel } from '../server/analysis/analyze';
+import { tensorStats } from '../server/analysis/activation-stats';
+import { CancelledError } from '../server/errors';
+import { ModelBuilder, writeModel } from '../server/onnx/builder';
+import { ort } from '../server/onnx/ort';
+import type { Report, RunOptions, ValueReport } from '../server/protocol';
+import { layer, npyFile, tempDir } from './helpers';
+
+const value = (r: Report, name: string): ValueReport => {
+  const v = r.values?.find((x) => x.name === name);
+  if (!v) throw new Error(`no value ${name}: ${r.run?.error ?? ''}`);
+  return v;
+};
+
+/** x [1, 8] -> Add(x, b) -> Relu -> y -> MatMul (so y is a layer input) and Shape: pre-activations chosen by the test. */
+function reluModel(): ModelBuilder {
+  const b = new ModelBuilder();
+  b.main.input('x', 'float32', [1, 8]).output('z', 'float32', [1, 2]).output('shape', 'int64', [2]);
+  b.main.initializer('b', { dtype: 'float32', dims: [8], values: [0, 0, 0, 0, 1, 1, 1, 1] });
+  b.main.initializer('w', { dtype: 'float32', dims: [8, 2], values: Array.from({ length: 16 }, () => 1) });
+  b.main.node('Add', ['x', 'b'], ['pre'], {}, 'add').node('Relu', ['pre'], ['y'], {}, 'relu').node('Shape', ['y'], ['shape'], {}, 'shape');
+  b.main.node('MatMul', ['y', 'w'], ['z'], {}, 'head');
+  return b;
+}
+
+async function runBuilt(b: ModelBuilder, run: Partial<RunOptions>, files: Record<string, Buffer> = {}): Promise<{ report: Report; dir: string }> {
+  const dir = tempDir();
+  const file = await writeModel(b, dir, 'model.onnx');
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
+  const resolved = { ...run, inputs: (run.inputs ?? []).map((i) => path.join(dir, i)) };
+  return { report: await analyzeModel({ file, run: resolved }), dir };
+}
+
+const f32npy = (shape: number[], values: number[]): Buffer => npyFile('<f4', shape, new Uint8Array(new Float32Array(values).buffer));
+
+describe('running the model', () => {
+  it("counts exactly the activations a ReLU zeroes, from the user's .npy input", async () => {
+    // pre = x + b: negative at 0, 1, 2 and 5 (-2 + 1), zero at 3 (0 + 0) -> Relu zeroes 5 of 8.
+    const x = [-1, -2, -3, 0, 2, -2, 3, 4];
+    const { report } = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': f32npy([1, 8], x) });
+    assert.equal(report.run?.ok, true, report.run?.error);
+    const y = value(report, 'y');
+    assert.deepEqual(y.shape, [1, 8]);
+    assert.equal(y.zeros, 5);
+    assert.equal(y.density, 3 / 8);
+    assert.equal(y.min, 0);
+    assert.equal(y.max, 5);
+    assert.equal(y.mean, (3 + 4 + 5) / 8);
+    assert.equal(y.method, 'in-graph');
+    const pre = value(report, 'pre');
+    assert.equal(pre.zeros, 1);
+    assert.equal(pre.min, -3);
+    const input = value(report, 'x');
+    assert.equal(input.method, 'input');
+    assert.equal(input.zeros, 1);
+    // The int64 Shape output cannot be reduced in the graph: it is copied out.
+    const shape = value(report, 'shape');
+    assert.equal(shape.method, 'copied');
+    assert.deepEqual([shape.min, shape.max, shape.zeros], [1, 8, 0]);
+  });
+
+  it('gives the same statistics in the graph as from the copied-out tensor', async () => {
+    const x = [-1.5, 0, 0, 2.25, -0.5, 8, 0.125, -4];
+    const { report } = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': f32npy([1, 8], x) });
+    const exposed = reluModel();
+    exposed.main.output('y', 'float32', [1, 8]);
+    const session = await ort().InferenceSession.create(exposed.toBytes());
+    const out = await session.run({ x: new (ort().Tensor)('float32', Float32Array.from(x), [1, 8]) });
+    // y = Relu(x + b) = [0, 0, 0, 2.25, 0.5, 9, 1.125, 0]: half zeros.
+    assert.equal(layer(report, 'head').activation?.inputDensity, 0.5);
+    const near = report.options.nearZero;
+    for (const name of ['y'] as const) {
+      const copied = tensorStats(out[name].data as Float32Array, near, true, false);
+      const g = value(report, name);
+      assert.equal(g.method, 'in-graph');
+      assert.equal(g.zeros, copied.zeros);
+      assert.equal(g.nearZeros, copied.nearZeros);
+      assert.equal(g.min, copied.min);
+      assert.equal(g.max, copied.max);
+      assert.equal(g.mean, copied.sum / copied.elements);
+      assert.deepEqual(g.histogram?.below, copied.histBelow);
+    }
+  });
+
+  it("measures MACs from the run's shapes: grouped, strided, dilated, padded convs, Gemm and broadcast MatMul", async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [1, 4, 9, 9]).input('m', 'float32', [2, 1, 3, 5]);
+    b.main.output('c2', 'float32', [1, 6, 3, 3]).output('g', 'float32', [1, 5]).output('mm', 'float32', [2, 4, 3, 6]);
+    const ones = (n: number): number[] => Array.from({ length: n }, () => 1);
+    b.main.initializer('w1', { dtype: 'float32', dims: [8, 2, 3, 3], values: ones(144) });
+    b.main.initializer('w2', { dtype: 'float32', dims: [6, 8, 3, 3], values: ones(432) });
+    b.main.initializer('gw', { dtype: 'float32', dims: [5, 54], values: ones(270) });
+    b.main.initializer('shape', { dtype: 'int64', dims: [2], values: [1, 54] });
+    b.main.initializer('bw', { dtype: 'float32', dims: [4, 5, 6], values: ones(120) });
+    // conv1: group 2, pads 1, stride 2: 9x9 -> 5x5; MACs = 8 x 25 x (2 x 9) = 3600.
+    b.main.node('Conv', ['x', 'w1'], ['c1'], { group: 2, pads: [1, 1, 1, 1], strides: [2, 2] }, 'conv1');
+    // conv2: dilation 2 (effective kernel 5), no pads: 5x5 -> 1x1... use pads 2: 5 + 4 - 5 + 1 = 5; stride 2 -> 3x3.
+    // MACs = 6 x 9 x (8 x 9) = 3888.
+    b.main.node('Conv', ['c1', 'w2'], ['c2'], { dilations: [2, 2], pads: [2, 2, 2, 2], strides: [2, 2] }, 'conv2');
+    // Gemm on the flattened conv2 output [1, 54] x gw^T [54, 5]: 1 x 5 x 54 = 270.
+    b.main.node('Reshape', ['c2', 'shape'], ['flat'], {}, 'flatten').node('Gemm', ['flat', 'gw'], ['g'], { transB: 1 }, 'fc');
+    // MatMul [2,1,3,5] x [4,5,6] -> [2,4,3,6]: 8 batches x 3 x 6 x 5 = 720.
+    b.main.node('MatMul', ['m', 'bw'], ['mm'], {}, 'bmm');
+    const { report } = await runBuilt(b, {});
+    assert.equal(report.run?.ok, true, report.run?.error);
+    assert.deepEqual(value(report, 'c1').shape, [1, 8, 5, 5]);
+    assert.deepEqual(value(report, 'c2').shape, [1, 6, 3, 3]);
+    assert.equal(layer(report, 'conv1').macs, 3600);
+    assert.equal(layer(report, 'conv2').macs, 3888);
+    assert.equal(layer(report, 'fc').macs, 270);
+    assert.equal(layer(report, 'bmm').macs, 720);
+    assert.equal(report.totals.layerMacs, 3600 + 3888 + 270 + 720);
+    // Layer densities: conv2 reads conv1's output (all ones x ones: no zeros).
+    assert.equal(layer(report, 'conv2').activation?.input, 'c1');
+  });
+
+  it('copies integer values out in batches no larger than the budget, with the same result as one batch', async () => {
+    const b = new ModelBuilder();
+    b.main.input('ids', 'int64', [1, 64]).output('o1', 'int64', [1, 64]).output('o2', 'int64', [1, 64]).output('o3', 'int64', [1, 64]);
+    b.main.initializer('k', { dtype: 'int64', dims: [], values: [3] });
+    b.main.node('Mul', ['ids', 'k'], ['o1']).node('Sub', ['o1', 'ids'], ['o2']).node('Add', ['o2', 'k'], ['o3']);
+    const one = await runBuilt(b, { intRange: [0, 5] });
+    const tiny = await runBuilt(b, { intRange: [0, 5], memoryBudget: 64 * 8 + 10 });
+    assert.equal(one.report.run?.batches, 1);
+    assert.equal(tiny.report.run?.batches, 3);
+    for (const name of ['o1', 'o2', 'o3']) assert.deepEqual(value(tiny.report, name), value(one.report, name));
+    assert.equal(value(one.report, 'o1').zeros, value(one.report, 'ids').zeros);
+  });
+
+  it('aggregates several generated samples and sizes symbolic dims from --dim', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', ['batch', 'seq']).output('y', 'float32', ['batch', 'seq']);
+    b.main.node('Relu', ['x'], ['y'], {}, 'relu');
+    const missing = await runBuilt(b, {});
+    assert.equal(missing.report.run?.ok, false);
+    assert.match(missing.report.run?.error ?? '', /dim 1 'seq'.*--dim seq=N/);
+    assert.ok(missing.report.weights, 'the weight analysis is still reported');
+    const { report } = await runBuilt(b, { dims: { seq: 1000 }, samples: 3 });
+    assert.equal(report.run?.ok, true, report.run?.error);
+    assert.equal(report.run?.samples, 3);
+    assert.deepEqual(value(report, 'y').shape, [1, 1000]);
+    // Relu of N(0, 1): about half zeros over 3000 values.
+    const d = value(report, 'y').density!;
+    assert.ok(d > 0.45 && d < 0.55, `density ${d}`);
+    assert.equal(value(report, 'y').zeros + Math.round(d * 3000), 3000);
+  });
+
+  it('rejects inputs whose shape or dtype does not match, naming the input and file', async () => {
+    const shape = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': f32npy([1, 7], [1, 2, 3, 4, 5, 6, 7]) });
+    assert.match(shape.report.run?.error ?? '', /input 'x' from .*x\.npy has shape \[1, 7\], the model expects \[1, 8\]/);
+    const dtype = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': npyFile('<i4', [1, 8], new Uint8Array(32)) });
+    assert.match(dtype.report.run?.error ?? '', /has dtype int32, the model expects float32/);
+  });
+
+  it('falls back to CPU when a provider cannot start, and says so; --strict-ep fails instead', async () => {
+    const loose = await runBuilt(reluModel(), { ep: 'cuda' });
+    assert.equal(loose.report.run?.ok, true, loose.report.run?.error);
+    if (loose.report.run?.ep === 'cpu') {
+      assert.match(loose.report.run.fallback ?? '', /'cuda' could not start.*ran on CPU instead/);
+      assert.ok(loose.report.warnings.some((w) => w.includes('ran on CPU instead')));
+      const strict = await runBuilt(reluModel(), { ep: 'cuda', strictEp: true });
+      assert.equal(strict.report.run?.ok, false);
+      assert.match(strict.report.run?.error ?? '', /execution provider 'cuda' could not start/);
+    }
+  });
+
+  it('stops a run when cancelled', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [64, 4096]).output('y', 'float32', [64, 4096]);
+    b.main.node('Relu', ['x'], ['y'], {}, 'relu');
+    const file = await writeModel(b, tempDir(), 'model.onnx');
+    const abort = new AbortController();
+    const run = analyzeModel({
+      file, run: { samples: 200 }, signal: abort.signal,
+      onProgress: (p) => p.phase === 'run' && p.message.startsWith('instrumented run 2') && abort.abort(),
+    });
+    await assert.rejects(run, CancelledError);
+  });
+});
