@@ -35,6 +35,10 @@ Options:
                          or .npz files (repeatable)
   --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
   --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
+  --accelerators FILE    extra accelerator profiles (JSON; same id replaces a built-in one)
+  --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
+                         (default as-is,pruned-2:4,pruned-90%)
+  --no-estimate          no speedup estimates
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
@@ -55,7 +59,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         run: { type: 'boolean' }, 'no-run': { type: 'boolean' }, ep: { type: 'string' }, 'strict-ep': { type: 'boolean' },
         threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
         samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
-        activations: { type: 'string' },
+        activations: { type: 'string' }, accelerators: { type: 'string' }, scenario: { type: 'string' },
+        'no-estimate': { type: 'boolean' },
         verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
@@ -83,7 +88,11 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     process.once('SIGINT', onSigint);
     let report: Report;
     try {
-      report = await analyzeModel({ file: model, options, run, signal: abort.signal, onProgress: progressPrinter(io.stderr) });
+      const estimate = values['no-estimate'] ? false as const : {
+        ...(values.accelerators ? { accelerators: values.accelerators } : {}),
+        ...(values.scenario ? { scenarios: values.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+      };
+      report = await analyzeModel({ file: model, options, run, estimate, signal: abort.signal, onProgress: progressPrinter(io.stderr) });
     } finally {
       process.off('SIGINT', onSigint);
     }

@@ -34,8 +34,8 @@ export interface Report {
   weights: WeightReport[];
   layers: LayerReport[];
   totals: Totals;
-  /** Speedup estimates per accelerator and scenario (filled by the estimator). */
-  estimates: unknown[];
+  /** Speedup estimates per accelerator and scenario. */
+  estimates: Estimate[];
   /** How the model ran, when it was run (absent with --no-run). */
   run?: RunReport;
   /** Intermediate values of the main graph as the run saw them. */
@@ -236,4 +236,22 @@ export interface Totals extends TotalsEntry {
   macs?: number;
   layerMacs?: number;
   timeMs?: number;
+}
+
+export interface Estimate {
+  accelerator: { id: string; name: string; kind: string };
+  /** "as-is", "pruned-2:4", "pruned-90%", "pruned-32x32-75%". */
+  scenario: string;
+  /** Dense time of the model on this chip over estimated time with its sparsity exploited. */
+  speedup: number;
+  /** Pessimistic and optimistic ends, from the profile's ranges. */
+  speedupRange: [number, number];
+  timeMs: number;
+  denseTimeMs: number;
+  /** Share of time in layers the chip's sparsity can touch (the rest is Amdahl's serial part). */
+  layerShare: number;
+  /** Share of the layers' sum |w| the scenario's pruning keeps (1 for as-is). */
+  l1Kept: number | null;
+  layers: { name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string }[];
+  assumptions: string[];
 }

@@ -20,6 +20,9 @@ import { totals } from './totals';
 import { usersOf } from './users';
 import { SimdKernels } from './simd-kernels';
 import { measureWeight } from './weights';
+import { estimateReport } from '../estimate/estimate';
+import { builtinProfiles, mergeProfiles, thisMachine, userProfiles } from '../estimate/profiles';
+import { DEFAULT_SCENARIOS, parseScenario } from '../estimate/scenarios';
 
 export interface Progress {
   /** 0..1 of the current phase. */
@@ -33,6 +36,8 @@ export interface AnalyzeRequest {
   options?: Partial<AnalysisOptions>;
   /** Run the model with onnxruntime (activations, shapes, MACs, per-op time); false for weights only. */
   run?: Partial<RunOptions> | false;
+  /** Speedup estimates: extra accelerator profiles (a JSON file) and scenarios; false for none. */
+  estimate?: { accelerators?: string; scenarios?: string[] } | false;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -40,6 +45,9 @@ export interface AnalyzeRequest {
 /** Loads a model and measures every weight and layer: the weight half of the Report. */
 export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   const options = resolveOptions(req.options);
+  const scenarios = req.estimate === false ? [] : req.estimate?.scenarios ?? DEFAULT_SCENARIOS;
+  scenarios.forEach(parseScenario);
+  const profiles = req.estimate === false ? [] : mergeProfiles(builtinProfiles(), req.estimate?.accelerators ? await userProfiles(req.estimate.accelerators) : []);
   const t0 = performance.now();
   const model = await loadModel(req.file);
   const loadMs = performance.now() - t0;
@@ -67,7 +75,7 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
     const sha256 = await sha;
     const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
     const { totals: runTotalsPart, ...runParts } = ran;
-    return {
+    const report: Report = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'onnx-sparsity', version: VERSION },
       createdAt: new Date().toISOString(),
@@ -79,8 +87,14 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
       estimates: [],
       ...runParts,
       warnings: [...model.warnings, ...warnings],
-      timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: performance.now() - t0 },
+      timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
     };
+    if (profiles.length) {
+      const here = thisMachine(report);
+      report.estimates = estimateReport(report, here ? [...profiles, here] : profiles, scenarios);
+    }
+    report.timings.totalMs = performance.now() - t0;
+    return report;
   } finally {
     await external.close();
   }

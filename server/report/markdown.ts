@@ -29,6 +29,7 @@ export function toMarkdown(r: Report): string {
   if (r.layers.length === 0) out.push('', '_No Conv/Gemm/MatMul layers in this model._');
   out.push('');
 
+  if (r.estimates.length) out.push('## Estimated speedups', '', ...estimatesTable(r), '');
   out.push('## By op type', '', ...totalsTable(t.byOpType, 'Op type'), '');
   out.push('## By dtype', '', ...totalsTable(t.byDtype, 'Dtype'), '');
   if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${mdText(w)}`), '');
@@ -66,6 +67,29 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
   const a = l.activation;
   const run = `${a ? pct(a.inputDensity) : '-'} | ${l.macs !== undefined ? count(l.macs) : '-'} | ${l.timeMs !== undefined ? l.timeMs.toFixed(3) : '-'}`;
   return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(l.params ? l.nearZeros / l.params : 0)} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
+}
+
+/** Accelerators as rows, scenarios as columns: speedup over the same chip dense, with its range. */
+function estimatesTable(r: Report): string[] {
+  const scenarios = [...new Set(r.estimates.map((e) => e.scenario))];
+  const chips = [...new Map(r.estimates.map((e) => [e.accelerator.id, e.accelerator])).values()];
+  const cell = (id: string, s: string): string => {
+    const e = r.estimates.find((x) => x.accelerator.id === id && x.scenario === s);
+    return e ? `${e.speedup.toFixed(2)}x (${e.speedupRange[0].toFixed(2)}-${e.speedupRange[1].toFixed(2)})` : '-';
+  };
+  const kept = scenarios.map((s) => {
+    const k = r.estimates.find((e) => e.scenario === s)?.l1Kept;
+    return k === null || k === undefined ? '-' : pct(k);
+  });
+  const first = r.estimates[0];
+  return [
+    `| Accelerator | Sparsity it uses | ${scenarios.map(mdText).join(' | ')} |`,
+    `|---|---|${scenarios.map(() => '---:|').join('')}`,
+    ...chips.map((c) => `| ${mdText(c.name)} | ${c.kind} | ${scenarios.map((s) => cell(c.id, s)).join(' | ')} |`),
+    `| _L1 magnitude kept_ | | ${kept.join(' | ')} |`,
+    '',
+    `_Speedup = the model on the same chip dense / with the sparsity it can use; ranges from each profile's stated ranges. ${first ? mdText(first.assumptions.find((a) => a.startsWith('time per layer')) ?? '') : ''}. Formulas and sources: docs/estimator.md._`,
+  ];
 }
 
 function totalsTable(entries: Record<string, TotalsEntry>, label: string): string[] {

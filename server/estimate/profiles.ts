@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import { AnalysisError } from '../errors';
+import type { Report } from '../protocol';
+import a100 from './profiles/a100.json';
+import a100Sparse from './profiles/a100-2of4.json';
+import h100 from './profiles/h100.json';
+import h100Sparse from './profiles/h100-2of4.json';
+import { ProfileError, validateProfile, type AcceleratorProfile } from './profile';
+
+const BUILTIN: Record<string, unknown> = {
+  'a100.json': a100, 'a100-2of4.json': a100Sparse, 'h100.json': h100, 'h100-2of4.json': h100Sparse,
+};
+
+/** The profiles that ship with onnx-sparsity (server/estimate/profiles/*.json). */
+export function builtinProfiles(): AcceleratorProfile[] {
+  return Object.entries(BUILTIN).map(([file, raw]) => validateProfile(raw, `built-in profile ${file}`));
+}
+
+/**
+ * Profiles from a user's JSON file: one profile object or an array of them. A profile whose id
+ * matches a built-in one replaces it.
+ */
+export async function userProfiles(file: string): Promise<AcceleratorProfile[]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new AnalysisError(`cannot read accelerator profiles: ${(e as Error).message}`, { file });
+  }
+  const list = Array.isArray(raw) ? raw : [raw];
+  try {
+    return list.map((p, i) => validateProfile(p, Array.isArray(raw) ? `${file}[${i}]` : file));
+  } catch (e) {
+    if (e instanceof ProfileError) throw new AnalysisError(`invalid accelerator profile: ${e.message}`, { file });
+    throw e;
+  }
+}
+
+export function mergeProfiles(base: readonly AcceleratorProfile[], extra: readonly AcceleratorProfile[]): AcceleratorProfile[] {
+  const ids = new Set(extra.map((p) => p.id));
+  return [...base.filter((p) => !ids.has(p.id)), ...extra];
+}
+
+/**
+ * "This machine", from the run: dense CPU kernels whose rate is what the layers measured
+ * (their MACs over their kernel time) and whose bandwidth is what the other ops measured.
+ * Undefined when the model did not run or the run timed no layer.
+ */
+export function thisMachine(r: Report): AcceleratorProfile | undefined {
+  if (!r.run?.ok || !r.ops) return undefined;
+  const layers = r.layers.filter((l) => l.timeMs && l.macs);
+  const ms = layers.reduce((s, l) => s + l.timeMs!, 0);
+  const macs = layers.reduce((s, l) => s + l.macs!, 0);
+  if (!ms || !macs) return undefined;
+  const names = new Set(r.layers.map((l) => l.name));
+  const others = r.ops.filter((o) => !names.has(o.name) && o.timeMs && o.bytes);
+  const oms = others.reduce((s, o) => s + o.timeMs!, 0);
+  const bytes = others.reduce((s, o) => s + o.bytes, 0);
+  const src = `measured by onnx-sparsity on this machine (onnxruntime ${r.run.ortVersion}, ${r.run.ep})`;
+  return validateProfile({
+    id: 'this-machine',
+    name: `This machine (${r.run.ep}, measured)`,
+    kind: 'none',
+    peakMacsPerSecond: { float32: { value: macs / (ms / 1000), source: `${src}: layer MACs over their kernel time` } },
+    memoryBandwidth: { value: oms && bytes ? bytes / (oms / 1000) : 1e10, source: oms && bytes ? `${src}: bytes of other ops over their kernel time` : 'no timed other ops: 10 GB/s assumed' },
+    utilization: { value: 1, source: 'the measured rate already includes utilization' },
+  }, 'this machine');
+}

@@ -1,0 +1,109 @@
+import { UsageError } from '../errors';
+import type { Report } from '../protocol';
+import type { WorkLayer, Workload } from './workload';
+
+/**
+ * What-if pruning, from the real weights: the layer attributes a pruning would leave, and how much
+ * of the weights' magnitude it would keep.
+ *  - "as-is": the model as it is.
+ *  - "pruned-N:M": every layer whose K is a multiple of M pruned to N:M by magnitude (keeping the
+ *    N largest of each group); others unchanged. Magnitude kept: measured per layer.
+ *  - "pruned-X%": every layer pruned to X% zeros by magnitude (layer-wise), unstructured.
+ *    Magnitude kept: from each weight's log2 magnitude histogram (approximate within a bin).
+ *  - "pruned-RxC-X%": every layer's R x C blocks pruned until X% of blocks are zero.
+ */
+export type Scenario =
+  | { kind: 'as-is'; key: string }
+  | { kind: 'nm'; key: string; n: number; m: number }
+  | { kind: 'unstructured'; key: string; sparsity: number }
+  | { kind: 'block'; key: string; r: number; c: number; sparsity: number };
+
+export const DEFAULT_SCENARIOS = ['as-is', 'pruned-2:4', 'pruned-90%'];
+
+export function parseScenario(key: string): Scenario {
+  const k = key.trim();
+  if (k === 'as-is') return { kind: 'as-is', key: k };
+  let m = /^pruned-(\d+):(\d+)$/.exec(k);
+  if (m && Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]) && Number(m[2]) <= 32) return { kind: 'nm', key: k, n: Number(m[1]), m: Number(m[2]) };
+  m = /^pruned-(\d+(?:\.\d+)?)%$/.exec(k);
+  if (m && Number(m[1]) > 0 && Number(m[1]) < 100) return { kind: 'unstructured', key: k, sparsity: Number(m[1]) / 100 };
+  m = /^pruned-(\d+)x(\d+)-(\d+(?:\.\d+)?)%$/.exec(k);
+  if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1 && Number(m[3]) > 0 && Number(m[3]) < 100)
+    return { kind: 'block', key: k, r: Number(m[1]), c: Number(m[2]), sparsity: Number(m[3]) / 100 };
+  throw new UsageError(`scenario '${key}' is not one of as-is, pruned-N:M (e.g. pruned-2:4), pruned-X% (e.g. pruned-90%), pruned-RxC-X% (e.g. pruned-32x32-75%)`);
+}
+
+export interface Applied {
+  workload: Workload;
+  /** Share of the layers' sum |w| the pruning keeps (1 for as-is); null when not measurable. */
+  l1Kept: number | null;
+  notes: string[];
+}
+
+/** The workload a scenario leaves, with the magnitude it keeps, over the report's layers. */
+export function applyScenario(w: Workload, s: Scenario, r: Report): Applied {
+  if (s.kind === 'as-is') return { workload: w, l1Kept: 1, notes: [] };
+  const byName = new Map(r.layers.map((l) => [l.name, l]));
+  const l1 = new Map(r.weights.map((x) => [`${x.graph}\u0000${x.name}`, x.magnitude.mean * (x.elements - x.magnitude.nonFinite)]));
+  let total = 0;
+  let kept = 0;
+  let measurable = true;
+  const notes: string[] = [];
+  const layers = w.layers.map((l): WorkLayer => {
+    const rep = byName.get(l.name);
+    const wr = rep?.weight ? r.weights.find((x) => x.name === rep.weight && x.graph === rep.graph) : undefined;
+    const sum = wr ? l1.get(`${wr.graph}\u0000${wr.name}`) ?? 0 : 0;
+    total += sum;
+    switch (s.kind) {
+      case 'nm': {
+        const k = rep?.gemm?.k ?? 0;
+        if (k % s.m !== 0) {
+          kept += sum;
+          return l;
+        }
+        const share = rep?.nm[`${s.n}:${s.m}`]?.l1Kept;
+        if (share === null || share === undefined) measurable = false;
+        kept += sum * (share ?? 1);
+        return { ...l, nmReady: [...new Set([...l.nmReady, `${s.n}:${s.m}`])], weightDensity: Math.min(l.weightDensity, s.n / s.m) };
+      }
+      case 'unstructured': {
+        const density = Math.min(l.weightDensity, 1 - s.sparsity);
+        kept += sum * (wr ? keptAbove(wr.histogram, wr.zeros, wr.elements, 1 - density) : 1);
+        // A layer already this sparse is left as it is; otherwise its patterns are not kept.
+        return l.weightDensity <= density ? l : { ...l, weightDensity: density, blockDensity: {}, nmReady: [] };
+      }
+      case 'block': {
+        const density = Math.min(l.weightDensity, 1 - s.sparsity);
+        kept += sum * (wr ? keptAbove(wr.histogram, wr.zeros, wr.elements, 1 - density) : 1);
+        return { ...l, weightDensity: density, blockDensity: { ...l.blockDensity, [`${s.r}x${s.c}`]: 1 - s.sparsity }, nmReady: [] };
+      }
+    }
+  });
+  if (s.kind === 'nm') {
+    const skipped = w.layers.filter((l) => (byName.get(l.name)?.gemm?.k ?? 0) % s.m !== 0).length;
+    if (skipped) notes.push(`${skipped} layer(s) with K not a multiple of ${s.m} stay as they are`);
+  }
+  if (s.kind !== 'nm') notes.push('magnitude kept is approximated from each weight\'s log2 magnitude histogram');
+  if (s.kind === 'block') notes.push(`block pruning keeps the same magnitude as unstructured pruning to the same density in this estimate (an upper bound)`);
+  return { workload: { ...w, layers }, l1Kept: measurable && total > 0 ? kept / total : null, notes };
+}
+
+/**
+ * Share of sum |w| kept when the smallest `pruned` share of elements is removed, from the log2
+ * histogram: zeros go first, then whole bins from the smallest, then part of one bin (values in a
+ * bin [2^e, 2^(e+1)) taken at 1.5 x 2^e, the bin's mid-point).
+ */
+export function keptAbove(h: { log2Start: number; counts: number[] }, zeros: number, elements: number, pruned: number): number {
+  let toRemove = pruned * elements - zeros;
+  if (toRemove <= 0) return 1;
+  const mass = h.counts.map((n, i) => n * 1.5 * 2 ** (h.log2Start + i));
+  const total = mass.reduce((a, b) => a + b, 0);
+  if (total === 0) return 1;
+  let removed = 0;
+  for (let i = 0; i < h.counts.length && toRemove > 0; i++) {
+    const take = Math.min(h.counts[i], toRemove);
+    removed += (take / Math.max(h.counts[i], 1)) * mass[i];
+    toRemove -= take;
+  }
+  return Math.max(0, 1 - removed / total);
+}
