@@ -1,18 +1,37 @@
 import { RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
-import type { AnalysisOptions, Report } from './protocol';
+import type { AnalysisOptions, Report, ReportDiff, RunOptions } from './protocol';
 
 /**
  * The custom requests of our language server, one typed constant each, so no method string
- * appears at a call site. Shared by the server and the VS Code client.
+ * appears at a call site. Shared by the server and the VS Code client. Requests carry a
+ * client-made workDoneToken; the server reports $/progress on it.
  */
-/** Requests carry a client-made workDoneToken; the server reports $/progress on it. */
-export interface AnalyzeParams extends WorkDoneProgressParams {
+export interface AnalysisSettings {
+  options?: Partial<AnalysisOptions>;
+  /** Run the model (default) with these options, or false for weights only. */
+  run?: Partial<RunOptions> | false;
+  /** Accelerator profile file and scenarios for the estimates, or false for none. */
+  estimate?: { accelerators?: string; scenarios?: string[] } | false;
+}
+
+export interface AnalyzeParams extends WorkDoneProgressParams, AnalysisSettings {
   /** Absolute path of the .onnx file. */
   path: string;
-  options?: Partial<AnalysisOptions>;
+}
+
+export interface CompareParams extends WorkDoneProgressParams, AnalysisSettings {
+  a: string;
+  b: string;
+}
+
+export interface CompareResult {
+  a: Report;
+  b: Report;
+  diff: ReportDiff;
 }
 
 export const AnalyzeRequest = new RequestType<AnalyzeParams, Report, void>('onnxSparsity/analyze');
+export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('onnxSparsity/compare');
 
 /** Error codes the server answers with (JSON-RPC application range), besides LSP's RequestCancelled. */
 export const ErrorCode = {

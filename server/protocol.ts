@@ -255,3 +255,44 @@ export interface Estimate {
   layers: { name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string }[];
   assumptions: string[];
 }
+
+/** What changed between two analyses of a model (re-exported) or between two models. */
+export interface ReportDiff {
+  /** Layers present in both, matched by name, with b - a deltas. */
+  layers: LayerDelta[];
+  /** Layer names only in a, only in b. */
+  removed: string[];
+  added: string[];
+  totals: { sparsity: number; params: number; macs: number | null; timeMs: number | null };
+}
+
+export interface LayerDelta {
+  name: string;
+  opType: string;
+  /** b - a of the weight's exact-zero share. */
+  sparsity: number;
+  /** b - a of the input activation density; null unless both runs measured it. */
+  inputDensity: number | null;
+  /** 2:4 readiness in a and in b. */
+  ready24: [boolean, boolean];
+  macs: number | null;
+  timeMs: number | null;
+}
+
+/**
+ * Messages between the extension host and the report webview. The webview says `ready` before
+ * the host sends anything; requests from the webview carry an id the host answers with `reply`.
+ */
+export type HostToWebview =
+  | { type: 'report'; report: Report; diff?: ReportDiff }
+  | { type: 'compare'; a: Report; b: Report; diff: ReportDiff }
+  | { type: 'busy'; message: string; fraction: number | null }
+  | { type: 'error'; message: string }
+  | { type: 'reply'; id: number; ok: boolean; message?: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  /** Export the shown report in a format; the host asks where to save. */
+  | { type: 'export'; id: number; format: 'json' | 'md' | 'csv' | 'html' }
+  /** Analyze the shown model again. */
+  | { type: 'reanalyze'; id: number };

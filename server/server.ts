@@ -3,7 +3,11 @@ import {
 } from 'vscode-languageserver/node';
 import { analyzeModel } from './analysis/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
-import { AnalyzeRequest, ErrorCode } from './lsp-requests';
+import * as path from 'node:path';
+import { AnalyzeRequest, CompareRequest, ErrorCode, type AnalysisSettings } from './lsp-requests';
+import type { Report } from './protocol';
+import { ReportCache } from './report-cache';
+import { diffReports } from './report/diff';
 import { VERSION } from './version';
 
 /**
@@ -18,9 +22,34 @@ connection.onInitialize(() => ({
   serverInfo: { name: 'onnx-sparsity', version: VERSION },
 }));
 
+const cache = new ReportCache();
+
+/** One model's report: from the cache when the file and settings are unchanged, else analysed (and cached). */
+async function analyzeCached(file: string, s: AnalysisSettings, signal: AbortSignal, report: (fraction: number, message: string) => void): Promise<Report> {
+  const settings: AnalysisSettings = { options: s.options, run: s.run, estimate: s.estimate };
+  const hit = await cache.get(file, settings);
+  if (hit) {
+    connection.console.log(`${file}: report from cache`);
+    return hit;
+  }
+  const r = await analyzeModel({
+    file, options: s.options, run: s.run, estimate: s.estimate, signal,
+    onProgress: (p) => report(p.phase === 'weights' ? p.fraction * 0.3 : 0.3 + p.fraction * 0.7, p.message),
+  });
+  await cache.put(file, settings, r);
+  connection.console.log(`${file}: analysed in ${(r.timings.totalMs / 1000).toFixed(2)} s${r.run && !r.run.ok ? ` (not run: ${r.run.error})` : ''}`);
+  return r;
+}
+
 connection.onRequest(AnalyzeRequest, (params, token) =>
-  run(token, params.workDoneToken, `Analyzing ${params.path}`, (signal, report) =>
-    analyzeModel({ file: params.path, options: params.options, signal, onProgress: (p) => report(p.fraction, p.message) })));
+  run(token, params.workDoneToken, `Analyzing ${path.basename(params.path)}`, (signal, report) => analyzeCached(params.path, params, signal, report)));
+
+connection.onRequest(CompareRequest, (params, token) =>
+  run(token, params.workDoneToken, `Comparing ${path.basename(params.a)} with ${path.basename(params.b)}`, async (signal, report) => {
+    const a = await analyzeCached(params.a, params, signal, (f, m) => report(f / 2, `${path.basename(params.a)}: ${m}`));
+    const b = await analyzeCached(params.b, params, signal, (f, m) => report(0.5 + f / 2, `${path.basename(params.b)}: ${m}`));
+    return { a, b, diff: diffReports(a, b) };
+  }));
 
 async function run<T>(
   token: CancellationToken, progressToken: ProgressToken | undefined, title: string,
