@@ -7,7 +7,9 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { InitializeRequest, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
-import { AnalyzeRequest, ErrorCode } from '../server/lsp-requests';
+import { AnalyzeRequest, CompareRequest, ErrorCode } from '../server/lsp-requests';
+import { ModelBuilder } from '../server/onnx/builder';
+import { CancellationTokenSource, LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { tempDir } from './helpers';
 
 const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
@@ -62,4 +64,49 @@ describe('the language server over stdio', () => {
       return true;
     });
   });
+
+  it('answers a second request for an unchanged model from its cache', async () => {
+    const first = await conn.sendRequest(AnalyzeRequest, { path: demo, run: false });
+    const t0 = performance.now();
+    const second = await conn.sendRequest(AnalyzeRequest, { path: demo, run: false });
+    assert.equal(second.createdAt, first.createdAt);
+    assert.ok(performance.now() - t0 < 200);
+    const other = await conn.sendRequest(AnalyzeRequest, { path: demo, run: false, options: { nm: ['1:4'] } });
+    assert.notEqual(other.createdAt, first.createdAt, 'other settings, other report');
+  });
+
+  it('compares two models layer by layer', async () => {
+    const b = buildDemoModel();
+    // fc2 fully zeroed in the second model.
+    const fc2 = b.main.graph.initializer!.find((t) => t.name === 'fc2.weight')!;
+    fc2.rawData = new Uint8Array(fc2.rawData!.length);
+    const second = await writeModel(b, tempDir(), 'demo-b.onnx');
+    const r = await conn.sendRequest(CompareRequest, { a: demo, b: second, run: false });
+    assert.equal(r.a.model.name, 'demo.onnx');
+    assert.equal(r.b.model.name, 'demo-b.onnx');
+    const d = r.diff.layers.find((l) => l.name === 'fc2')!;
+    assert.equal(d.sparsity, 0.5);
+    assert.equal(r.diff.layers.find((l) => l.name === 'conv1')!.sparsity, 0);
+    assert.deepEqual([r.diff.added, r.diff.removed], [[], []]);
+  });
+
+  it('cancels a long run when the client cancels the request', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [64, 4096]).output('y', 'float32', [64, 4096]);
+    b.main.node('Relu', ['x'], ['y'], {}, 'relu');
+    const slow = await writeModel(b, tempDir(), 'slow.onnx');
+    const source = new CancellationTokenSource();
+    const events: string[] = [];
+    const sub = conn.onProgress(WorkDoneProgress.type, 'tok-cancel', (v: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+      events.push(v.kind);
+      if (v.kind === 'report' && (v.message ?? '').startsWith('instrumented run 2')) source.cancel();
+    });
+    await assert.rejects(conn.sendRequest(AnalyzeRequest, { path: slow, run: { samples: 500 }, workDoneToken: 'tok-cancel' }, source.token),
+      (e: { code: number }) => e.code === LSPErrorCodes.RequestCancelled);
+    sub.dispose();
+    assert.equal(events.at(-1), 'end');
+    const after = await conn.sendRequest(AnalyzeRequest, { path: demo, run: false });
+    assert.equal(after.model.name, 'demo.onnx');
+  });
 });
+
