@@ -6,7 +6,12 @@ import { analyzeModel, type Progress } from './analysis/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { buildDemoModel } from './demo/demo-model';
 import { writeModel } from './onnx/builder';
-import type { AnalysisOptions, Report, RunOptions } from './protocol';
+import { DEFAULT_RUN, type AnalysisOptions, type Report, type RunOptions } from './protocol';
+import { saveBench, saveCrossover } from './bench/bench-cache';
+import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
+import { benchMachineKey } from './bench/machine';
+import { benchmarkModel } from './bench/model-bench';
+import { benchMarkdown, crossoverMarkdown } from './report/bench-markdown';
 import { toCsv } from './report/csv';
 import { toMarkdown } from './report/markdown';
 import { VERSION } from './version';
@@ -16,6 +21,8 @@ const USAGE = `onnx-sparsity ${VERSION}: how sparse an ONNX model is, layer by l
 Usage:
   onnx-sparsity analyze MODEL [options]   measure weight sparsity and patterns, run the model
   onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
+  onnx-sparsity bench MODEL [options]     measure the model's latency here (--prune 2:4|90% also times a pruned copy)
+  onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
 
 Options:
   --format json|md|csv   output format (default: md on a terminal, json otherwise)
@@ -39,6 +46,9 @@ Options:
   --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
                          (default as-is,pruned-2:4,pruned-90%)
   --no-estimate          no speedup estimates
+  --warmup N, --iterations N, --seconds S, --prune 2:4|X%   (bench) warm-up runs, timed runs or duration
+                         (default 2 s), and a pruned copy to time against the model
+  --shape MxKxN          (crossover) weight [M, K] x activations [K, N] (default 1024x1024x256)
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
@@ -60,7 +70,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
         samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
         activations: { type: 'string' }, accelerators: { type: 'string' }, scenario: { type: 'string' },
-        'no-estimate': { type: 'boolean' },
+        'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
+        seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
         verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
@@ -71,6 +82,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
     const options = analysisOptions(values);
     const run = runOptions(values);
+    if (command === 'bench' || command === 'crossover') {
+      if (format === 'csv') throw new UsageError(`${command} writes json or md`);
+      const text = await measure(command, rest, values, run, format, io.stderr);
+      if (values.out) await writeAtomically(values.out, text);
+      else io.stdout.write(text);
+      return 0;
+    }
     let model: string;
     if (command === 'analyze') {
       if (rest.length !== 1) throw new UsageError('analyze takes exactly one MODEL path');
@@ -175,6 +193,45 @@ function runOptions(v: RunFlags): Partial<RunOptions> | false {
     o.level = v.activations;
   }
   return o;
+}
+
+/** `bench` and `crossover`: measure, cache the result for reports on this machine, format it. */
+async function measure(
+  command: 'bench' | 'crossover', rest: string[], v: Record<string, unknown>, run: Partial<RunOptions> | false,
+  format: Format, stderr: NodeJS.WriteStream,
+): Promise<string> {
+  const r = { ...DEFAULT_RUN, ...(run || {}) };
+  const num = (flag: string, min: number, integer: boolean): number | undefined => {
+    const s = v[flag] as string | undefined;
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (s.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, not '${s}'`);
+    return n;
+  };
+  const progress = progressPrinter(stderr);
+  const onProgress = progress && ((fraction: number, message: string) => progress({ fraction, message, phase: 'run' }));
+  if (command === 'crossover') {
+    if (rest.length) throw new UsageError('crossover takes no MODEL');
+    const shape = parseShape((v.shape as string | undefined) ?? DEFAULT_SHAPE.join('x'));
+    const c = await measureCrossover({ shape, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, onProgress });
+    await saveCrossover(c, benchMachineKey(c.ep, r.threads));
+    return format === 'md' ? crossoverMarkdown(c) : JSON.stringify(c, null, 2) + '\n';
+  }
+  if (rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
+  const prune = v.prune as string | undefined;
+  const analysis = prune ? await analyzeModel({ file: rest[0], run: { ...(run || {}) }, estimate: false }) : undefined;
+  const b = await benchmarkModel(rest[0], {
+    ...r, warmup: num('warmup', 0, true), iterations: num('iterations', 1, true), seconds: num('seconds', 0.001, false),
+    prune, analysis, onProgress,
+  });
+  await saveBench(b, benchMachineKey(b.ep, r.threads));
+  return format === 'md' ? benchMarkdown(b) : JSON.stringify(b, null, 2) + '\n';
+}
+
+function parseShape(s: string): [number, number, number] {
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(s.trim());
+  if (!m || [m[1], m[2], m[3]].some((d) => Number(d) < 1)) throw new UsageError(`--shape must be MxKxN with positive integers, not '${s}'`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
 function parseBytes(s: string): number {

@@ -1,5 +1,5 @@
 import { RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
-import type { AnalysisOptions, Report, ReportDiff, RunOptions } from './protocol';
+import type { AnalysisOptions, BenchReport, CrossoverReport, Report, ReportDiff, RunOptions } from './protocol';
 
 /**
  * The custom requests of our language server, one typed constant each, so no method string
@@ -30,7 +30,25 @@ export interface CompareResult {
   diff: ReportDiff;
 }
 
+export interface BenchParams extends WorkDoneProgressParams {
+  path: string;
+  run?: Partial<RunOptions>;
+  warmup?: number;
+  iterations?: number;
+  seconds?: number;
+  /** Also time a copy pruned to "2:4" or "90%". */
+  prune?: string;
+}
+
+export interface CrossoverParams extends WorkDoneProgressParams {
+  /** [M, K, N]; default 1024 x 1024 x 256. */
+  shape?: [number, number, number];
+  run?: Partial<RunOptions>;
+}
+
 export const AnalyzeRequest = new RequestType<AnalyzeParams, Report, void>('onnxSparsity/analyze');
+export const BenchRequest = new RequestType<BenchParams, BenchReport, void>('onnxSparsity/bench');
+export const CrossoverRequest = new RequestType<CrossoverParams, CrossoverReport, void>('onnxSparsity/crossover');
 export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('onnxSparsity/compare');
 
 /** Error codes the server answers with (JSON-RPC application range), besides LSP's RequestCancelled. */

@@ -42,6 +42,10 @@ export interface Report {
   values?: ValueReport[];
   /** Every node of the main graph with its cost from the run's shapes. */
   ops?: OpReport[];
+  /** This model's measured latency on this machine (from `bench`, cached per model and machine). */
+  bench?: BenchReport;
+  /** This machine's measured sparse/dense crossover (from `crossover`, cached per machine). */
+  crossover?: CrossoverReport;
   warnings: string[];
   timings: { loadMs: number; weightsMs: number; runMs?: number; totalMs: number };
 }
@@ -296,3 +300,74 @@ export type WebviewToHost =
   | { type: 'export'; id: number; format: 'json' | 'md' | 'csv' | 'html' }
   /** Analyze the shown model again. */
   | { type: 'reanalyze'; id: number };
+
+export interface LatencyStats {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+}
+
+/** `onnx-sparsity bench`: the model's real latency here. */
+export interface BenchReport {
+  model: { path: string; sha256: string };
+  latencyMs: LatencyStats;
+  iterations: number;
+  warmup: number;
+  throughputPerSecond: number;
+  requestedEp: string;
+  ep: string;
+  fallback?: string;
+  threads: number;
+  ortVersion: string;
+  machine: MachineInfo;
+  peakRssMiB: number;
+  /** A pruned copy run under the same settings, when asked for. */
+  pruned?: {
+    to: string;
+    latencyMs: LatencyStats;
+    /** Dense p50 over pruned p50: above 1, the pruned model runs faster here. */
+    measuredSpeedup: number;
+    /** What the estimator predicts for this machine at that pruning. */
+    estimatedSpeedup: number | null;
+    /** Share of the layers' weights the pruning zeroed. */
+    sparsity: number;
+  };
+  createdAt: string;
+}
+
+/** `onnx-sparsity crossover`: where this machine's sparse kernels start to beat its dense one. */
+export interface CrossoverReport {
+  /** Weight [M, K] times activations [K, N]. */
+  shape: [number, number, number];
+  levels: CrossoverLevel[];
+  /** Lowest tested sparsity from which a sparse variant wins at every higher level; null if none wins. */
+  crossoverSparsity: number | null;
+  ep: string;
+  threads: number;
+  ortVersion: string;
+  machine: MachineInfo;
+  createdAt: string;
+}
+
+export interface CrossoverLevel {
+  sparsity: number;
+  denseMs: number;
+  sparseMs: {
+    /** Gather -> Mul -> ScatterND(add) over the nonzeros, in onnxruntime; null when it would not fit the memory budget. */
+    ortComposite: number | null;
+    /** A CSR SpMM in TypeScript, the floor any sparse kernel should beat. */
+    csrTypeScript: number;
+  };
+  /** Largest |difference| of any variant from the dense product. */
+  maxError: number;
+}

@@ -48,6 +48,11 @@ export class ReportCache {
     this.entries.length = Math.min(this.entries.length, this.capacity);
   }
 
+  /** Forget everything: new measurements (bench, crossover) change what a report would say. */
+  clear(): void {
+    this.entries.length = 0;
+  }
+
   private touch(e: Entry): Report {
     this.entries.splice(this.entries.indexOf(e), 1);
     this.entries.unshift(e);

@@ -4,8 +4,12 @@ import {
 import { analyzeModel } from './analysis/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import * as path from 'node:path';
-import { AnalyzeRequest, CompareRequest, ErrorCode, type AnalysisSettings } from './lsp-requests';
-import type { Report } from './protocol';
+import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from './lsp-requests';
+import { saveBench, saveCrossover } from './bench/bench-cache';
+import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
+import { benchMachineKey } from './bench/machine';
+import { benchmarkModel } from './bench/model-bench';
+import { DEFAULT_RUN, type Report } from './protocol';
 import { ReportCache } from './report-cache';
 import { diffReports } from './report/diff';
 import { VERSION } from './version';
@@ -49,6 +53,28 @@ connection.onRequest(CompareRequest, (params, token) =>
     const a = await analyzeCached(params.a, params, signal, (f, m) => report(f / 2, `${path.basename(params.a)}: ${m}`));
     const b = await analyzeCached(params.b, params, signal, (f, m) => report(0.5 + f / 2, `${path.basename(params.b)}: ${m}`));
     return { a, b, diff: diffReports(a, b) };
+  }));
+
+connection.onRequest(BenchRequest, (params, token) =>
+  run(token, params.workDoneToken, `Benchmarking ${path.basename(params.path)}`, async (signal, report) => {
+    const r = { ...DEFAULT_RUN, ...params.run };
+    const analysis = params.prune ? await analyzeCached(params.path, { run: params.run ?? {}, estimate: false }, signal, (f, m) => report(f * 0.3, m)) : undefined;
+    const b = await benchmarkModel(params.path, {
+      ...r, warmup: params.warmup, iterations: params.iterations, seconds: params.seconds, prune: params.prune, analysis, signal,
+      onProgress: (f, m) => report(analysis ? 0.3 + f * 0.7 : f, m),
+    });
+    await saveBench(b, benchMachineKey(b.ep, r.threads));
+    cache.clear();
+    return b;
+  }));
+
+connection.onRequest(CrossoverRequest, (params, token) =>
+  run(token, params.workDoneToken, 'Measuring the sparse/dense crossover', async (signal, report) => {
+    const r = { ...DEFAULT_RUN, ...params.run };
+    const c = await measureCrossover({ shape: params.shape ?? DEFAULT_SHAPE, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, signal, onProgress: report });
+    await saveCrossover(c, benchMachineKey(c.ep, r.threads));
+    cache.clear();
+    return c;
   }));
 
 async function run<T>(

@@ -9,6 +9,11 @@ import { writeModel, type ModelBuilder } from '../server/onnx/builder';
 import type { AnalysisOptions, LayerReport, Report, RunOptions, WeightReport } from '../server/protocol';
 
 const dirs: string[] = [];
+
+// Measurements cached by `bench`/`crossover` would change estimates: tests (and the processes
+// they start) use a cache of their own.
+process.env.ONNX_SPARSITY_CACHE = mkdtempSync(path.join(os.tmpdir(), 'onnx-sparsity-cache-'));
+dirs.push(process.env.ONNX_SPARSITY_CACHE);
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });

@@ -20,6 +20,8 @@ import { totals } from './totals';
 import { usersOf } from './users';
 import { SimdKernels } from './simd-kernels';
 import { measureWeight } from './weights';
+import { loadBench, loadCrossover } from '../bench/bench-cache';
+import { benchMachineKey } from '../bench/machine';
 import { estimateReport } from '../estimate/estimate';
 import { builtinProfiles, mergeProfiles, thisMachine, userProfiles } from '../estimate/profiles';
 import { DEFAULT_SCENARIOS, parseScenario } from '../estimate/scenarios';
@@ -89,6 +91,12 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
       warnings: [...model.warnings, ...warnings],
       timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
     };
+    // Measurements `bench` and `crossover` left for this model on this machine, if any.
+    const runOpts = { ...DEFAULT_RUN, ...(req.run || {}) };
+    const machine = benchMachineKey(report.run?.ep ?? runOpts.ep, runOpts.threads);
+    const [bench, crossover] = await Promise.all([loadBench(sha256, machine), loadCrossover(machine)]);
+    if (bench) report.bench = bench;
+    if (crossover) report.crossover = crossover;
     if (profiles.length) {
       const here = thisMachine(report);
       report.estimates = estimateReport(report, here ? [...profiles, here] : profiles, scenarios);
