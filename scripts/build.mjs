@@ -1,5 +1,6 @@
 // Bundles the CLI, the language server, the VS Code client and the webview app into dist/.
 // onnxruntime-node stays external: it is a native addon resolved from node_modules at run time.
+import { copyFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -12,4 +13,6 @@ await Promise.all([
   build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, platform: 'browser', format: 'iife', entryPoints: ['media/report.ts'], outfile: 'dist/media/report.js' }),
 ]);
+// The webview's CSP admits stylesheets from its resource root only, so the CSS ships as a file.
+await copyFile('media/report.css', 'dist/media/report.css');
 if (watch) console.log('watch mode is not supported; rerun npm run build');

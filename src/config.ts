@@ -1,0 +1,89 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { AnalysisSettings } from '../server/lsp-requests';
+import { SettingsError } from './failure';
+import { DEFAULT_SETTINGS, toAnalysisSettings, type SettingKey, type Settings } from './settings-to-request';
+
+export const SECTION = 'onnxSparsity';
+
+/**
+ * When a change to each setting takes effect. The server reads no setting itself: every request
+ * carries them all (and its report cache is keyed by them), so nearly every change simply applies
+ * to the next analysis. The provider is the exception: a CUDA or TensorRT provider, once loaded,
+ * keeps its GPU context (hundreds of MB of device memory) for the life of the server process,
+ * so leaving it restarts the server (once no request is running).
+ */
+export const EFFECT: Record<SettingKey, 'next-analysis' | 'restart-server'> = {
+  run: 'next-analysis',
+  executionProvider: 'restart-server',
+  strictExecutionProvider: 'next-analysis',
+  threads: 'next-analysis',
+  memoryBudgetMB: 'next-analysis',
+  symbolicDims: 'next-analysis',
+  intRange: 'next-analysis',
+  samples: 'next-analysis',
+  nearZeroThreshold: 'next-analysis',
+  nearZeroRelative: 'next-analysis',
+  nmPatterns: 'next-analysis',
+  blockShapes: 'next-analysis',
+  acceleratorProfiles: 'next-analysis',
+  scenarios: 'next-analysis',
+  activations: 'next-analysis',
+};
+
+/** The changed settings that need a fresh server process. */
+export function changesNeedingRestart(e: vscode.ConfigurationChangeEvent): string[] {
+  return (Object.keys(EFFECT) as SettingKey[]).filter((k) => EFFECT[k] === 'restart-server' && e.affectsConfiguration(`${SECTION}.${k}`)).map((k) => `${SECTION}.${k}`);
+}
+
+/**
+ * The settings as they apply to one model (settings are resource-scoped, so a folder can set its
+ * own symbolic dims). A snapshot: read once per analysis. One typed getter per setting; the
+ * values are what settings.json holds, checked by toAnalysisSettings.
+ */
+export class Config {
+  private readonly section: vscode.WorkspaceConfiguration;
+
+  constructor(private readonly scope?: vscode.Uri) {
+    this.section = vscode.workspace.getConfiguration(SECTION, scope);
+  }
+
+  private get<K extends SettingKey>(key: K): Settings[K] {
+    return this.section.get<Settings[K]>(key, DEFAULT_SETTINGS[key]);
+  }
+
+  get run(): boolean { return this.get('run'); }
+  get executionProvider(): string { return this.get('executionProvider'); }
+  get strictExecutionProvider(): boolean { return this.get('strictExecutionProvider'); }
+  get threads(): number { return this.get('threads'); }
+  get memoryBudgetMB(): number { return this.get('memoryBudgetMB'); }
+  get symbolicDims(): Record<string, number> { return this.get('symbolicDims'); }
+  get intRange(): string { return this.get('intRange'); }
+  get samples(): number { return this.get('samples'); }
+  get nearZeroThreshold(): number { return this.get('nearZeroThreshold'); }
+  get nearZeroRelative(): boolean { return this.get('nearZeroRelative'); }
+  get nmPatterns(): string[] { return this.get('nmPatterns'); }
+  get blockShapes(): string[] { return this.get('blockShapes'); }
+  get acceleratorProfiles(): string { return this.get('acceleratorProfiles'); }
+  get scenarios(): string[] { return this.get('scenarios'); }
+  get activations(): 'all' | 'layers' { return this.get('activations'); }
+
+  /** Every setting, through its getter. */
+  values(): Settings {
+    return {
+      run: this.run, executionProvider: this.executionProvider, strictExecutionProvider: this.strictExecutionProvider,
+      threads: this.threads, memoryBudgetMB: this.memoryBudgetMB, symbolicDims: this.symbolicDims, intRange: this.intRange,
+      samples: this.samples, nearZeroThreshold: this.nearZeroThreshold, nearZeroRelative: this.nearZeroRelative,
+      nmPatterns: this.nmPatterns, blockShapes: this.blockShapes, acceleratorProfiles: this.acceleratorProfiles,
+      scenarios: this.scenarios, activations: this.activations,
+    };
+  }
+
+  /** The request's AnalysisSettings; a SettingsError lists every setting to fix. */
+  analysisSettings(): AnalysisSettings {
+    const folder = this.scope ? vscode.workspace.getWorkspaceFolder(this.scope)?.uri.fsPath : undefined;
+    const r = toAnalysisSettings(this.values(), { folder, home: os.homedir() });
+    if (!r.ok) throw new SettingsError(r.problems.join('; '));
+    return r.settings;
+  }
+}

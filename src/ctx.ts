@@ -1,0 +1,53 @@
+import * as vscode from 'vscode';
+import { Server } from './client';
+import { changesNeedingRestart } from './config';
+import { describeFailure } from './failure';
+import type { ReportView } from './report-panel';
+
+export const VIEW_TYPE = 'onnxSparsity.report';
+export const COMPARE_VIEW_TYPE = 'onnxSparsity.compare';
+export const LOG_COMMAND = 'onnxSparsity.showServerLog';
+
+/**
+ * The one object commands receive: the extension's context, the language server, and how
+ * failures reach the user. Extension-lifetime disposables go to `extension.subscriptions`;
+ * the server keeps its client-lifetime ones itself.
+ */
+export class Ctx {
+  readonly server: Server;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.server = new Server(extension.asAbsolutePath('dist/server.js'), LOG_COMMAND);
+    extension.subscriptions.push(
+      this.server,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        const changed = changesNeedingRestart(e);
+        if (changed.length) this.server.restartSoon(`${changed.join(', ')} changed`);
+      }),
+    );
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.extension.extensionUri;
+  }
+
+  /**
+   * Tells the user why `what` failed (the view shows it too, so it is never left blank) and
+   * returns an Error with the same words for the webview's reply.
+   */
+  fail(e: unknown, what: string, view?: ReportView): Error {
+    const f = describeFailure(e, what);
+    view?.error(f.message);
+    if (f.kind === 'cancelled') this.server.log.info(f.message);
+    else this.server.log.error(f.message);
+    if (f.kind === 'cancelled') void vscode.window.showInformationMessage(f.message);
+    else if (f.kind === 'settings') {
+      void vscode.window.showErrorMessage(f.message, 'Open Settings').then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.action.openSettings', 'onnxSparsity');
+      });
+    } else if (f.kind === 'server') {
+      void vscode.window.showErrorMessage(f.message, 'Show Server Log').then((a) => a && this.server.showLog());
+    } else void vscode.window.showErrorMessage(f.message);
+    return new Error(f.message);
+  }
+}

@@ -1,0 +1,32 @@
+import type { HostToWebview, Report, WebviewToHost } from '../server/protocol';
+
+/** What a report view displays: one model's report (with what changed), or two models compared. */
+export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+
+export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'md', 'csv', 'html'];
+
+/** The reports a view shows, first model first. */
+export function reportsOf(shown: Shown): Report[] {
+  return shown.type === 'report' ? [shown.report] : [shown.a, shown.b];
+}
+
+/** A title for the view and for exported files. */
+export function titleOf(shown: Shown): string {
+  return shown.type === 'report' ? shown.report.model.name : `${shown.a.model.name} vs ${shown.b.model.name}`;
+}
+
+/**
+ * Messages from the webview arrive untyped (any webview script could post anything): this checks
+ * the shape before the host acts on one, and drops what is not a WebviewToHost.
+ */
+export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const o = m as Record<string, unknown>;
+  if (o.type === 'ready') return { type: 'ready' };
+  if (typeof o.id !== 'number' || !Number.isSafeInteger(o.id)) return undefined;
+  if (o.type === 'reanalyze') return { type: 'reanalyze', id: o.id };
+  if (o.type === 'export' && EXPORT_FORMATS.includes(o.format as ExportFormat)) return { type: 'export', id: o.id, format: o.format as ExportFormat };
+  return undefined;
+}
