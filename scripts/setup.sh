@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's set-up: what the tests need that npm cannot install (Debian's Chromium, driven
+# headless by playwright-core), then the npm packages. Nothing is fetched when tests run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+npm install
