@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { benchMachineKey } from './bench/machine';
 import { benchmarkModel } from './bench/model-bench';
 import { benchMarkdown, crossoverMarkdown } from './report/bench-markdown';
 import { toCsv } from './report/csv';
+import { standaloneHtml } from './report/html';
 import { toMarkdown } from './report/markdown';
 import { VERSION } from './version';
 
@@ -25,7 +27,8 @@ Usage:
   onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
 
 Options:
-  --format json|md|csv   output format (default: md on a terminal, json otherwise)
+  --format json|md|csv|html  output format (default: md on a terminal, json otherwise); html is the
+                         interactive report as one file that opens offline in any browser
   --out FILE             write the report to FILE instead of stdout
   --threshold X          near-zero threshold: |x| <= X (default 1e-6)
   --relative             the threshold is relative to each tensor's max |x|
@@ -55,7 +58,7 @@ Options:
 
 Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage.`;
 
-type Format = 'json' | 'md' | 'csv';
+type Format = 'json' | 'md' | 'csv' | 'html';
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -83,7 +86,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const options = analysisOptions(values);
     const run = runOptions(values);
     if (command === 'bench' || command === 'crossover') {
-      if (format === 'csv') throw new UsageError(`${command} writes json or md`);
+      if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
       const text = await measure(command, rest, values, run, format, io.stderr);
       if (values.out) await writeAtomically(values.out, text);
       else io.stdout.write(text);
@@ -138,8 +141,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 
 function parseFormat(f: string | undefined, tty: boolean): Format {
   if (f === undefined) return tty ? 'md' : 'json';
-  if (f === 'json' || f === 'md' || f === 'csv') return f;
-  throw new UsageError(`--format must be json, md or csv, not '${f}'`);
+  if (f === 'json' || f === 'md' || f === 'csv' || f === 'html') return f;
+  throw new UsageError(`--format must be json, md, csv or html, not '${f}'`);
 }
 
 function analysisOptions(v: { threshold?: string; relative?: boolean; nm?: string; blocks?: string }): Partial<AnalysisOptions> {
@@ -244,9 +247,23 @@ function parseBytes(s: string): number {
 }
 
 function render(r: Report, f: Format): string {
+  if (f === 'html') return reportHtml(r);
   if (f === 'md') return toMarkdown(r);
   if (f === 'csv') return toCsv(r);
   return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** The webview app (bundled next to this CLI in dist/media) with the report inlined: one offline file. */
+function reportHtml(r: Report): string {
+  const media = path.join(__dirname, 'media');
+  const read = (f: string): string => {
+    try {
+      return readFileSync(path.join(media, f), 'utf8');
+    } catch (e) {
+      throw new AnalysisError(`the report app is missing (${(e as Error).message}); run npm run build`, { file: path.join(media, f) });
+    }
+  };
+  return standaloneHtml({ shown: { type: 'report', report: r }, script: read('report.js'), style: read('report.css'), title: `Sparsity: ${r.model.name}`, nonce: randomBytes(16).toString('base64url') });
 }
 
 /** Nothing is written unless the whole report is ready; a crash never leaves half a file. */

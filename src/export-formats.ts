@@ -1,6 +1,6 @@
 import { toCsv } from '../server/report/csv';
 import { toMarkdown } from '../server/report/markdown';
-import { standaloneHtml } from './html-export';
+import { standaloneHtml } from '../server/report/html';
 import { titleOf, type ExportFormat, type Shown } from './shown';
 
 /** The webview app's files, needed only for HTML. */

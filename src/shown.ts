@@ -1,7 +1,7 @@
 import type { HostToWebview, Report, WebviewToHost } from '../server/protocol';
 
-/** What a report view displays: one model's report (with what changed), or two models compared. */
-export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+export type { Shown } from '../server/report/html';
+import type { Shown } from '../server/report/html';
 
 export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
 

@@ -11,7 +11,7 @@ import { diffReports } from '../server/report/diff';
 import { coalesce } from '../src/coalesce';
 import { defaultExportName, renderExport } from '../src/export-formats';
 import { describeFailure, SettingsError } from '../src/failure';
-import { inlineScript, jsonForHtml, standaloneHtml } from '../src/html-export';
+import { inlineScript, jsonForHtml, standaloneHtml } from '../server/report/html';
 import { makeNonce } from '../src/nonce';
 import { DEFAULT_SETTINGS, toAnalysisSettings, type SettingKey } from '../src/settings-to-request';
 import { parseWebviewMessage, type Shown } from '../src/shown';

@@ -1,4 +1,7 @@
-import type { Shown } from './shown';
+import type { HostToWebview } from '../protocol';
+
+/** What a report page displays: one model's report (with what changed), or two models compared. */
+export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
 
 /**
  * A report as one standalone HTML file: the webview app (dist/media/report.js and report.css)
