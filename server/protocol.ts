@@ -215,6 +215,11 @@ export interface LayerReport {
   zeroCols: number;
   /** Why the weight has no GEMM view, when it has none. */
   note?: string;
+  /**
+   * Nonzero density of the weight on a downsampled grid of its GEMM view (rows x cols cells,
+   * at most 32 x 32), one byte per cell (0 = all zero, 255 = dense), row-major, base64.
+   */
+  heatmap?: { rows: number; cols: number; density: string };
   /** Densities (nonzero shares) of the layer's data input and output in the run. */
   activation?: { input: string; output: string; inputDensity: number | null; outputDensity: number | null };
   macs?: number;

@@ -165,3 +165,22 @@ describe('blocks', () => {
     assert.equal(l.blocks['4x4'], 1 / 4);
   });
 });
+
+describe('the sparsity heatmap', () => {
+  it('downsamples the GEMM view into cells of nonzero density', async () => {
+    // W [8, 8] (Gemm transB=1): rows 0-3 zero in columns 0-3 -> a 8x8 grid where that quadrant is 0.
+    const w = matrix(8, 8, (r, c) => (r < 4 && c < 4 ? 0 : 1));
+    const h = layer(await analyzeBuilt(gemm(w, [8, 8], 1)), 'fc').heatmap!;
+    assert.deepEqual([h.rows, h.cols], [8, 8]);
+    const cells = Buffer.from(h.density, 'base64');
+    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) assert.equal(cells[r * 8 + c], r < 4 && c < 4 ? 0 : 255, `${r},${c}`);
+  });
+
+  it('averages many weights into each cell of a large layer', async () => {
+    // W [64, 64]: every other column zero -> 32 x 32 cells of 2 x 2 weights, each half dense.
+    const w = matrix(64, 64, (_r, c) => (c % 2 ? 0 : 1));
+    const h = layer(await analyzeBuilt(gemm(w, [64, 64], 1)), 'fc').heatmap!;
+    assert.deepEqual([h.rows, h.cols], [32, 32]);
+    assert.ok([...Buffer.from(h.density, 'base64')].every((d) => d === 128));
+  });
+});

@@ -1,7 +1,7 @@
 import type { LayerReport } from '../protocol';
 import type { Layer } from './layers';
 import type { BlockShape } from './options';
-import { nmGroupShares, structure, viewBitmap, zeroBlockShares } from './patterns';
+import { heatmap, nmGroupShares, structure, viewBitmap, zeroBlockShares } from './patterns';
 import { keptShares } from './summaries';
 import type { NmPattern, WeightMeasure } from './weights';
 
@@ -33,6 +33,7 @@ export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patte
     nm,
     blocks: blockShares,
     ...structure(bm, v),
+    heatmap: heatmap(bm, v),
   };
 }
 
