@@ -44,9 +44,14 @@ export interface AnalyzeRequest {
   signal?: AbortSignal;
 }
 
-/** Loads a model and measures every weight and layer: the weight half of the Report. */
+/**
+ * The whole analysis of one model: load it, measure every weight and layer, run it (unless told
+ * not to; a failed run degrades the report), attach what `bench`/`crossover` measured here, and
+ * estimate speedups. Settings are checked before any work starts.
+ */
 export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   const options = resolveOptions(req.options);
+  const runOptions: RunOptions = { ...DEFAULT_RUN, ...(req.run || {}) };
   const scenarios = req.estimate === false ? [] : req.estimate?.scenarios ?? DEFAULT_SCENARIOS;
   scenarios.forEach(parseScenario);
   const profiles = req.estimate === false ? [] : mergeProfiles(builtinProfiles(), req.estimate?.accelerators ? await userProfiles(req.estimate.accelerators) : []);
@@ -58,45 +63,28 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   try {
     const t1 = performance.now();
     const measured = await measureAll(model, options, external, req);
-    const { weights, warnings } = measured;
-    let layers = measured.layers;
     const weightsMs = performance.now() - t1;
-    let ran: Pick<Report, 'run' | 'values' | 'ops'> & { totals?: ReturnType<typeof runTotals> } = {};
-    let runMs: number | undefined;
-    if (req.run !== false) {
-      const t2 = performance.now();
-      const run = await runOrDegrade(model, measured.found, options, { ...DEFAULT_RUN, ...req.run }, req);
-      runMs = performance.now() - t2;
-      warnings.push(...run.warnings);
-      if (run.result) {
-        const ops = opReports(model.scopes[0].nodes, run.result);
-        layers = withRun(layers, measured.found, run.result, ops);
-        ran = { run: run.result.report, values: [...run.result.values.values()].map(valueReport), ops, totals: runTotals(ops, layers) };
-      } else ran = { run: run.failed };
-    }
+    const t2 = performance.now();
+    const ran = req.run === false ? undefined : await runPart(model, measured, options, runOptions, req);
+    const runMs = ran ? performance.now() - t2 : undefined;
+    const layers = ran?.layers ?? measured.layers;
     const sha256 = await sha;
     const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
-    const { totals: runTotalsPart, ...runParts } = ran;
     const report: Report = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'onnx-sparsity', version: VERSION },
       createdAt: new Date().toISOString(),
       options,
-      model: modelInfo(model, sha256, weights),
-      weights,
+      model: modelInfo(model, sha256, measured.weights),
+      weights: measured.weights,
       layers,
-      totals: { ...totals(weights, layerWeights), ...runTotalsPart },
+      totals: { ...totals(measured.weights, layerWeights), ...ran?.totals },
       estimates: [],
-      ...runParts,
-      warnings: [...model.warnings, ...warnings],
+      ...ran?.parts,
+      warnings: [...model.warnings, ...measured.warnings, ...(ran?.warnings ?? [])],
       timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
     };
-    // Measurements `bench` and `crossover` left for this model on this machine, if any.
-    const runOpts = { ...DEFAULT_RUN, ...(req.run || {}) };
-    const machine = benchMachineKey(report.run?.ep ?? runOpts.ep, runOpts.threads);
-    const [bench, crossover] = await Promise.all([loadBench(sha256, machine), loadCrossover(machine)]);
-    if (bench) report.bench = bench;
-    if (crossover) report.crossover = crossover;
+    await attachMeasurements(report, benchMachineKey(report.run?.ep ?? runOptions.ep, runOptions.threads));
     if (profiles.length) {
       const here = thisMachine(report);
       report.estimates = estimateReport(report, here ? [...profiles, here] : profiles, scenarios);
@@ -106,6 +94,27 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
   } finally {
     await external.close();
   }
+}
+
+/** The run's part of the report: values, ops, layers with activations/MACs/time, or why it failed. */
+async function runPart(model: LoadedModel, measured: Awaited<ReturnType<typeof measureAll>>, options: AnalysisOptions, run: RunOptions, req: AnalyzeRequest) {
+  const r = await runOrDegrade(model, measured.found, options, run, req);
+  if (!r.result) return { parts: { run: r.failed }, warnings: r.warnings };
+  const ops = opReports(model.scopes[0].nodes, r.result);
+  const layers = withRun(measured.layers, measured.found, r.result, ops);
+  return {
+    parts: { run: r.result.report, values: [...r.result.values.values()].map(valueReport), ops },
+    layers,
+    totals: runTotals(ops, layers),
+    warnings: r.warnings,
+  };
+}
+
+/** What `bench` and `crossover` measured for this model on this machine, if they ran. */
+async function attachMeasurements(report: Report, machine: string): Promise<void> {
+  const [bench, crossover] = await Promise.all([loadBench(report.model.sha256, machine), loadCrossover(machine)]);
+  if (bench) report.bench = bench;
+  if (crossover) report.crossover = crossover;
 }
 
 async function measureAll(model: LoadedModel, options: AnalysisOptions, external: ExternalFiles, req: AnalyzeRequest) {
