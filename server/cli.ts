@@ -7,7 +7,7 @@ import { analyzeModel, type Progress } from './analysis/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { buildDemoModel } from './demo/demo-model';
 import { writeModel } from './onnx/builder';
-import { DEFAULT_RUN, type AnalysisOptions, type Report, type RunOptions } from './protocol';
+import { DEFAULT_RUN, type Report, type RunOptions } from './protocol';
 import { saveBench, saveCrossover } from './bench/bench-cache';
 import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
 import { benchMachineKey } from './bench/machine';
@@ -17,48 +17,8 @@ import { toCsv } from './report/csv';
 import { standaloneHtml } from './report/html';
 import { toMarkdown } from './report/markdown';
 import { VERSION } from './version';
+import { analysisOptions, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
 
-const USAGE = `onnx-sparsity ${VERSION}: how sparse an ONNX model is, layer by layer
-
-Usage:
-  onnx-sparsity analyze MODEL [options]   measure weight sparsity and patterns, run the model
-  onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
-  onnx-sparsity bench MODEL [options]     measure the model's latency here (--prune 2:4|90% also times a pruned copy)
-  onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
-
-Options:
-  --format json|md|csv|html  output format (default: md on a terminal, json otherwise); html is the
-                         interactive report as one file that opens offline in any browser
-  --out FILE             write the report to FILE instead of stdout
-  --threshold X          near-zero threshold: |x| <= X (default 1e-6)
-  --relative             the threshold is relative to each tensor's max |x|
-  --nm 2:4,1:4,...       N:M patterns to check (default 2:4,1:4,4:8)
-  --blocks 4x4,...       block shapes RxC on the GEMM view (default 1x4,4x1,4x4,8x8,16x16,32x32)
-  --no-run               weights only: do not run the model
-  --ep cpu|cuda|webgpu   execution provider (default cpu; falls back to CPU unless --strict-ep)
-  --strict-ep            fail when the provider cannot start
-  --threads N            onnxruntime intra-op threads (default: ORT's choice)
-  --dim NAME=N           size of a symbolic input dim (repeatable); batch-like dims default to 1
-  --int-range LO:HI      range of generated integer inputs (default 0:1000)
-  --samples N            generated samples, aggregated (default 1)
-  --inputs PATH          your inputs: a test_data_set_* folder (or a folder of them), .pb, .npy
-                         or .npz files (repeatable)
-  --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
-  --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
-  --accelerators FILE    extra accelerator profiles (JSON; same id replaces a built-in one)
-  --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
-                         (default as-is,pruned-2:4,pruned-90%)
-  --no-estimate          no speedup estimates
-  --warmup N, --iterations N, --seconds S, --prune 2:4|X%   (bench) warm-up runs, timed runs or duration
-                         (default 2 s), and a pruned copy to time against the model
-  --shape MxKxN          (crossover) weight [M, K] x activations [K, N] (default 1024x1024x256)
-  --verbose              stack traces on errors
-  -h, --help             this help
-  --version              print the version
-
-Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage.`;
-
-type Format = 'json' | 'md' | 'csv' | 'html';
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -139,65 +99,6 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 }
 
-function parseFormat(f: string | undefined, tty: boolean): Format {
-  if (f === undefined) return tty ? 'md' : 'json';
-  if (f === 'json' || f === 'md' || f === 'csv' || f === 'html') return f;
-  throw new UsageError(`--format must be json, md, csv or html, not '${f}'`);
-}
-
-function analysisOptions(v: { threshold?: string; relative?: boolean; nm?: string; blocks?: string }): Partial<AnalysisOptions> {
-  const o: Partial<AnalysisOptions> = {};
-  if (v.threshold !== undefined || v.relative) {
-    const value = v.threshold === undefined ? 1e-3 : Number(v.threshold);
-    if (v.threshold !== undefined && (v.threshold.trim() === '' || !Number.isFinite(value) || value < 0))
-      throw new UsageError(`--threshold must be a number >= 0, not '${v.threshold}'`);
-    o.nearZero = { value, relative: v.relative ?? false };
-  }
-  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (v.nm !== undefined) o.nm = list(v.nm);
-  if (v.blocks !== undefined) o.blocks = list(v.blocks);
-  return o;
-}
-
-interface RunFlags {
-  run?: boolean; 'no-run'?: boolean; ep?: string; 'strict-ep'?: boolean; threads?: string; dim?: string[];
-  'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string;
-}
-
-function runOptions(v: RunFlags): Partial<RunOptions> | false {
-  if (v['no-run']) return false;
-  const o: Partial<RunOptions> = {};
-  const int = (flag: string, s: string, min: number): number => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s.trim()) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, not '${s}'`);
-    return n;
-  };
-  if (v.ep !== undefined) o.ep = v.ep;
-  if (v['strict-ep']) o.strictEp = true;
-  if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
-  if (v.samples !== undefined) o.samples = int('samples', v.samples, 1);
-  if (v.dim) {
-    o.dims = {};
-    for (const d of v.dim) {
-      const m = /^(.+)=(\d+)$/.exec(d);
-      if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
-      o.dims[m[1]] = Number(m[2]);
-    }
-  }
-  if (v['int-range'] !== undefined) {
-    const m = /^(-?\d+):(-?\d+)$/.exec(v['int-range']);
-    if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--int-range must be LO:HI with LO <= HI, not '${v['int-range']}'`);
-    o.intRange = [Number(m[1]), Number(m[2])];
-  }
-  if (v.inputs) o.inputs = v.inputs;
-  if (v['memory-budget'] !== undefined) o.memoryBudget = parseBytes(v['memory-budget']);
-  if (v.activations !== undefined) {
-    if (v.activations !== 'all' && v.activations !== 'layers') throw new UsageError(`--activations must be all or layers, not '${v.activations}'`);
-    o.level = v.activations;
-  }
-  return o;
-}
-
 /** `bench` and `crossover`: measure, cache the result for reports on this machine, format it. */
 async function measure(
   command: 'bench' | 'crossover', rest: string[], v: Record<string, unknown>, run: Partial<RunOptions> | false,
@@ -229,21 +130,6 @@ async function measure(
   });
   await saveBench(b, benchMachineKey(b.ep, r.threads));
   return format === 'md' ? benchMarkdown(b) : JSON.stringify(b, null, 2) + '\n';
-}
-
-function parseShape(s: string): [number, number, number] {
-  const m = /^(\d+)x(\d+)x(\d+)$/.exec(s.trim());
-  if (!m || [m[1], m[2], m[3]].some((d) => Number(d) < 1)) throw new UsageError(`--shape must be MxKxN with positive integers, not '${s}'`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
-}
-
-function parseBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?)?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`--memory-budget must be a byte count like 512M or 2G, not '${s}'`);
-  const unit = (m[2] ?? '').toLowerCase()[0];
-  const n = Math.floor(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
-  if (n < 1) throw new UsageError(`--memory-budget must be at least 1 byte, not '${s}'`);
-  return n;
 }
 
 function render(r: Report, f: Format): string {
