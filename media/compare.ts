@@ -1,7 +1,9 @@
 import type { LayerDelta, LayerReport, Report, ReportDiff } from '../server/protocol';
+import { compareChart } from './compare-chart';
 import { deltaEl, type Better } from './delta';
 import { el, note, section, type Child } from './dom';
 import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct } from './format';
+import { lazy } from './lazy';
 import { sortableTable, type Column } from './sortable-table';
 import { densityStats, readyCount } from './summary';
 import type { SortState } from './vscode';
@@ -23,6 +25,7 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
     el('p', { cls: 'path' }, el('span', { cls: 'tag-a' }, 'A'), ` ${a.model.path}`), el('p', { cls: 'path' }, el('span', { cls: 'tag-b' }, 'B'), ` ${b.model.path}`));
   return el('div', { cls: 'compare' }, head,
     section('compare-totals', 'Totals', totalsTable(a, b, diff)),
+    diff.layers.length > 0 && section('compare-chart', 'Changes per layer', lazy(() => compareChart(diff, `${b.model.name}-vs-${a.model.name}`), 300)),
     section('compare-layers', `Layers in both (${diff.layers.length})`,
       diff.layers.length ? layerDeltas(a, b, diff.layers, sort, onSort) : note('No layer names in common.'),
       diff.added.length > 0 && nameList(`Only in B (${diff.added.length})`, diff.added),

@@ -1,9 +1,18 @@
-import type { Estimate, Report } from '../server/protocol';
+import type { Estimate } from '../server/protocol';
+import type { ReportContext } from './context';
 import { el, note, section } from './dom';
 import { pct, times } from './format';
+import { lazy } from './lazy';
+import { rooflineChart } from './roofline';
+import { speedupChart } from './speedup-chart';
+import { timeSplitChart } from './time-split';
 
-/** Accelerators as rows, scenarios as columns: speedup over the same chip running the model dense. */
-export function estimates(r: Report): HTMLElement {
+/**
+ * Accelerators as rows, scenarios as columns: speedup over the same chip running the model dense;
+ * then, drawn when scrolled to, the same as a chart, where the time goes, and the roofline.
+ */
+export function estimates(ctx: ReportContext): HTMLElement {
+  const r = ctx.report;
   if (r.estimates.length === 0) return section('estimates', 'Estimated speedups', note('No estimates in this report (run with estimates enabled to get them).'));
   const scenarios = [...new Set(r.estimates.map((e) => e.scenario))];
   const chips = [...new Map(r.estimates.map((e) => [e.accelerator.id, e.accelerator])).values()];
@@ -25,7 +34,10 @@ export function estimates(r: Report): HTMLElement {
   return section('estimates', 'Estimated speedups',
     el('div', { cls: 'table-wrap' }, el('table', { cls: 'data estimates' }, el('thead', null, head), el('tbody', null, ...rows, kept))),
     note('Speedup = the model on the same chip dense / with the sparsity it can use; the range comes from each profile\u2019s stated ranges. Formulas and sources: docs/estimator.md.'),
-    assumptions(r.estimates, chips.map((c) => c.id), scenarios));
+    assumptions(r.estimates, chips.map((c) => c.id), scenarios),
+    lazy(() => speedupChart(ctx), 320),
+    lazy(() => timeSplitChart(ctx), 260),
+    lazy(() => rooflineChart(ctx), 400));
 }
 
 function speedupCell(e: Estimate | undefined): HTMLElement {

@@ -75,3 +75,22 @@ export function mean(xs: Maybe[]): { mean: number; n: number } | null {
   }
   return n ? { mean: s / n, n } : null;
 }
+
+/** A duration of any size in three significant digits: estimates run from nanoseconds to seconds. */
+export function duration(x: Maybe): string {
+  if (missing(x)) return '-';
+  const a = Math.abs(x);
+  if (a === 0) return '0 ms';
+  if (a >= 1) return `${x.toPrecision(3)} ms`;
+  if (a >= 1e-3) return `${(x * 1e3).toPrecision(3)} \u00b5s`;
+  return `${(x * 1e6).toPrecision(3)} ns`;
+}
+
+/** A rate such as MAC/s or B/s with an SI prefix: 1.2e14 -> "120 T". */
+export function si(x: number): string {
+  const a = Math.abs(x);
+  for (const [div, unit] of [[1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
+    if (a >= div) return `${(x / div).toPrecision(3)} ${unit}`;
+  }
+  return x.toPrecision(3);
+}

@@ -10,6 +10,7 @@ import { reportView, type SortPrefs } from './report-view';
 import { createRequests, type Outcome } from './requests';
 import { createStatus } from './status';
 import { createToolbar, type ExportFormat } from './toolbar';
+import type { UiPrefs } from './context';
 import { slimShown, type Shown, type ViewState } from './vscode';
 
 /** Re-analysis: 30 s without word from the host; each `busy` message restarts the clock. */
@@ -19,7 +20,9 @@ const EXPORT_TIMEOUT_MS = 300_000;
 
 const vscode = acquireVsCodeApi<ViewState>();
 const saved = vscode.getState();
-const state: ViewState = { shown: saved?.shown ?? null, sorts: saved?.sorts ?? {}, nextId: saved?.nextId ?? 1 };
+const state: ViewState = { shown: saved?.shown ?? null, sorts: saved?.sorts ?? {}, ui: saved?.ui ?? {}, nextId: saved?.nextId ?? 1 };
+/** The full message last received, which the page draws; state.shown is its slim copy for reloads. */
+let live: Shown | null = null;
 
 const status = createStatus();
 const requests = createRequests((m) => vscode.postMessage(m), done, state.nextId);
@@ -40,7 +43,16 @@ const content = el('main', { cls: 'content', attrs: { 'aria-live': 'off' } });
 const sorts: SortPrefs = { get: (t) => state.sorts[t], set: (t, s) => { state.sorts[t] = s; save(); } };
 
 function save(): void {
+  clearTimeout(uiTimer);
   vscode.setState({ ...state, nextId: requests.nextId() });
+}
+
+// Selection changes come at key-repeat rate; setState serialises the whole slim report, so they are batched.
+let uiTimer: ReturnType<typeof setTimeout> | undefined;
+function saveUi(ui: UiPrefs): void {
+  state.ui = ui;
+  clearTimeout(uiTimer);
+  uiTimer = setTimeout(save, 400);
 }
 
 function done(o: Outcome): void {
@@ -62,7 +74,11 @@ function draw(shown: Shown | null): void {
     return;
   }
   try {
-    content.replaceChildren(shown.type === 'report' ? reportView(shown.report, shown.diff, sorts) : compareView(shown.a, shown.b, shown.diff, sorts.get('compare'), (s) => sorts.set('compare', s)));
+    content.replaceChildren(shown.type === 'report'
+      ? reportView(shown.report, shown.diff, sorts, state.ui ?? {}, saveUi)
+      : compareView(shown.a, shown.b, shown.diff, sorts.get('compare'), (s) => sorts.set('compare', s)));
+    // For timing first paint in tests and profiles: the report's DOM is in place here.
+    performance.mark('onnx-sparsity:drawn');
   } catch (e) {
     // A report this app cannot draw (an older or newer schema, say) must say so, not leave a blank panel.
     status.error(`Could not draw the report: ${e instanceof Error ? e.message : String(e)}`);
@@ -74,9 +90,10 @@ function handle(m: HostToWebview): void {
     case 'report':
     case 'compare':
       status.idle();
+      live = m;
       state.shown = slimShown(m);
       save();
-      draw(state.shown);
+      draw(live);
       break;
     case 'busy':
       status.busy(m.message, m.fraction);
@@ -100,7 +117,7 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
 
 function start(): void {
   document.body.append(el('div', { cls: 'top' }, toolbar.root, status.root), content);
-  draw(state.shown);
+  draw(live ?? state.shown);
   vscode.postMessage({ type: 'ready' });
 }
 

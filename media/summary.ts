@@ -1,14 +1,14 @@
-import type { Report, ReportDiff, RunReport } from '../server/protocol';
+import type { Estimate, Report, ReportDiff, RunReport } from '../server/protocol';
 import { deltaEl } from './delta';
 import { el, note, section, type Child } from './dom';
-import { bytes, compact, count, deltaCount, deltaMs, deltaPp, mean, ms, pct, threshold } from './format';
-import { mainPattern } from './layer-table';
+import { bytes, compact, count, deltaCount, deltaMs, deltaPp, mean, ms, pct, threshold, times } from './format';
+import { mainPattern } from './layer-columns';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
 export function summary(r: Report, diff?: ReportDiff): HTMLElement {
   const m = r.model;
   const t = r.totals;
-  const head = el('header', { cls: 'model-head' }, el('h1', null, m.name), el('p', { cls: 'path' }, m.path));
+  const head = el('header', { cls: 'model-head' }, el('h1', { attrs: { elementtiming: 'report-title' } }, m.name), el('p', { cls: 'path' }, m.path));
   return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r), r.warnings.length > 0 && warnings(r.warnings),
     t.params === 0 && note('This model has no constant weights to measure.'));
 }
@@ -48,9 +48,40 @@ function tiles(r: Report, diff?: ReportDiff): HTMLElement {
   if (ready) out.push(tile(`${ready.nm}-ready layers`, `${ready.ready} of ${ready.of}`, `every ${ready.nm} group complies and K is a multiple of ${ready.nm.split(':')[1]}`));
   const d = densityStats(r);
   if (d) out.push(tile('Input activation density', pct(d.mean), el('span', { title: d.minLayer }, `mean over ${d.n} layers; lowest ${pct(d.min)}`)));
-  if (t.macs !== undefined) out.push(tile('MACs', compact(t.macs), `${count(t.macs)}; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
+  if (t.macs !== undefined) {
+    const effective = effectiveMacs(r);
+    out.push(tile('MACs', compact(t.macs), `${count(t.macs)} dense; ${compact(effective)} with nonzero weights; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
+  }
+  const best = bestByKind(r);
+  if (best.length) {
+    out.push(tile('Best estimated speedup', times(best[0].speedup), el('span', null, ...best.map((e) =>
+      el('span', { cls: 'sub', title: `${e.accelerator.name}, ${e.scenario}` }, `${e.accelerator.kind}: ${times(e.speedup)} (${e.accelerator.id}, ${e.scenario})`)))));
+  }
   if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
   return el('div', { cls: 'tiles' }, ...out);
+}
+
+/** MACs whose weight operand is nonzero: each layer's MACs x its weight density, other ops unchanged. */
+export function effectiveMacs(r: Report): number | undefined {
+  if (r.totals.macs === undefined) return undefined;
+  let layers = 0;
+  let kept = 0;
+  for (const l of r.layers) {
+    if (l.macs === undefined) continue;
+    layers += l.macs;
+    kept += l.macs * (1 - l.sparsity);
+  }
+  return r.totals.macs - layers + kept;
+}
+
+/** The best estimate of each accelerator kind (none, n:m, unstructured-weights...), best first. */
+function bestByKind(r: Report): Estimate[] {
+  const best = new Map<string, Estimate>();
+  for (const e of r.estimates) {
+    const b = best.get(e.accelerator.kind);
+    if (!b || e.speedup > b.speedup) best.set(e.accelerator.kind, e);
+  }
+  return [...best.values()].sort((a, b) => b.speedup - a.speedup);
 }
 
 function facts(r: Report): HTMLElement {

@@ -1,4 +1,5 @@
 import type { HostToWebview, Report, WebviewToHost } from '../server/protocol';
+import type { UiPrefs } from './context';
 
 /** The object VS Code injects into webviews (vscode-webview.d.ts is not a package we depend on). */
 export interface VsCodeApi<S> {
@@ -23,14 +24,17 @@ export interface SortState {
 export interface ViewState {
   shown: Shown | null;
   sorts: Record<string, SortState>;
+  /** Selected layer and accelerator, by name. */
+  ui?: UiPrefs;
   /** Request ids continue across restores, so a late reply to an old request cannot match a new one. */
   nextId: number;
 }
 
 /**
- * The report without what the webview never draws (per-value stats, per-op costs, weight
- * histograms, per-layer estimate rows): about 5x smaller, which matters for setState, which
- * VS Code serialises on every call. Rendering also uses this copy, so a restored panel looks the same.
+ * The report as the saved state keeps it: without per-value stats, per-op costs, weights (their
+ * histograms), per-layer estimate rows and heatmaps, several times smaller, which matters for
+ * setState, which VS Code serialises on every call. It only bridges a reload: the host sends the
+ * full report again on `ready`, and the page draws from that (histogram, heatmap, roofline included).
  */
 export function slim(r: Report): Report {
   return {
@@ -38,6 +42,7 @@ export function slim(r: Report): Report {
     values: undefined,
     ops: undefined,
     weights: [],
+    layers: r.layers.map(({ heatmap: _heatmap, ...l }) => l),
     estimates: r.estimates.map((e) => ({ ...e, layers: [] })),
   };
 }

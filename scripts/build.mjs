@@ -11,7 +11,9 @@ await Promise.all([
   build({ ...node, entryPoints: ['server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server.js' }),
   build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
-  build({ ...common, platform: 'browser', format: 'iife', entryPoints: ['media/report.ts'], outfile: 'dist/media/report.js' }),
+  // The webview app is inlined into every exported HTML report: whitespace and syntax minified,
+  // identifiers kept so an error the report shows still names the function.
+  build({ ...common, platform: 'browser', format: 'iife', entryPoints: ['media/report.ts'], outfile: 'dist/media/report.js', minifyWhitespace: true, minifySyntax: true }),
 ]);
 // The webview's CSP admits stylesheets from its resource root only, so the CSS ships as a file.
 await copyFile('media/report.css', 'dist/media/report.css');

@@ -263,6 +263,11 @@ export interface Estimate {
   l1Kept: number | null;
   layers: { name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string }[];
   assumptions: string[];
+  /**
+   * The chip's roofs at nominal settings, for a roofline plot: attainable MAC/s (peak x
+   * utilization) per compute dtype its layers use, and memory bandwidth. Absent in older reports.
+   */
+  roofline?: { macsPerSecond: Record<string, number>; bytesPerSecond: number };
 }
 
 /** What changed between two analyses of a model (re-exported) or between two models. */

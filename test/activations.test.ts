@@ -181,3 +181,18 @@ describe('running the model', () => {
     await assert.rejects(run, CancelledError);
   });
 });
+
+describe('running a model with awkward node names', () => {
+  it('still runs when node names hold quotes and backslashes (ORT writes them into its profile unescaped)', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [1, 8]).output('y', 'float32', [1, 8]);
+    b.main.node('Relu', ['x'], ['y'], {}, 'relu "quoted" \\ back');
+    const dir = tempDir();
+    const file = await writeModel(b, dir, 'model.onnx');
+    const r = await analyzeModel({ file, run: {} });
+    assert.equal(r.run?.ok, true, r.run?.error);
+    assert.equal(r.values?.find((v) => v.name === 'y')?.shape.join(','), '1,8');
+    // Per-op time comes from the profile: either it was read, or a warning says why it is missing.
+    assert.ok(r.ops?.some((o) => o.timeMs !== undefined) || r.warnings.some((w) => w.includes('profile could not be read')), r.warnings.join('\n'));
+  });
+});

@@ -115,7 +115,8 @@ describe('exports and the webview page', () => {
     const data = /id="onnx-sparsity-report">([^]*?)<\/script>/.exec(html)?.[1] ?? '';
     const standIn = /<script nonce="n">([^]*?)<\/script>/.exec(html)?.[1] ?? '';
     const posted: unknown[] = [];
-    const window: Record<string, unknown> = { postMessage: (m: unknown) => posted.push(m) };
+    // The report arrives as a dispatched message event (no structured clone); replies are posted.
+    const window: Record<string, unknown> = { postMessage: (m: unknown) => posted.push(m), dispatchEvent: (e: MessageEvent) => posted.push(e.data) };
     new Function('window', 'document', standIn)(window, { getElementById: () => ({ textContent: data }) });
     const api = (window.acquireVsCodeApi as () => { postMessage(m: unknown): void })();
     api.postMessage({ type: 'ready' });

@@ -102,7 +102,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
     report.plainMs = performance.now() - t0;
     plain.session.endProfiling();
     await plain.session.release();
-    const events = await readProfile(profileDir);
+    const events = await readProfile(profileDir, warnings);
     const times = opTimes(events, model.nodes);
     nodeTimes = times.byNode;
     report.profiledRunMs = times.runMs;
@@ -225,10 +225,19 @@ function planBatches(values: MeasuredValue[], budget: number, warnings: string[]
   return batches;
 }
 
-async function readProfile(dir: string): Promise<ProfileEvent[]> {
+/**
+ * ORT's profile. It writes node names into the JSON unescaped, so a name holding a quote or a
+ * backslash makes the file unreadable: then the run goes on without per-op times, and says so.
+ */
+async function readProfile(dir: string, warnings: string[]): Promise<ProfileEvent[]> {
   const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.json'));
   if (!files.length) return [];
-  return JSON.parse(await fs.readFile(path.join(dir, files[0]), 'utf8')) as ProfileEvent[];
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, files[0]), 'utf8')) as ProfileEvent[];
+  } catch (e) {
+    warnings.push(`onnxruntime's profile could not be read (${(e as Error).message}); per-op times are not reported`);
+    return [];
+  }
 }
 
 function ortDtype(t: string): DTypeName {

@@ -46,7 +46,18 @@ export function estimate(w: Workload, p: AcceleratorProfile, scenario: string, l
       timeMs: ms(t.seconds), denseTimeMs: ms(t.denseSeconds), exploited: t.exploited,
     })),
     assumptions: [...w.assumptions, ...notes, ...profileAssumptions(p, w)],
+    roofline: roofline(p, w),
   };
+}
+
+/** The nominal roofs the layers' times were computed under, by the peak dtype each layer uses. */
+function roofline(p: AcceleratorProfile, w: Workload): NonNullable<Estimate['roofline']> {
+  const macsPerSecond: Record<string, number> = {};
+  for (const l of w.layers) {
+    const peak = peakFor(p, l.dtype);
+    macsPerSecond[peak.dtype] = peak.macsPerSecond.value * p.utilization.value;
+  }
+  return { macsPerSecond, bytesPerSecond: p.memoryBandwidth.value };
 }
 
 function profileAssumptions(p: AcceleratorProfile, w: Workload): string[] {

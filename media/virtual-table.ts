@@ -1,0 +1,190 @@
+import { append, el, type Child } from './dom';
+import { onStepKeys } from './keys';
+import { listen, type Store } from './store';
+import type { SortState } from './vscode';
+
+export interface VColumn<T> {
+  key: string;
+  label: string;
+  /** What the column means, shown on hover over the header. */
+  title?: string;
+  numeric?: boolean;
+  /** Direction of the first click; by default numbers start high-to-low, text A-Z. */
+  firstDir?: 1 | -1;
+  /** Column width in CSS pixels: fixed, so rows drawn while scrolling never change the layout. */
+  width: number;
+  /** null sorts last in either direction: "not measured" is never the most or least sparse. */
+  value(row: T): number | string | null;
+  cell(row: T): Child | Child[];
+  /** Full text on hover, where a cell is cut short. */
+  tip?(row: T): string;
+}
+
+export interface VirtualTableSpec<T> {
+  columns: VColumn<T>[];
+  /** The row's item id: what the selection store holds. */
+  id(row: T): number;
+  label: string;
+  selected: Store<number | null>;
+  sort: SortState | undefined;
+  onSort(s: SortState): void;
+}
+
+export interface VirtualTable<T> {
+  root: HTMLElement;
+  /** Replaces the rows (after filtering), keeping the sort. */
+  setRows(rows: T[]): void;
+  /** Redraws the visible cells (a column's meaning changed) and sets header labels. */
+  refresh(labels?: Record<string, string>): void;
+  /** The rows in their shown order. */
+  shown(): T[];
+}
+
+const OVERSCAN = 8;
+
+/**
+ * A sortable table that keeps only the rows in view in the DOM (plus a few either side), between
+ * two spacer rows as tall as the rows they stand for: a 10,000-layer model scrolls as lightly as a
+ * 10-layer one. Rows have one fixed height (cells do not wrap; the full text is in a tooltip).
+ */
+export function virtualTable<T>(all: T[], spec: VirtualTableSpec<T>): VirtualTable<T> {
+  const cols = spec.columns;
+  let rows = all;
+  let order: T[] = all;
+  let position = new Map<number, number>();
+  let sort: SortState | undefined;
+  // What report.css gives a row (a 24px cell and its 1px border), so the first frame needs no
+  // measuring pass; render() corrects it should a theme's font change it.
+  let rowHeight = 25;
+  let drawn: [number, number] = [-1, -1];
+
+  const buttons = cols.map((c) => {
+    const b = el('button', { cls: 'sort', title: c.title ? `${c.title} (click to sort)` : 'Click to sort' }, c.label);
+    b.type = 'button';
+    b.addEventListener('click', () => {
+      const dir: 1 | -1 = sort?.key === c.key ? (sort.dir === 1 ? -1 : 1) : (c.firstDir ?? (c.numeric ? -1 : 1));
+      apply({ key: c.key, dir });
+      spec.onSort({ key: c.key, dir });
+    });
+    return b;
+  });
+  const headers = cols.map((c, i) => el('th', { cls: c.numeric ? 'num' : '', attrs: { scope: 'col' } }, buttons[i]));
+  const colgroup = el('colgroup', null, ...cols.map((c) => { const col = el('col', null); col.style.width = `${c.width}px`; return col; }));
+  const topPad = el('td', { attrs: { colspan: String(cols.length) } });
+  const bottomPad = el('td', { attrs: { colspan: String(cols.length) } });
+  const top = el('tr', { cls: 'spacer', attrs: { 'aria-hidden': 'true' } }, topPad);
+  const bottom = el('tr', { cls: 'spacer', attrs: { 'aria-hidden': 'true' } }, bottomPad);
+  const body = el('tbody', null);
+  const table = el('table', { cls: 'data vt', attrs: { role: 'grid', 'aria-label': spec.label } }, colgroup, el('thead', null, el('tr', { attrs: { 'aria-rowindex': '1' } }, ...headers)), body);
+  table.style.width = `${cols.reduce((s, c) => s + c.width, 0)}px`;
+  const wrap = el('div', { cls: 'table-wrap vt-wrap', attrs: { tabindex: '0', 'aria-label': `${spec.label}: arrow keys move the selection` } }, table);
+
+  function apply(s: SortState | undefined): void {
+    const col = cols.find((c) => c.key === s?.key);
+    sort = col ? s : undefined;
+    if (col && s) {
+      // Keys computed once per row, not once per comparison; ties keep the rows' own order.
+      const keyed = rows.map((r, i) => ({ r, i, k: col.value(r) }));
+      keyed.sort((a, b) => compare(a.k, b.k, s.dir) || a.i - b.i);
+      order = keyed.map((x) => x.r);
+    } else order = rows.slice();
+    position = new Map(order.map((r, i) => [spec.id(r), i]));
+    headers.forEach((h, i) => h.setAttribute('aria-sort', cols[i] === col ? (s?.dir === 1 ? 'ascending' : 'descending') : 'none'));
+    table.setAttribute('aria-rowcount', String(order.length + 1));
+    render(true);
+  }
+
+  function render(force = false): void {
+    const headerH = table.tHead?.offsetHeight ?? 0;
+    // Before the wrap is laid out, assume its CSS max-height, so the first real layout draws the same rows.
+    const viewH = wrap.clientHeight || Math.min(640, 0.62 * window.innerHeight);
+    const scrolled = Math.max(0, wrap.scrollTop - headerH);
+    const first = Math.max(0, Math.floor(scrolled / rowHeight) - OVERSCAN);
+    const last = Math.min(order.length, Math.ceil((scrolled + viewH) / rowHeight) + OVERSCAN);
+    if (!force && first === drawn[0] && last === drawn[1]) return;
+    drawn = [first, last];
+    const sel = spec.selected.get();
+    const frag = document.createDocumentFragment();
+    frag.append(top);
+    for (let k = first; k < last; k++) frag.append(rowEl(order[k], k, sel));
+    frag.append(bottom);
+    body.replaceChildren(frag);
+    // Measured once from a real row, so the spacers stand for exactly the rows they replace.
+    const real = body.children[1] as HTMLElement | undefined;
+    if (real && real !== bottom && real.offsetHeight > 0 && real.offsetHeight !== rowHeight) {
+      rowHeight = real.offsetHeight;
+      render(true);
+      return;
+    }
+    topPad.style.height = `${first * rowHeight}px`;
+    bottomPad.style.height = `${(order.length - last) * rowHeight}px`;
+    top.hidden = first === 0;
+    bottom.hidden = last === order.length;
+  }
+
+  function rowEl(r: T, k: number, sel: number | null): HTMLTableRowElement {
+    const id = spec.id(r);
+    const tr = el('tr', { attrs: { 'aria-rowindex': String(k + 2), 'aria-selected': String(id === sel), 'data-id': String(id) } });
+    for (const c of cols) {
+      const v = c.cell(r);
+      const td = el('td', c.numeric ? { cls: 'num' } : null);
+      append(td, Array.isArray(v) ? v : [v]);
+      const tip = c.tip?.(r);
+      if (tip) td.title = tip;
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  /** Scrolls the wrap (not the page) just enough to show the row at position k. */
+  function reveal(k: number): void {
+    const headerH = table.tHead?.offsetHeight ?? 0;
+    const y = k * rowHeight;
+    if (y < wrap.scrollTop) wrap.scrollTop = y;
+    else if (y + rowHeight + headerH > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = y + rowHeight + headerH - wrap.clientHeight;
+  }
+
+  let frame = 0;
+  wrap.addEventListener('scroll', () => {
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; render(); });
+  }, { passive: true });
+  new ResizeObserver(() => render()).observe(wrap);
+  body.addEventListener('click', (ev) => {
+    const tr = (ev.target as Element).closest('tr[data-id]');
+    if (tr) spec.selected.set(Number(tr.getAttribute('data-id')));
+  });
+  onStepKeys(wrap, () => order.length, () => position.get(spec.selected.get() ?? -1) ?? null, (k) => spec.selected.set(spec.id(order[k])), 20);
+  listen(spec.selected, wrap, (id) => {
+    for (const tr of body.querySelectorAll('tr[data-id]')) tr.setAttribute('aria-selected', String(Number(tr.getAttribute('data-id')) === id));
+    const k = id === null ? undefined : position.get(id);
+    if (k !== undefined) reveal(k);
+  });
+
+  apply(spec.sort);
+  return {
+    root: wrap,
+    setRows(next) {
+      rows = next;
+      apply(sort);
+    },
+    refresh(labels) {
+      for (const [key, label] of Object.entries(labels ?? {})) {
+        const i = cols.findIndex((c) => c.key === key);
+        if (i >= 0) buttons[i].textContent = label;
+      }
+      apply(sort);
+    },
+    shown: () => order,
+  };
+}
+
+// One collator for the page: localeCompare with options builds one per call, far slower over 10,000 rows.
+const collator = new Intl.Collator(undefined, { numeric: true });
+
+const absent = (x: number | string | null): x is null => x === null || (typeof x === 'number' && Number.isNaN(x));
+
+function compare(a: number | string | null, b: number | string | null, dir: 1 | -1): number {
+  if (absent(a) || absent(b)) return absent(a) ? (absent(b) ? 0 : 1) : -1;
+  if (typeof a === 'number' && typeof b === 'number') return (a - b) * dir;
+  return collator.compare(String(a), String(b)) * dir;
+}
