@@ -49,5 +49,7 @@ export async function crossover(ctx: Ctx): Promise<boolean> {
 
 async function showMarkdown(text: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
-  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  // Beside the report when one is open; in the empty editor area otherwise (no empty group beside it).
+  const beside = vscode.window.tabGroups.activeTabGroup.activeTab !== undefined;
+  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });
 }

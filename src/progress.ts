@@ -34,7 +34,8 @@ export function withRequestProgress<T>(
         if (!step) return;
         // VS Code's progress takes increments; the server sends absolute percentages.
         const pct = step.fraction === null ? shown : step.fraction * 100;
-        progress.report({ message: step.message, increment: Math.max(0, pct - shown) });
+        // The notification already shows the title; the server's `begin` title would repeat it ("Analyzing x: Analyzing x").
+        progress.report({ message: v.kind === 'begin' ? v.message : step.message, increment: Math.max(0, pct - shown) });
         shown = Math.max(shown, pct);
       });
     } finally {
