@@ -1,30 +1,13 @@
 /** Number formatting for the webview. Fractions in [0, 1] are shown as percents; "-" means not measured. */
 
+// The same figures as the CLI's text reports, from the same pure module.
+import { count } from '../server/report/format';
+
+export { bytes, count, pct } from '../server/report/format';
+
 type Maybe = number | null | undefined;
 
 const missing = (x: Maybe): x is null | undefined => x === null || x === undefined || Number.isNaN(x);
-
-export function pct(x: Maybe, digits = 1): string {
-  return missing(x) ? '-' : `${(x * 100).toFixed(digits)}%`;
-}
-
-// One formatter for the page: toLocaleString builds a new one per call, about 10x slower over 1,000 rows.
-const grouped = new Intl.NumberFormat('en-US');
-
-export function count(n: Maybe): string {
-  return missing(n) ? '-' : grouped.format(n);
-}
-
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u ? v.toFixed(1) : v} ${units[u]}`;
-}
 
 /** 1234567 -> "1.23 M": table cells stay narrow; the exact count goes in a tooltip or the summary. */
 export function compact(n: Maybe): string {

@@ -1,16 +1,5 @@
+import { rng } from '../server/demo/random';
 import type { Estimate, LayerReport, Report, WeightReport } from '../server/protocol';
-
-/** A small deterministic PRNG (mulberry32): the same synthetic report on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS = ['Conv', 'MatMul', 'Gemm', 'Conv', 'ConvTranspose'];
 
