@@ -4,8 +4,9 @@ import { deltaEl, type Better } from './delta';
 import { el, note, section, type Child } from './dom';
 import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct } from './format';
 import { lazy } from './lazy';
-import { sortableTable, type Column } from './sortable-table';
+import { sortableTable } from './sortable-table';
 import { densityStats, readyCount } from './summary';
+import type { Column } from './table-sort';
 import type { SortState } from './vscode';
 
 interface Metric {

@@ -1,21 +1,12 @@
-import { append, el, type Child } from './dom';
+import { append, el } from './dom';
 import { onStepKeys } from './keys';
 import { listen, type Store } from './store';
+import { sortedIndices, sortHeaders, type Column } from './table-sort';
 import type { SortState } from './vscode';
 
-export interface VColumn<T> {
-  key: string;
-  label: string;
-  /** What the column means, shown on hover over the header. */
-  title?: string;
-  numeric?: boolean;
-  /** Direction of the first click; by default numbers start high-to-low, text A-Z. */
-  firstDir?: 1 | -1;
+export interface VColumn<T> extends Column<T> {
   /** Column width in CSS pixels: fixed, so rows drawn while scrolling never change the layout. */
   width: number;
-  /** null sorts last in either direction: "not measured" is never the most or least sparse. */
-  value(row: T): number | string | null;
-  cell(row: T): Child | Child[];
   /** Full text on hover, where a cell is cut short. */
   tip?(row: T): string;
 }
@@ -58,38 +49,26 @@ export function virtualTable<T>(all: T[], spec: VirtualTableSpec<T>): VirtualTab
   let rowHeight = 25;
   let drawn: [number, number] = [-1, -1];
 
-  const buttons = cols.map((c) => {
-    const b = el('button', { cls: 'sort', title: c.title ? `${c.title} (click to sort)` : 'Click to sort' }, c.label);
-    b.type = 'button';
-    b.addEventListener('click', () => {
-      const dir: 1 | -1 = sort?.key === c.key ? (sort.dir === 1 ? -1 : 1) : (c.firstDir ?? (c.numeric ? -1 : 1));
-      apply({ key: c.key, dir });
-      spec.onSort({ key: c.key, dir });
-    });
-    return b;
+  const headers = sortHeaders(cols, () => sort, (s) => {
+    apply(s);
+    spec.onSort(s);
   });
-  const headers = cols.map((c, i) => el('th', { cls: c.numeric ? 'num' : '', attrs: { scope: 'col' } }, buttons[i]));
   const colgroup = el('colgroup', null, ...cols.map((c) => { const col = el('col', null); col.style.width = `${c.width}px`; return col; }));
   const topPad = el('td', { attrs: { colspan: String(cols.length) } });
   const bottomPad = el('td', { attrs: { colspan: String(cols.length) } });
   const top = el('tr', { cls: 'spacer', attrs: { 'aria-hidden': 'true' } }, topPad);
   const bottom = el('tr', { cls: 'spacer', attrs: { 'aria-hidden': 'true' } }, bottomPad);
   const body = el('tbody', null);
-  const table = el('table', { cls: 'data vt', attrs: { role: 'grid', 'aria-label': spec.label } }, colgroup, el('thead', null, el('tr', { attrs: { 'aria-rowindex': '1' } }, ...headers)), body);
+  const table = el('table', { cls: 'data vt', attrs: { role: 'grid', 'aria-label': spec.label } }, colgroup, el('thead', null, el('tr', { attrs: { 'aria-rowindex': '1' } }, ...headers.cells)), body);
   table.style.width = `${cols.reduce((s, c) => s + c.width, 0)}px`;
   const wrap = el('div', { cls: 'table-wrap vt-wrap', attrs: { tabindex: '0', 'aria-label': `${spec.label}: arrow keys move the selection` } }, table);
 
   function apply(s: SortState | undefined): void {
     const col = cols.find((c) => c.key === s?.key);
     sort = col ? s : undefined;
-    if (col && s) {
-      // Keys computed once per row, not once per comparison; ties keep the rows' own order.
-      const keyed = rows.map((r, i) => ({ r, i, k: col.value(r) }));
-      keyed.sort((a, b) => compare(a.k, b.k, s.dir) || a.i - b.i);
-      order = keyed.map((x) => x.r);
-    } else order = rows.slice();
+    order = sortedIndices(rows, col, sort).map((i) => rows[i]);
     position = new Map(order.map((r, i) => [spec.id(r), i]));
-    headers.forEach((h, i) => h.setAttribute('aria-sort', cols[i] === col ? (s?.dir === 1 ? 'ascending' : 'descending') : 'none'));
+    headers.mark(sort);
     table.setAttribute('aria-rowcount', String(order.length + 1));
     render(true);
   }
@@ -170,21 +149,10 @@ export function virtualTable<T>(all: T[], spec: VirtualTableSpec<T>): VirtualTab
     refresh(labels) {
       for (const [key, label] of Object.entries(labels ?? {})) {
         const i = cols.findIndex((c) => c.key === key);
-        if (i >= 0) buttons[i].textContent = label;
+        if (i >= 0) headers.buttons[i].textContent = label;
       }
       apply(sort);
     },
     shown: () => order,
   };
-}
-
-// One collator for the page: localeCompare with options builds one per call, far slower over 10,000 rows.
-const collator = new Intl.Collator(undefined, { numeric: true });
-
-const absent = (x: number | string | null): x is null => x === null || (typeof x === 'number' && Number.isNaN(x));
-
-function compare(a: number | string | null, b: number | string | null, dir: 1 | -1): number {
-  if (absent(a) || absent(b)) return absent(a) ? (absent(b) ? 0 : 1) : -1;
-  if (typeof a === 'number' && typeof b === 'number') return (a - b) * dir;
-  return collator.compare(String(a), String(b)) * dir;
 }
