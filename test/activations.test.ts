@@ -8,7 +8,7 @@ import { CancelledError } from '../server/errors';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { ort } from '../server/onnx/ort';
 import type { Report, RunOptions, ValueReport } from '../server/protocol';
-import { layer, npyFile, tempDir } from './helpers';
+import { layer, npyFile, reluOnly, tempDir } from './helpers';
 
 const value = (r: Report, name: string): ValueReport => {
   const v = r.values?.find((x) => x.name === name);
@@ -132,9 +132,7 @@ describe('running the model', () => {
   });
 
   it('aggregates several generated samples and sizes symbolic dims from --dim', async () => {
-    const b = new ModelBuilder();
-    b.main.input('x', 'float32', ['batch', 'seq']).output('y', 'float32', ['batch', 'seq']);
-    b.main.node('Relu', ['x'], ['y'], {}, 'relu');
+    const b = reluOnly(['batch', 'seq']);
     const missing = await runBuilt(b, {});
     assert.equal(missing.report.run?.ok, false);
     assert.match(missing.report.run?.error ?? '', /dim 1 'seq'.*--dim seq=N/);
@@ -169,10 +167,7 @@ describe('running the model', () => {
   });
 
   it('stops a run when cancelled', async () => {
-    const b = new ModelBuilder();
-    b.main.input('x', 'float32', [64, 4096]).output('y', 'float32', [64, 4096]);
-    b.main.node('Relu', ['x'], ['y'], {}, 'relu');
-    const file = await writeModel(b, tempDir(), 'model.onnx');
+    const file = await writeModel(reluOnly([64, 4096]), tempDir(), 'model.onnx');
     const abort = new AbortController();
     const run = analyzeModel({
       file, run: { samples: 200 }, signal: abort.signal,
@@ -184,11 +179,8 @@ describe('running the model', () => {
 
 describe('running a model with awkward node names', () => {
   it('still runs when node names hold quotes and backslashes (ORT writes them into its profile unescaped)', async () => {
-    const b = new ModelBuilder();
-    b.main.input('x', 'float32', [1, 8]).output('y', 'float32', [1, 8]);
-    b.main.node('Relu', ['x'], ['y'], {}, 'relu "quoted" \\ back');
     const dir = tempDir();
-    const file = await writeModel(b, dir, 'model.onnx');
+    const file = await writeModel(reluOnly([1, 8], 'relu "quoted" \\ back'), dir, 'model.onnx');
     const r = await analyzeModel({ file, run: {} });
     assert.equal(r.run?.ok, true, r.run?.error);
     assert.equal(r.values?.find((v) => v.name === 'y')?.shape.join(','), '1,8');

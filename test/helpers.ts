@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { analyzeModel } from '../server/analysis/analyze';
-import { writeModel, type ModelBuilder } from '../server/onnx/builder';
+import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import type { AnalysisOptions, LayerReport, Report, RunOptions, WeightReport } from '../server/protocol';
 
 const dirs: string[] = [];
@@ -23,6 +23,16 @@ export function tempDir(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'onnx-sparsity-test-'));
   dirs.push(d);
   return d;
+}
+
+/**
+ * x -> Relu -> y, float32 of `dims`: the smallest model that runs. At [64, 4096] each instrumented
+ * run takes long enough for a test to cancel between runs.
+ */
+export function reluOnly(dims: (number | string)[], nodeName = 'relu'): ModelBuilder {
+  const b = new ModelBuilder();
+  b.main.input('x', 'float32', dims).output('y', 'float32', dims).node('Relu', ['x'], ['y'], {}, nodeName);
+  return b;
 }
 
 /** Weights only unless `run` is given: most fixtures are graph fragments that could not run. */
