@@ -7,6 +7,7 @@ import type { InputTensor } from '../onnx/input-files';
 import type { LoadedModel } from '../onnx/load';
 import { int64ToNumber, type Int64Like } from '../onnx/long';
 import { ort, type OrtTensor } from '../onnx/ort';
+import { product } from '../onnx/tensor';
 
 /** A graph input as the model declares it: dims are numbers, symbolic names, or null (unknown). */
 export interface InputSpec {
@@ -70,7 +71,7 @@ export function generateFeeds(specs: readonly InputSpec[], shapes: readonly numb
   const feeds: Feeds = {};
   specs.forEach((spec, k) => {
     const rand = rng(g.seed + 7919 * sample + 104729 * k);
-    const n = shapes[k].reduce((a, b) => a * b, 1);
+    const n = product(shapes[k]);
     const [lo, hi] = g.intRange;
     const int = (): number => lo + Math.floor(rand() * (hi - lo + 1));
     const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -6,6 +6,7 @@ import { dtypeByName, rawByteLength, type DTypeName } from '../onnx/dtypes';
 import type { NodeRef } from '../onnx/graph';
 import type { LoadedModel } from '../onnx/load';
 import { openSession, ortVersion, type OrtSession, type OrtTensor } from '../onnx/ort';
+import { product } from '../onnx/tensor';
 import type { RunOptions, RunReport } from '../protocol';
 import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
 import type { Feeds, InputSpec } from './activation-inputs';
@@ -174,7 +175,7 @@ function readProbe(p: Probe, out: Record<string, OrtTensor>, v: MeasuredValue): 
   const num = (name: string): number => Number((out[name].data as ArrayLike<number>)[0]);
   v.stats ??= emptyStats();
   mergeStats(v.stats, {
-    elements: v.shape.reduce((a, b) => a * b, 1),
+    elements: product(v.shape),
     zeros: num(p.stats.zeros),
     nearZeros: num(p.stats.near),
     min: num(p.stats.min),
@@ -208,7 +209,7 @@ function planBatches(values: MeasuredValue[], budget: number, warnings: string[]
   let current: MeasuredValue[] = [];
   let used = 0;
   for (const v of values) {
-    const bytes = rawByteLength(dtypeByName(v.dtype), v.shape.reduce((a, b) => a * b, 1));
+    const bytes = rawByteLength(dtypeByName(v.dtype), product(v.shape));
     if (bytes > budget) {
       warnings.push(`value '${v.name}' (${bytes} bytes) is larger than the memory budget (${budget} bytes); its statistics were not copied out`);
       continue;

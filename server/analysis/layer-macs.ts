@@ -1,3 +1,4 @@
+import { product } from '../onnx/tensor';
 import type { NodeAttrs, TensorShape } from './macs';
 
 /**
@@ -10,12 +11,6 @@ import type { NodeAttrs, TensorShape } from './macs';
 export function knownDims(s: TensorShape | undefined, minRank = 0): readonly number[] | undefined {
   if (!s || s.dims.length < minRank) return undefined;
   return s.dims.every((d) => Number.isSafeInteger(d) && d >= 0) ? s.dims : undefined;
-}
-
-function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
 }
 
 /** The product of the factors, or 0 when any is unknown or not a whole size. */

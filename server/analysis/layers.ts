@@ -1,5 +1,5 @@
 import { constantIn, intAttr, intsAttr, producerOf, type NodeRef } from '../onnx/graph';
-import type { TensorRef } from '../onnx/tensor';
+import { product, type TensorRef } from '../onnx/tensor';
 import { smallValues } from '../onnx/values';
 import { convTransposeView, convView, kMajorView, rowMajorView, type GemmView, type ViewResult } from './gemm-view';
 
@@ -168,13 +168,13 @@ function constInts(op: NodeRef, input: number): number[] | undefined {
 }
 
 function reshaped(op: NodeRef, dims: number[]): number[] | undefined {
-  const total = dims.reduce((a, b) => a * b, 1);
+  const total = product(dims);
   const norm = (axes: number[], rank: number): number[] => axes.map((a) => (a < 0 ? a + rank : a));
   switch (op.opType) {
     case 'Flatten': {
       let axis = intAttr(op, 'axis', 1);
       if (axis < 0) axis += dims.length;
-      const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+      const outer = product(dims.slice(0, axis));
       return [outer, total / outer];
     }
     case 'Squeeze': {
@@ -196,7 +196,7 @@ function reshaped(op: NodeRef, dims: number[]): number[] | undefined {
       const shape = constInts(op, 1);
       if (!shape) return undefined;
       const out = shape.map((d, i) => (d === 0 ? dims[i] : d));
-      const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      const known = product(out.filter((d) => d !== -1));
       return out.map((d) => (d === -1 ? total / known : d));
     }
   }

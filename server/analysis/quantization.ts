@@ -1,6 +1,6 @@
 import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
 import { constantIn, intAttr, type NodeRef } from '../onnx/graph';
-import type { TensorRef } from '../onnx/tensor';
+import { product, type TensorRef } from '../onnx/tensor';
 import { nativeToValues, smallValues, SMALL_TENSOR_LIMIT } from '../onnx/values';
 import type { WeightReport } from '../protocol';
 import type { Layer, QuantSource } from './layers';
@@ -49,7 +49,7 @@ export async function quantization(
     return undefined;
   }
   const widen = (a: Float64Array): Float64Array => (a.length === axisLen ? a : new Float64Array(axisLen).fill(a[0]));
-  const inner = perAxis ? t.dims.slice(src.axis + 1).reduce((a, b) => a * b, 1) : t.elements;
+  const inner = perAxis ? product(t.dims.slice(src.axis + 1)) : t.elements;
   const axis = perAxis ? src.axis : null;
   return {
     quantization: { zeroPoint: widen(zp), scale: scale ? widen(scale) : undefined, axisLen, inner: Math.max(1, inner) },

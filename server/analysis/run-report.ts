@@ -1,4 +1,5 @@
 import { constantIn, type NodeRef } from '../onnx/graph';
+import { product } from '../onnx/tensor';
 import type { LayerReport, OpReport, Totals, ValueReport } from '../protocol';
 import type { MeasuredValue, RunResult } from './activations';
 import { HISTOGRAM_THRESHOLDS } from './instrument';
@@ -23,7 +24,7 @@ export function focusValues(layers: readonly Layer[]): Set<string> {
 
 export function valueReport(v: MeasuredValue): ValueReport {
   const s = v.stats;
-  const per = v.shape.reduce((a, b) => a * b, 1);
+  const per = product(v.shape);
   if (!s || s.elements === 0)
     return { name: v.name, producer: v.producer?.name ?? null, dtype: v.dtype, shape: v.shape, elements: per, zeros: 0, nearZeros: 0, density: null, min: null, max: null, mean: null, std: null, method: 'shape-only' };
   const mean = s.sum / s.elements;

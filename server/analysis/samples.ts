@@ -3,6 +3,7 @@ import { AnalysisError } from '../errors';
 import { dtypeByName, rawByteLength } from '../onnx/dtypes';
 import { readInputFile, readTestDataSets, type InputTensor } from '../onnx/input-files';
 import type { LoadedModel } from '../onnx/load';
+import { product } from '../onnx/tensor';
 import type { RunOptions, RunReport } from '../protocol';
 import { feedsFromFiles, generateFeeds, graphInputs, resolveShape, type Feeds, type InputSpec } from './activation-inputs';
 
@@ -27,7 +28,7 @@ export async function prepareSamples(model: LoadedModel, o: RunOptions): Promise
     sources = specs.map((s) => sets[0].find((t) => t.name === s.name)?.source ?? sets[0][specs.indexOf(s)]?.source ?? 'file');
   } else {
     const shapes = specs.map((s) => resolveShape(s, o.dims, model.path));
-    const bytes = specs.reduce((sum, s, k) => sum + rawByteLength(dtypeByName(s.dtype), shapes[k].reduce((a, b) => a * b, 1)), 0);
+    const bytes = specs.reduce((sum, s, k) => sum + rawByteLength(dtypeByName(s.dtype), product(shapes[k])), 0);
     if (bytes > o.memoryBudget)
       throw new AnalysisError(`the inputs would take ${bytes} bytes, more than the memory budget (${o.memoryBudget}); give smaller --dim values`, { file: model.path });
     feeds = Array.from({ length: o.samples }, (_, s) => generateFeeds(specs, shapes, s, { intRange: o.intRange, seed: o.seed }, model.path));
