@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { writeAtomically } from '../server/atomic-write';
 import { ModelBuilder } from '../server/onnx/builder';
 import { EXTERNAL_LAYERS, INLINE_LAYERS, bytesOf, elementsOf, layerBands, type LayerSpec } from './bench-layers';
 
@@ -162,10 +163,4 @@ async function writeFully(handle: fs.FileHandle, bytes: Uint8Array, position: nu
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, file);
 }

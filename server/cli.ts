@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeModel, type Progress } from './analysis/analyze';
+import { writeAtomically } from './atomic-write';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { buildDemoModel } from './demo/demo-model';
 import { writeModel } from './onnx/builder';
@@ -48,7 +49,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (command === 'bench' || command === 'crossover') {
       if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
       const text = await measure(command, rest, values, run, format, io.stderr);
-      if (values.out) await writeAtomically(values.out, text);
+      if (values.out) await writeReport(values.out, text);
       else io.stdout.write(text);
       return 0;
     }
@@ -78,7 +79,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       process.off('SIGINT', onSigint);
     }
     const text = render(report, format);
-    if (values.out) await writeAtomically(values.out, text);
+    if (values.out) await writeReport(values.out, text);
     else io.stdout.write(text);
     return 0;
   } catch (e) {
@@ -152,14 +153,11 @@ function reportHtml(r: Report): string {
   return standaloneHtml({ shown: { type: 'report', report: r }, script: read('report.js'), style: read('report.css'), title: `Sparsity: ${r.model.name}`, nonce: randomBytes(16).toString('base64url') });
 }
 
-/** Nothing is written unless the whole report is ready; a crash never leaves half a file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+/** Nothing is written unless the whole report is ready. */
+async function writeReport(file: string, text: string): Promise<void> {
   try {
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, file);
+    await writeAtomically(file, text);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
     throw new AnalysisError(`cannot write the report: ${(e as Error).message}`, { file });
   }
 }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeAtomically } from '../atomic-write';
 import type { BenchReport, CrossoverReport } from '../protocol';
 
 /**
@@ -17,9 +18,7 @@ const crossoverFile = (machine: string): string => path.join(cacheDir(), `crosso
 
 async function write(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value));
-  await fs.rename(tmp, file);
+  await writeAtomically(file, JSON.stringify(value));
 }
 
 async function read<T>(file: string): Promise<T | undefined> {
