@@ -99,6 +99,9 @@ function handle(m: HostToWebview): void {
       status.busy(m.message, m.fraction);
       requests.extend();
       break;
+    case 'idle':
+      status.idle();
+      break;
     case 'error':
       status.idle();
       status.error(m.message);

@@ -301,6 +301,8 @@ export type HostToWebview =
   | { type: 'report'; report: Report; diff?: ReportDiff }
   | { type: 'compare'; a: Report; b: Report; diff: ReportDiff }
   | { type: 'busy'; message: string; fraction: number | null }
+  /** The work the busy line stood for ended without a new result (cancelled): what is shown stays. */
+  | { type: 'idle' }
   | { type: 'error'; message: string }
   | { type: 'reply'; id: number; ok: boolean; message?: string };
 

@@ -37,7 +37,8 @@ export class Ctx {
    */
   fail(e: unknown, what: string, view?: ReportView): Error {
     const f = describeFailure(e, what);
-    view?.error(f.message);
+    if (f.kind === 'cancelled') view?.cancelled(f.message);
+    else view?.error(f.message);
     if (f.kind === 'cancelled') this.server.log.info(f.message);
     else this.server.log.error(f.message);
     if (f.kind === 'cancelled') void vscode.window.showInformationMessage(f.message);

@@ -6,7 +6,7 @@ import { diffReports } from '../server/report/diff';
 import { coalesce } from './coalesce';
 import { Config } from './config';
 import { VIEW_TYPE, type Ctx } from './ctx';
-import { alreadyShown, describeFailure } from './failure';
+import { alreadyShown } from './failure';
 import { ReportView } from './report-panel';
 import { watchModel } from './watch';
 
@@ -48,10 +48,7 @@ export class ModelDocument implements vscode.CustomDocument {
       this.view?.show({ type: 'report', report, diff: this.diff });
     } catch (e) {
       if (this.closed.token.isCancellationRequested) return;
-      // A cancel the user asked for is not an error: the last report, if any, stays on screen.
-      const keep = describeFailure(e, '').kind === 'cancelled' && this.report !== undefined;
-      if (keep) this.view?.show({ type: 'report', report: this.report!, diff: this.diff });
-      throw this.ctx.fail(e, `Analysis of ${this.name}`, keep ? undefined : this.view);
+      throw this.ctx.fail(e, `Analysis of ${this.name}`, this.view);
     }
   }
 

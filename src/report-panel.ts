@@ -69,6 +69,16 @@ export class ReportView implements vscode.Disposable {
     this.setStatus({ type: 'error', message });
   }
 
+  /**
+   * The user cancelled: that is not an error. A report already shown stays, without the busy
+   * line; with nothing shown yet, the message says why the view is empty.
+   */
+  cancelled(message: string): void {
+    if (!this.shownNow) return this.error(message);
+    this.status = undefined;
+    this.post({ type: 'idle' });
+  }
+
   private setStatus(m: HostToWebview): void {
     this.status = m;
     this.post(m);

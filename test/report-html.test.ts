@@ -173,6 +173,19 @@ describe('the standalone HTML report in Chromium', { timeout: 120_000 }, () => {
     clean(o);
     await o.context.close();
   });
+
+  it('keeps the drawn report when the host says a re-analysis was cancelled', async () => {
+    const o = await browser.open({ type: 'report', report: demo }, 'cancelled-reanalysis');
+    await o.page.evaluate(`(() => { document.querySelector('.report').dataset.probe = 'first draw'; })()`);
+    await o.page.evaluate(`window.postMessage({ type: 'busy', message: 'Analyzing demo.onnx: instrumented run 2', fraction: 0.4 }, '*')`);
+    await o.page.waitForSelector('.busy:not([hidden])');
+    await o.page.evaluate(`window.postMessage({ type: 'idle' }, '*')`);
+    await o.page.waitForSelector('.busy', { state: 'hidden' });
+    assert.equal(await o.page.getAttribute('.report', 'data-probe'), 'first draw', 'the report was not drawn again');
+    assert.equal(await o.page.isVisible('.error-box'), false, 'a cancel is not an error');
+    clean(o);
+    await o.context.close();
+  });
 });
 
 /** The heatmap canvas read back: its grid, and which cells are painted in the all-zero colour. */
