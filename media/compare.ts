@@ -1,11 +1,11 @@
 import type { LayerDelta, LayerReport, Report, ReportDiff } from '../server/protocol';
+import { densityStats, nearZeroShare, readyCount } from '../server/report/figures';
 import { compareChart } from './compare-chart';
 import { deltaEl, type Better } from './delta';
 import { el, note, section, type Child } from './dom';
 import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct } from './format';
 import { lazy } from './lazy';
 import { sortableTable } from './sortable-table';
-import { densityStats, readyCount } from './summary';
 import type { Column } from './table-sort';
 import type { SortState } from './vscode';
 
@@ -35,7 +35,7 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
 
 function totalsTable(a: Report, b: Report, diff: ReportDiff): HTMLElement {
   const d = (x: number | null | undefined, text: string, better: Better): Child => deltaEl(x, text, better, true) ?? '-';
-  const near = (r: Report): number | null => (r.totals.params ? r.totals.nearZeros / r.totals.params : null);
+  const near = (r: Report): number | null => nearZeroShare(r.totals);
   const ready = (r: Report): string => { const c = readyCount(r); return c ? `${c.ready} of ${c.of}` : '-'; };
   const dens = (r: Report): number | null => densityStats(r)?.mean ?? null;
   const sub = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : y - x);

@@ -14,17 +14,14 @@ import { timeSplitChart } from './time-split';
 export function estimates(ctx: ReportContext): HTMLElement {
   const r = ctx.report;
   if (r.estimates.length === 0) return section('estimates', 'Estimated speedups', note('No estimates in this report (run with estimates enabled to get them).'));
-  const scenarios = [...new Set(r.estimates.map((e) => e.scenario))];
-  const chips = [...new Map(r.estimates.map((e) => [e.accelerator.id, e.accelerator])).values()];
-  const byKey = new Map(r.estimates.map((e) => [`${e.accelerator.id}\u0000${e.scenario}`, e]));
-  const find = (id: string, s: string): Estimate | undefined => byKey.get(`${id}\u0000${s}`);
+  const { scenarios, accelerators: chips } = ctx;
 
   const head = el('tr', null, el('th', { attrs: { scope: 'col' } }, 'Accelerator'), el('th', { attrs: { scope: 'col' } }, 'Sparsity it uses'),
     ...scenarios.map((s) => el('th', { cls: 'num', attrs: { scope: 'col' } }, s)));
   const rows = chips.map((c) => el('tr', null,
     el('th', { attrs: { scope: 'row' } }, c.name),
     el('td', null, el('span', { cls: 'kind' }, c.kind)),
-    ...scenarios.map((s) => speedupCell(find(c.id, s)))));
+    ...scenarios.map((scenario) => speedupCell(ctx.estimate({ accelerator: c.id, scenario })))));
   // The magnitude a scenario's pruning keeps is a property of the weights, the same on every chip.
   const kept = el('tr', { cls: 'kept' },
     el('th', { attrs: { scope: 'row' }, title: 'Share of the layers\u2019 sum |w| the scenario keeps: what the pruning would cost' }, 'L1 magnitude kept'),

@@ -47,18 +47,6 @@ export function deltaMs(d: Maybe): string {
   return missing(d) ? '-' : `${sign(d)}${Math.abs(d).toFixed(3)} ms`;
 }
 
-/** Mean of the measured values, skipping layers the run did not reach. */
-export function mean(xs: Maybe[]): { mean: number; n: number } | null {
-  let s = 0;
-  let n = 0;
-  for (const x of xs) {
-    if (missing(x)) continue;
-    s += x;
-    n++;
-  }
-  return n ? { mean: s / n, n } : null;
-}
-
 /** A duration of any size in three significant digits: estimates run from nanoseconds to seconds. */
 export function duration(x: Maybe): string {
   if (missing(x)) return '-';

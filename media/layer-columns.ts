@@ -1,4 +1,5 @@
 import type { LayerDelta, LayerReport, Report } from '../server/protocol';
+import { bestBlock, mainPattern, nearZeroShare } from '../server/report/figures';
 import type { ReportContext } from './context';
 import { deltaEl } from './delta';
 import { el, type Child } from './dom';
@@ -12,16 +13,6 @@ export interface LayerRow {
   added: boolean;
 }
 
-/** The N:M pattern the table shows: 2:4 (what sparse tensor cores run) unless the run measured others only. */
-export function mainPattern(r: Report): string | undefined {
-  return r.options.nm.includes('2:4') ? '2:4' : r.options.nm[0];
-}
-
-export function bestBlock(l: LayerReport): [string, number] | undefined {
-  let best: [string, number] | undefined;
-  for (const [k, s] of Object.entries(l.blocks)) if (s > 0 && (!best || s > best[1])) best = [k, s];
-  return best;
-}
 
 /** Header of the estimated-time column: it names the accelerator and scenario it shows. */
 export function estimateLabel(ctx: ReportContext): string {
@@ -55,8 +46,8 @@ export function layerColumns(ctx: ReportContext): VColumn<LayerRow>[] {
     },
     {
       key: 'near', label: 'Near-zero', numeric: true, width: 92, title: 'Share of weight elements within the near-zero threshold (zeros included)',
-      value: (x) => (x.layer.params ? x.layer.nearZeros / x.layer.params : null), tip: (x) => `${count(x.layer.nearZeros)} of ${count(x.layer.params)} near zero`,
-      cell: (x) => pct(x.layer.params ? x.layer.nearZeros / x.layer.params : null),
+      value: (x) => nearZeroShare(x.layer), tip: (x) => `${count(x.layer.nearZeros)} of ${count(x.layer.params)} near zero`,
+      cell: (x) => pct(nearZeroShare(x.layer)),
     },
   ];
   if (nm) cols.push({

@@ -1,10 +1,10 @@
 import type { LayerReport } from '../server/protocol';
+import { bestBlock, mainPattern, nearZeroShare } from '../server/report/figures';
 import type { ReportContext } from './context';
 import { button, el } from './dom';
 import { compact, count, duration, pct } from './format';
 import { heatmapFigure } from './heatmap';
 import { histogramFigure } from './histogram-chart';
-import { bestBlock, mainPattern } from './layer-columns';
 import { listen } from './store';
 
 /**
@@ -43,7 +43,7 @@ function describe(ctx: ReportContext, l: LayerReport): string {
   const parts = [
     `${l.opType}`,
     g ? `GEMM ${count(g.rows)} \u00d7 ${count(g.k)}${g.groups > 1 ? ` in ${g.groups} groups` : ''}` : 'no GEMM view',
-    `${count(l.params)} params, ${pct(l.sparsity, 2)} exactly zero, ${pct(l.params ? l.nearZeros / l.params : null, 2)} near zero`,
+    `${count(l.params)} params, ${pct(l.sparsity, 2)} exactly zero, ${pct(nearZeroShare(l), 2)} near zero`,
   ];
   const r = nm ? l.nm[nm] : undefined;
   if (r) parts.push(`${nm}: ${pct(r.groupShare)} of groups comply${r.ready ? ' (ready)' : ''}`);

@@ -1,8 +1,8 @@
 import type { Estimate, Report, ReportDiff, RunReport } from '../server/protocol';
 import { deltaEl } from './delta';
 import { el, note, section, type Child } from './dom';
-import { bytes, compact, count, deltaCount, deltaMs, deltaPp, mean, ms, pct, threshold, times } from './format';
-import { mainPattern } from './layer-columns';
+import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold, times } from './format';
+import { densityStats, nearZeroShare, readyCount } from '../server/report/figures';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
 export function summary(r: Report, diff?: ReportDiff): HTMLElement {
@@ -17,30 +17,12 @@ function tile(label: string, value: string, sub: Child, delta?: HTMLElement | nu
   return el('div', { cls: 'tile' }, el('div', { cls: 'tile-label' }, label), el('div', { cls: 'tile-value' }, value), delta, el('div', { cls: 'tile-sub' }, sub));
 }
 
-/** Mean and minimum input density over the layers the run measured. */
-export function densityStats(r: Report): { mean: number; n: number; min: number; minLayer: string } | null {
-  const stats = mean(r.layers.map((l) => l.activation?.inputDensity));
-  if (!stats) return null;
-  let min = Infinity;
-  let minLayer = '';
-  for (const l of r.layers) {
-    const d = l.activation?.inputDensity;
-    if (d !== null && d !== undefined && d < min) [min, minLayer] = [d, l.name];
-  }
-  return { ...stats, min, minLayer };
-}
-
-export function readyCount(r: Report): { ready: number; of: number; nm: string } | null {
-  const nm = mainPattern(r);
-  return nm ? { ready: r.layers.filter((l) => l.nm[nm]?.ready).length, of: r.layers.filter((l) => l.gemm).length, nm } : null;
-}
-
 function tiles(r: Report, diff?: ReportDiff): HTMLElement {
   const t = r.totals;
   const z = r.options.nearZero;
   const out: HTMLElement[] = [
     tile('Weight sparsity', pct(t.sparsity, 2), `${count(t.zeros)} of ${count(t.params)} weights exactly zero`, deltaEl(diff?.totals.sparsity, deltaPp(diff?.totals.sparsity, 2), 'up')),
-    tile('Near-zero', pct(t.params ? t.nearZeros / t.params : null, 2), z.relative ? `|x| \u2264 ${threshold(z.value)} \u00d7 max|x| per tensor` : `|x| \u2264 ${threshold(z.value)}`),
+    tile('Near-zero', pct(nearZeroShare(t), 2), z.relative ? `|x| \u2264 ${threshold(z.value)} \u00d7 max|x| per tensor` : `|x| \u2264 ${threshold(z.value)}`),
     tile('Layer weights', pct(t.layerWeights.sparsity, 2), `zeros in the ${count(t.layerWeights.params)} params of ${count(r.layers.length)} layers`),
     tile('Parameters', compact(t.params), `${count(t.params)} in ${count(t.tensors)} tensors, ${bytes(t.bytes)}`, deltaEl(diff?.totals.params, deltaCount(diff?.totals.params, true), null)),
   ];

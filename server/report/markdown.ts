@@ -1,4 +1,5 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
+import { bestBlock, densityStats, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
 
 /** A readable summary: model, totals, per-layer table, warnings. */
@@ -14,10 +15,10 @@ export function toMarkdown(r: Report): string {
   out.push(`| IR / opsets | ${m.irVersion} / ${Object.entries(m.opsets).map(([d, v]) => `${mdText(d)} ${v}`).join(', ')} |`);
   out.push(`| Nodes / layers | ${count(m.nodes)} / ${count(r.layers.length)} |`);
   out.push(`| Parameters | ${count(t.params)} in ${count(t.tensors)} tensors (${bytes(t.bytes)}) |`);
-  out.push(`| Weight sparsity | ${pct(t.sparsity, 2)} exact zeros, ${pct(t.params ? t.nearZeros / t.params : 0, 2)} near-zero (${nearRule(r)}) |`);
+  out.push(`| Weight sparsity | ${pct(t.sparsity, 2)} exact zeros, ${pct(nearZeroShare(t), 2)} near-zero (${nearRule(r)}) |`);
   out.push(`| Layer weights | ${count(t.layerWeights.params)} params, ${pct(t.layerWeights.sparsity, 2)} zeros |`);
-  const ready = r.layers.filter((l) => l.nm['2:4']?.ready).length;
-  if (r.options.nm.includes('2:4')) out.push(`| 2:4 ready layers | ${ready} of ${r.layers.filter((l) => l.gemm).length} |`);
+  const ready = readyCount(r);
+  if (ready) out.push(`| ${ready.nm} ready layers | ${ready.ready} of ${ready.of} |`);
   out.push(...runRows(r));
   out.push('');
 
@@ -45,8 +46,8 @@ function runRows(r: Report): string[] {
     `| Run | onnxruntime ${run.ortVersion} on ${run.ep}${run.fallback ? ` (asked for ${run.requestedEp})` : ''}, ${run.samples} sample${run.samples === 1 ? '' : 's'} of ${run.inputs.map((i) => `${mdText(i.name)} [${i.shape.join(', ')}] ${i.dtype} (${mdText(i.source)})`).join(', ')} |`,
     `| Latency | ${run.plainMs?.toFixed(2) ?? '-'} ms plain; ${run.instrumentedMs?.toFixed(2) ?? '-'} ms with activation statistics |`,
   ];
-  const inputs = r.layers.map((l) => l.activation?.inputDensity).filter((d): d is number => d !== null && d !== undefined);
-  if (inputs.length) rows.push(`| Layer input density | mean ${pct(inputs.reduce((a, b) => a + b, 0) / inputs.length)} over ${inputs.length} layers (1 - share of exact zeros) |`);
+  const density = densityStats(r);
+  if (density) rows.push(`| Layer input density | mean ${pct(density.mean)} over ${density.n} layers (1 - share of exact zeros) |`);
   if (r.totals.macs !== undefined) rows.push(`| MACs | ${count(r.totals.macs)} (layers ${count(r.totals.layerMacs ?? 0)}); measured kernel time ${r.totals.timeMs?.toFixed(2)} ms |`);
   return rows;
 }
@@ -62,11 +63,11 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
     const x = l.nm[k];
     return x ? `${pct(x.groupShare)}${x.ready ? ' ready' : ''}` : '-';
   });
-  const best = Object.entries(l.blocks).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1])[0];
+  const best = bestBlock(l);
   const name = `${mdText(l.name)}${l.note ? ` (${mdText(l.note)})` : ''}`;
   const a = l.activation;
   const run = `${a ? pct(a.inputDensity) : '-'} | ${l.macs !== undefined ? count(l.macs) : '-'} | ${l.timeMs !== undefined ? l.timeMs.toFixed(3) : '-'}`;
-  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(l.params ? l.nearZeros / l.params : 0)} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
+  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(nearZeroShare(l))} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
 }
 
 /** Accelerators as rows, scenarios as columns: speedup over the same chip dense, with its range. */
