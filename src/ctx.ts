@@ -37,12 +37,15 @@ export class Ctx {
    */
   fail(e: unknown, what: string, view?: ReportView): Error {
     const f = describeFailure(e, what);
-    if (f.kind === 'cancelled') view?.cancelled(f.message);
-    else view?.error(f.message);
-    if (f.kind === 'cancelled') this.server.log.info(f.message);
-    else this.server.log.error(f.message);
-    if (f.kind === 'cancelled') void vscode.window.showInformationMessage(f.message);
-    else if (f.kind === 'settings') {
+    if (f.kind === 'cancelled') {
+      view?.cancelled(f.message);
+      this.server.log.info(f.message);
+      void vscode.window.showInformationMessage(f.message);
+      return new Error(f.message);
+    }
+    view?.error(f.message);
+    this.server.log.error(f.message);
+    if (f.kind === 'settings') {
       void vscode.window.showErrorMessage(f.message, 'Open Settings').then((a) => {
         if (a) void vscode.commands.executeCommand('workbench.action.openSettings', 'onnxSparsity');
       });
