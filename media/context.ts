@@ -1,4 +1,4 @@
-import type { Estimate, LayerReport, Report, ReportDiff, WeightReport } from '../server/protocol';
+import { layerWeightKey, weightKey, type Estimate, type LayerReport, type Report, type ReportDiff, type WeightReport } from '../server/protocol';
 import { fileStem } from './download';
 import { createStore, type Store } from './store';
 
@@ -63,8 +63,9 @@ export function createContext(report: Report, diff: ReportDiff | undefined, pref
     report, diff, selected, pick, accelerators, scenarios,
     stem: fileStem(report.model.name),
     weightOf(l) {
-      weights ??= new Map(report.weights.map((w) => [`${w.graph}\u0000${w.name}`, w]));
-      return l.weight === null ? undefined : weights.get(`${l.graph}\u0000${l.weight}`);
+      weights ??= new Map(report.weights.map((w) => [weightKey(w.graph, w.name), w]));
+      const key = layerWeightKey(l);
+      return key === null ? undefined : weights.get(key);
     },
     estimate: (p) => find(p === undefined ? pick.get() : p),
     layerEstimate(e, name) {

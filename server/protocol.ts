@@ -7,6 +7,16 @@
 
 export const SCHEMA_VERSION = 1;
 
+/** Names a weight across graphs: two subgraphs may each hold a "W". */
+export function weightKey(graph: string, name: string): string {
+  return `${graph}\u0000${name}`;
+}
+
+/** The weightKey of a layer's weight; a report from before weightGraph falls back to the layer's graph. */
+export function layerWeightKey(l: { graph: string; weight: string | null; weightGraph?: string | null }): string | null {
+  return l.weight === null ? null : weightKey(l.weightGraph ?? l.graph, l.weight);
+}
+
 export type DTypeName = import('./onnx/dtypes').DTypeName;
 export type WeightLocation = 'initializer' | 'constant' | 'subgraph' | 'function';
 
@@ -201,6 +211,11 @@ export interface LayerReport {
   graph: string;
   /** Name of its constant weight; null when the operand is computed at run time. */
   weight: string | null;
+  /**
+   * The graph that holds that weight: an enclosing graph's when a subgraph layer uses an outer
+   * weight, so `graph` alone does not find it. Look weights up with weightKey.
+   */
+  weightGraph: string | null;
   gemm: { rows: number; k: number; groups: number; kernelPositions: number } | null;
   params: number;
   zeros: number;

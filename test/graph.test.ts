@@ -45,9 +45,15 @@ describe('where weights live', () => {
     body.node('MatMul', ['x', 'outer_w'], ['y'], {}, 'inner_mm').output('y', 'float32', [1, 2]);
     b.main.initializer('outer_w', f32([2, 2], [0, 1, 0, 1]));
     b.main.node('Loop', ['', 'cond'], ['out'], { body }, 'loop');
-    const l = layer(await analyzeBuilt(b), 'inner_mm');
+    const r = await analyzeBuilt(b);
+    const l = layer(r, 'inner_mm');
     assert.equal(l.weight, 'outer_w');
+    assert.deepEqual([l.graph, l.weightGraph], ['main/loop.body', 'main']);
     assert.equal(l.zeros, 2);
+    // Everything keyed by the weight finds it: the layer-weight totals and the estimator's workload.
+    assert.deepEqual([r.totals.layerWeights.params, r.totals.layerWeights.zeros], [4, 2]);
+    assert.ok(r.estimates.length > 0);
+    for (const e of r.estimates) assert.deepEqual(e.layers.map((x) => x.name), ['inner_mm'], `${e.accelerator.id} ${e.scenario}`);
   });
 
   it('Constant value_float(s) and value_int(s) are weights too', async () => {

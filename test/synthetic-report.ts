@@ -31,7 +31,7 @@ export function syntheticReport(base: Report, n: number, estimates = 4): Report 
     const t = m / 5e10;
     const name = `block${Math.floor(i / 8)}.layer${i % 8}.${opType.toLowerCase()}`;
     layers.push({
-      name, opType, graph: 'main', weight: `${name}.weight`,
+      name, opType, graph: 'main', weight: `${name}.weight`, weightGraph: 'main',
       gemm: { rows, k, groups: 1, kernelPositions: opType.startsWith('Conv') ? 9 : 1 },
       params: p, zeros: z, nearZeros: z, sparsity,
       nm: { '2:4': { groupShare: sparsity >= 0.5 ? 1 : sparsity, ready: sparsity >= 0.5, l1Kept: 0.8, l2Kept: 0.9 } },

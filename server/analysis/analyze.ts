@@ -6,7 +6,7 @@ import { ExternalFiles } from '../onnx/external';
 import { sha256 } from '../onnx/hash';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
-import { DEFAULT_RUN, SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type RunOptions, type RunReport, type WeightReport } from '../protocol';
+import { DEFAULT_RUN, layerWeightKey, SCHEMA_VERSION, type AnalysisOptions, type LayerReport, type Report, type RunOptions, type RunReport, type WeightReport } from '../protocol';
 import { ortVersion } from '../onnx/ort';
 import { runModel } from './activations';
 import { focusValues, opReports, runTotals, valueReport, withRun } from './run-report';
@@ -69,7 +69,7 @@ export async function analyzeModel(req: AnalyzeRequest): Promise<Report> {
     const runMs = ran ? performance.now() - t2 : undefined;
     const layers = ran?.layers ?? measured.layers;
     const sha256 = await sha;
-    const layerWeights = new Set(layers.filter((l) => l.weight).map((l) => `${l.graph}\u0000${l.weight}`));
+    const layerWeights = new Set(layers.map(layerWeightKey).filter((k) => k !== null));
     const report: Report = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'onnx-sparsity', version: VERSION },

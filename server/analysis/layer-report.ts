@@ -43,6 +43,7 @@ export function weightlessLayerReport(l: Layer): LayerReport {
     opType: l.node.opType,
     graph: l.node.scope.path,
     weight: l.weight?.name ?? null,
+    weightGraph: l.weight?.graph ?? null,
     gemm: null,
     params: 0,
     zeros: 0,

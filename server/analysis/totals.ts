@@ -1,4 +1,4 @@
-import type { Totals, TotalsEntry, WeightReport } from '../protocol';
+import { weightKey, type Totals, type TotalsEntry, type WeightReport } from '../protocol';
 
 function empty(): TotalsEntry {
   return { tensors: 0, params: 0, zeros: 0, nearZeros: 0, bytes: 0, sparsity: 0 };
@@ -27,7 +27,7 @@ export function totals(weights: readonly WeightReport[], layerWeights: ReadonlyS
     add(all, w);
     add((byDtype[w.dtype] ??= empty()), w);
     add((byOpType[w.usedBy[0] ?? '(unused)'] ??= empty()), w);
-    if (layerWeights.has(`${w.graph}\u0000${w.name}`)) add(layer, w);
+    if (layerWeights.has(weightKey(w.graph, w.name))) add(layer, w);
   }
   for (const e of [...Object.values(byOpType), ...Object.values(byDtype)]) finish(e);
   return { ...finish(all), byOpType, byDtype, layerWeights: finish(layer) };

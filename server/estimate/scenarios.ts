@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import type { Report } from '../protocol';
+import { layerWeightKey, weightKey, type Report } from '../protocol';
 import type { WorkLayer, Workload } from './workload';
 
 /**
@@ -44,15 +44,17 @@ export interface Applied {
 export function applyScenario(w: Workload, s: Scenario, r: Report): Applied {
   if (s.kind === 'as-is') return { workload: w, l1Kept: 1, notes: [] };
   const byName = new Map(r.layers.map((l) => [l.name, l]));
-  const l1 = new Map(r.weights.map((x) => [`${x.graph}\u0000${x.name}`, x.magnitude.mean * (x.elements - x.magnitude.nonFinite)]));
+  const weights = new Map(r.weights.map((x) => [weightKey(x.graph, x.name), x]));
   let total = 0;
   let kept = 0;
   let measurable = true;
   const notes: string[] = [];
   const layers = w.layers.map((l): WorkLayer => {
     const rep = byName.get(l.name);
-    const wr = rep?.weight ? r.weights.find((x) => x.name === rep.weight && x.graph === rep.graph) : undefined;
-    const sum = wr ? l1.get(`${wr.graph}\u0000${wr.name}`) ?? 0 : 0;
+    const key = rep ? layerWeightKey(rep) : null;
+    const wr = key === null ? undefined : weights.get(key);
+    // Sum |w| over the finite values: the L1 the pruning's kept share is measured against.
+    const sum = wr ? wr.magnitude.mean * (wr.elements - wr.magnitude.nonFinite) : 0;
     total += sum;
     switch (s.kind) {
       case 'nm': {

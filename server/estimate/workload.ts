@@ -1,5 +1,5 @@
 import type { DTypeName } from '../onnx/dtypes';
-import type { Report } from '../protocol';
+import { layerWeightKey, weightKey, type Report } from '../protocol';
 
 /**
  * What the estimator needs of a model, and nothing else: per layer its dense work and the
@@ -52,11 +52,12 @@ export function workloadOf(r: Report): Workload {
   const assumptions: string[] = [];
   const ran = r.run?.ok === true;
   if (!ran) assumptions.push('the model was not run: MACs are taken as parameters (each weight used once), activations as dense, other ops as free');
-  const weightBytes = new Map(r.weights.map((w) => [`${w.graph}\u0000${w.name}`, w]));
+  const weightBytes = new Map(r.weights.map((w) => [weightKey(w.graph, w.name), w]));
   const layers: WorkLayer[] = [];
   for (const l of r.layers) {
-    if (!l.weight || !l.gemm) continue;
-    const w = weightBytes.get(`${l.graph}\u0000${l.weight}`);
+    const key = layerWeightKey(l);
+    if (key === null || !l.gemm) continue;
+    const w = weightBytes.get(key);
     if (!w) continue;
     const macs = ran ? l.macs ?? 0 : l.params;
     if (!macs) continue;
