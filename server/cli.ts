@@ -11,7 +11,6 @@ import { writeModel } from './onnx/builder';
 import { DEFAULT_RUN, type Report, type RunOptions } from './protocol';
 import { saveBench, saveCrossover } from './bench/bench-cache';
 import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
-import { benchMachineKey } from './bench/machine';
 import { benchmarkModel } from './bench/model-bench';
 import { benchMarkdown, crossoverMarkdown } from './report/bench-markdown';
 import { toCsv } from './report/csv';
@@ -119,17 +118,15 @@ async function measure(
     if (rest.length) throw new UsageError('crossover takes no MODEL');
     const shape = parseShape((v.shape as string | undefined) ?? DEFAULT_SHAPE.join('x'));
     const c = await measureCrossover({ shape, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, onProgress });
-    await saveCrossover(c, benchMachineKey(c.ep, r.threads));
+    await saveCrossover(c);
     return format === 'md' ? crossoverMarkdown(c) : JSON.stringify(c, null, 2) + '\n';
   }
   if (rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
-  const prune = v.prune as string | undefined;
-  const analysis = prune ? await analyzeModel({ file: rest[0], run: { ...(run || {}) }, estimate: false }) : undefined;
   const b = await benchmarkModel(rest[0], {
     ...r, warmup: num('warmup', 0, true), iterations: num('iterations', 1, true), seconds: num('seconds', 0.001, false),
-    prune, analysis, onProgress,
+    prune: v.prune as string | undefined, analyze: () => analyzeModel({ file: rest[0], run: { ...(run || {}) }, estimate: false }), onProgress,
   });
-  await saveBench(b, benchMachineKey(b.ep, r.threads));
+  await saveBench(b);
   return format === 'md' ? benchMarkdown(b) : JSON.stringify(b, null, 2) + '\n';
 }
 

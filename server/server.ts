@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from './lsp-requests';
 import { saveBench, saveCrossover } from './bench/bench-cache';
 import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
-import { benchMachineKey } from './bench/machine';
 import { benchmarkModel } from './bench/model-bench';
 import { DEFAULT_RUN, type Report } from './protocol';
 import { ReportCache } from './report-cache';
@@ -57,13 +56,14 @@ connection.onRequest(CompareRequest, (params, token) =>
 
 connection.onRequest(BenchRequest, (params, token) =>
   run(token, params.workDoneToken, `Benchmarking ${path.basename(params.path)}`, async (signal, report) => {
-    const r = { ...DEFAULT_RUN, ...params.run };
-    const analysis = params.prune ? await analyzeCached(params.path, { run: params.run ?? {}, estimate: false }, signal, (f, m) => report(f * 0.3, m)) : undefined;
+    // With --prune, the analysis (for the estimate beside the measurement) takes the first 30%.
+    const analysisShare = params.prune ? 0.3 : 0;
     const b = await benchmarkModel(params.path, {
-      ...r, warmup: params.warmup, iterations: params.iterations, seconds: params.seconds, prune: params.prune, analysis, signal,
-      onProgress: (f, m) => report(analysis ? 0.3 + f * 0.7 : f, m),
+      ...params.run, warmup: params.warmup, iterations: params.iterations, seconds: params.seconds, prune: params.prune, signal,
+      analyze: () => analyzeCached(params.path, { run: params.run ?? {}, estimate: false }, signal, (f, m) => report(f * analysisShare, m)),
+      onProgress: (f, m) => report(analysisShare + f * (1 - analysisShare), m),
     });
-    await saveBench(b, benchMachineKey(b.ep, r.threads));
+    await saveBench(b);
     cache.clear();
     return b;
   }));
@@ -72,7 +72,7 @@ connection.onRequest(CrossoverRequest, (params, token) =>
   run(token, params.workDoneToken, 'Measuring the sparse/dense crossover', async (signal, report) => {
     const r = { ...DEFAULT_RUN, ...params.run };
     const c = await measureCrossover({ shape: params.shape ?? DEFAULT_SHAPE, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, signal, onProgress: report });
-    await saveCrossover(c, benchMachineKey(c.ep, r.threads));
+    await saveCrossover(c);
     cache.clear();
     return c;
   }));

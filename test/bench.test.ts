@@ -34,7 +34,7 @@ describe('benchmarks', () => {
   it('times a tiny model: sane percentiles, iterations counted, a pruned copy measured', async () => {
     const file = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
     const analysis = await analyzeModel({ file });
-    const b = await benchmarkModel(file, { iterations: 30, warmup: 2, prune: '2:4', analysis });
+    const b = await benchmarkModel(file, { iterations: 30, warmup: 2, prune: '2:4', analyze: async () => analysis });
     assert.equal(b.iterations, 30);
     const l = b.latencyMs;
     assert.ok(l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max && l.min > 0);
@@ -79,6 +79,14 @@ describe('benchmarks', () => {
     await assert.rejects(measureCrossover({ shape: [100000, 100000, 1000], ep: 'cpu', strictEp: false, threads: 1, memoryBudget: 1 << 30 }), /needs .* bytes, more than the memory budget/);
     const cli = runCli(['bench', file, '--iterations', '-3']);
     assert.equal(cli.code, 2);
+    // A bad --prune is a usage error, found before the analysis a pruned benchmark runs first.
+    let analysed = false;
+    for (const prune of ['3', '4:2', '100%', '32x32-75%', 'as-is']) {
+      await assert.rejects(benchmarkModel(file, { prune, iterations: 1, analyze: async () => { analysed = true; return analyzeModel({ file }); } }),
+        (e: Error) => e instanceof UsageError && e.message === `--prune must be N:M (e.g. 2:4) or X% (e.g. 90%), not '${prune}'`);
+    }
+    assert.equal(analysed, false);
+    assert.equal(runCli(['bench', file, '--prune', '3']).code, 2);
     const broken = new ModelBuilder();
     broken.main.input('x', 'float32', [2]).output('y', 'float32', [2]);
     broken.main.node('NoSuchOp', ['x'], ['y'], {}, 'bad');

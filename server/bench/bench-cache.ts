@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeAtomically } from '../atomic-write';
 import type { BenchReport, CrossoverReport } from '../protocol';
+import { benchMachineKey } from './machine';
 
 /**
  * Measured results, kept per model and machine so a report can show them without re-running:
@@ -30,7 +31,9 @@ async function read<T>(file: string): Promise<T | undefined> {
   }
 }
 
-export const saveBench = (b: BenchReport, machine: string): Promise<void> => write(benchFile(b.model.sha256, machine), b);
+// A result is filed under the provider it ran on and its thread count, as the report says: a run
+// that fell back to CPU never stands for the GPU.
+export const saveBench = (b: BenchReport): Promise<void> => write(benchFile(b.model.sha256, benchMachineKey(b.ep, b.threads)), b);
 export const loadBench = (sha256: string, machine: string): Promise<BenchReport | undefined> => read(benchFile(sha256, machine));
-export const saveCrossover = (c: CrossoverReport, machine: string): Promise<void> => write(crossoverFile(machine), c);
+export const saveCrossover = (c: CrossoverReport): Promise<void> => write(crossoverFile(benchMachineKey(c.ep, c.threads)), c);
 export const loadCrossover = (machine: string): Promise<CrossoverReport | undefined> => read(crossoverFile(machine));

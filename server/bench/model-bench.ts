@@ -19,8 +19,11 @@ export interface BenchOptions extends Partial<RunOptions> {
   seconds?: number;
   /** Also time a copy pruned to "2:4" or "90%". */
   prune?: string;
-  /** The model's analysis (with a run), for the estimate next to a pruned measurement. */
-  analysis?: Report;
+  /**
+   * The model's analysis (with a run), for the estimate next to a pruned measurement: asked for
+   * only when pruning, and only once every option has been checked.
+   */
+  analyze?: () => Promise<Report>;
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
 }
@@ -36,6 +39,7 @@ export async function benchmarkModel(file: string, o: BenchOptions): Promise<Ben
   if (o.seconds !== undefined && !(o.seconds > 0)) throw new UsageError(`--seconds must be > 0, not ${o.seconds}`);
   const prune = o.prune ? parsePrune(o.prune) : undefined;
   const run: RunOptions = { ...DEFAULT_RUN, ...o, samples: 1 };
+  const analysis = prune ? await o.analyze?.() : undefined;
   const model = await loadModel(file);
   const feeds = (await prepareSamples(model, run)).feeds[0];
   const external = model.tensors.some((t) => t.data.kind === 'external') ? model.dir : undefined;
@@ -49,22 +53,24 @@ export async function benchmarkModel(file: string, o: BenchOptions): Promise<Ben
   } finally {
     await dense.session.release();
   }
+  const latencyMs = latencyStats(times);
   const report: BenchReport = {
-    model: { path: model.path, sha256: await sha256(model.buffer) },
-    latencyMs: latencyStats(times), iterations: times.length, warmup,
-    throughputPerSecond: 1000 / latencyStats(times).mean,
+    // The analysis just read this file: its hash saves a second pass over a model of gigabytes.
+    model: { path: model.path, sha256: analysis?.model.sha256 ?? await sha256(model.buffer) },
+    latencyMs, iterations: times.length, warmup,
+    throughputPerSecond: 1000 / latencyMs.mean,
     requestedEp: run.ep, ep: dense.ep, ...(dense.fallback ? { fallback: dense.fallback } : {}),
     threads: run.threads, ortVersion: ortVersion(), machine: machineInfo(),
     peakRssMiB: process.resourceUsage().maxRSS / 1024, createdAt: new Date().toISOString(),
   };
-  if (prune) report.pruned = await benchPruned(model, prune, open, feeds, plan, report.latencyMs, o);
+  if (prune) report.pruned = await benchPruned(model, prune, open, feeds, plan, latencyMs, analysis, o);
   report.peakRssMiB = process.resourceUsage().maxRSS / 1024;
   return report;
 }
 
 async function benchPruned(
   model: LoadedModel, prune: ReturnType<typeof parsePrune>, open: (b: Uint8Array) => ReturnType<typeof openSession>,
-  feeds: Parameters<OrtSession['run']>[0], plan: Plan, dense: LatencyStats, o: BenchOptions,
+  feeds: Parameters<OrtSession['run']>[0], plan: Plan, dense: LatencyStats, analysis: Report | undefined, o: BenchOptions,
 ): Promise<NonNullable<BenchReport['pruned']>> {
   const pruned = pruneModel(model, findLayers(model.nodes), prune);
   const s = await open(pruned.bytes);
@@ -75,8 +81,8 @@ async function benchPruned(
     await s.session.release();
   }
   const latencyMs = latencyStats(times);
-  const here = o.analysis ? thisMachine(o.analysis) : undefined;
-  const estimated = here && o.analysis ? estimateReport(o.analysis, [here], [prune.key])[0]?.speedup ?? null : null;
+  const here = analysis ? thisMachine(analysis) : undefined;
+  const estimated = here && analysis ? estimateReport(analysis, [here], [prune.key])[0]?.speedup ?? null : null;
   return { to: prune.key.slice(7), latencyMs, measuredSpeedup: dense.p50 / latencyMs.p50, estimatedSpeedup: estimated, sparsity: pruned.sparsity };
 }
 

@@ -1,18 +1,23 @@
-import { AnalysisError } from '../errors';
 import { float16Magnitudes } from '../analysis/float-tables';
 import { memoryIndex } from '../analysis/gemm-view';
 import type { Layer } from '../analysis/layers';
+import { UsageError } from '../errors';
+import { parseScenario, type Scenario } from '../estimate/scenarios';
 import type { LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
 
-export type PruneTarget = { kind: 'nm'; n: number; m: number; key: string } | { kind: 'unstructured'; sparsity: number; key: string };
+/** What a pruned copy can be: the estimator's N:M and unstructured scenarios, so the two compare like for like. */
+export type PruneTarget = Extract<Scenario, { kind: 'nm' | 'unstructured' }>;
 
 export function parsePrune(s: string): PruneTarget {
-  let m = /^(\d+):(\d+)$/.exec(s.trim());
-  if (m && Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]) && Number(m[2]) <= 32) return { kind: 'nm', n: Number(m[1]), m: Number(m[2]), key: `pruned-${m[1]}:${m[2]}` };
-  m = /^(\d+(?:\.\d+)?)%$/.exec(s.trim());
-  if (m && Number(m[1]) > 0 && Number(m[1]) < 100) return { kind: 'unstructured', sparsity: Number(m[1]) / 100, key: `pruned-${m[1]}%` };
-  throw new AnalysisError(`--prune must be N:M (e.g. 2:4) or X% (e.g. 90%), not '${s}'`);
+  let target: Scenario | undefined;
+  try {
+    target = parseScenario(`pruned-${s.trim()}`);
+  } catch {
+    // Reworded below: the scenario's own message names scenario keys, not this option.
+  }
+  if (target?.kind === 'nm' || target?.kind === 'unstructured') return target;
+  throw new UsageError(`--prune must be N:M (e.g. 2:4) or X% (e.g. 90%), not '${s}'`);
 }
 
 /**
