@@ -31,8 +31,12 @@ export class ReportCache {
     for (const e of candidates)
       if (e.files[0].path === abs && e.files[0].size === stat.size && e.files[0].mtimeMs === stat.mtimeMs && (await unchanged(e.files.slice(1))))
         return this.touch(e);
+    // Only a report of a file this size (and without external data) can share its content: hash
+    // only then, so an edited model is read once (by its analysis), not twice.
+    const sameSize = candidates.filter((e) => e.files.length === 1 && e.report.model.fileBytes === stat.size);
+    if (!sameSize.length) return undefined;
     const sha = await sha256File(abs);
-    const same = candidates.find((e) => e.report.model.sha256 === sha && e.files.length === 1);
+    const same = sameSize.find((e) => e.report.model.sha256 === sha);
     return same ? this.touch(same) : undefined;
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -72,6 +72,15 @@ describe('the language server over stdio', () => {
     assert.ok(performance.now() - t0 < 200);
     const other = await conn.sendRequest(AnalyzeRequest, { path: demo, run: false, options: { nm: ['1:4'] } });
     assert.notEqual(other.createdAt, first.createdAt, 'other settings, other report');
+    // A copy elsewhere is the same content: its hash finds the report.
+    const copy = path.join(tempDir(), 'copy.onnx');
+    copyFileSync(demo, copy);
+    assert.equal((await conn.sendRequest(AnalyzeRequest, { path: copy, run: false })).createdAt, first.createdAt);
+    // Same size, other bytes (one weight changed in place): analysed again.
+    const bytes = readFileSync(copy);
+    bytes[bytes.length - 20] ^= 0xff;
+    writeFileSync(copy, bytes);
+    assert.notEqual((await conn.sendRequest(AnalyzeRequest, { path: copy, run: false })).createdAt, first.createdAt);
   });
 
   it('compares two models layer by layer', async () => {
