@@ -5,7 +5,7 @@ import { ModelBuilder } from '../onnx/builder';
 import { openSession, ort, ortVersion, type OrtSession } from '../onnx/ort';
 import type { CrossoverLevel, CrossoverReport } from '../protocol';
 import { csrSpmm, toCsr } from './csr-spmm';
-import { crossoverSparsity } from './latency-stats';
+import { bestSparseMs, crossoverSparsity } from './latency-stats';
 import { machineInfo } from './machine';
 
 export const CROSSOVER_LEVELS = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999];
@@ -56,7 +56,7 @@ export async function measureCrossover(o: CrossoverOptions): Promise<CrossoverRe
   }
   return {
     shape: [m, k, n], levels,
-    crossoverSparsity: crossoverSparsity(levels.map((l) => ({ sparsity: l.sparsity, denseMs: l.denseMs, bestSparseMs: Math.min(l.sparseMs.csrTypeScript, l.sparseMs.ortComposite ?? Infinity) }))),
+    crossoverSparsity: crossoverSparsity(levels.map((l) => ({ sparsity: l.sparsity, denseMs: l.denseMs, bestSparseMs: bestSparseMs(l) }))),
     ep: dense.ep, threads: o.threads, ortVersion: ortVersion(), machine: machineInfo(), createdAt: new Date().toISOString(),
   };
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { bestSparseMs } from '../bench/latency-stats';
 import { AnalysisError } from '../errors';
 import type { Report } from '../protocol';
 import a100 from './profiles/a100.json';
@@ -87,7 +88,7 @@ export function thisMachine(r: Report): AcceleratorProfile | undefined {
  */
 export function crossoverCurve(c: NonNullable<Report['crossover']>): [number, number][] {
   const pts = c.levels
-    .map((l) => [1 - l.sparsity, Math.min(l.sparseMs.csrTypeScript, l.sparseMs.ortComposite ?? Infinity) / l.denseMs] as [number, number])
+    .map((l) => [1 - l.sparsity, bestSparseMs(l) / l.denseMs] as [number, number])
     .sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < pts.length; i++) pts[i][1] = Math.max(pts[i][1], pts[i - 1][1]);
   if (pts[0][0] > 0) pts.unshift([0, pts[0][1]]);

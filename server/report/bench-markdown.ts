@@ -1,4 +1,5 @@
 import type { BenchReport, CrossoverReport, LatencyStats } from '../protocol';
+import { bestSparseMs } from '../bench/latency-stats';
 import { mdText } from './format';
 
 const ms = (x: number): string => x.toFixed(x < 10 ? 3 : 1);
@@ -30,8 +31,7 @@ export function crossoverMarkdown(c: CrossoverReport): string {
     `onnxruntime ${c.ortVersion} on ${c.ep}, ${c.threads || 'default'} threads; ${mdText(c.machine.cpu)} x${c.machine.cores}. Median of repeated runs per variant; every sparse product checked against the dense one.`, '',
     '| weight sparsity | dense MatMul ms | ORT Gather/Mul/ScatterND ms | CSR SpMM (TypeScript) ms | best sparse vs dense |', '|---:|---:|---:|---:|---:|',
     ...c.levels.map((l) => {
-      const best = Math.min(l.sparseMs.csrTypeScript, l.sparseMs.ortComposite ?? Infinity);
-      return `| ${(l.sparsity * 100).toFixed(1)}% | ${ms(l.denseMs)} | ${l.sparseMs.ortComposite === null ? 'skipped (memory)' : ms(l.sparseMs.ortComposite)} | ${ms(l.sparseMs.csrTypeScript)} | ${(l.denseMs / best).toFixed(2)}x |`;
+      return `| ${(l.sparsity * 100).toFixed(1)}% | ${ms(l.denseMs)} | ${l.sparseMs.ortComposite === null ? 'skipped (memory)' : ms(l.sparseMs.ortComposite)} | ${ms(l.sparseMs.csrTypeScript)} | ${(l.denseMs / bestSparseMs(l)).toFixed(2)}x |`;
     }),
     '',
     c.crossoverSparsity === null ? 'No sparse variant beats dense at the highest sparsity tested.' : `Sparse wins from **${(c.crossoverSparsity * 100).toFixed(1)}%** weight sparsity on (at every level tested above it).`,
