@@ -34,22 +34,23 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
 }
 
 function totalsTable(a: Report, b: Report, diff: ReportDiff): HTMLElement {
-  const d = (x: number | null | undefined, text: string, better: Better): Child => deltaEl(x, text, better, true) ?? '-';
-  const near = (r: Report): number | null => nearZeroShare(r.totals);
+  const d = (x: number | null | undefined, text: (x: number | null | undefined) => string, better: Better): Child => deltaEl(x, text(x), better, true) ?? '-';
+  const pp2 = (x: number | null | undefined): string => deltaPp(x, 2);
   const ready = (r: Report): string => { const c = readyCount(r); return c ? `${c.ready} of ${c.of}` : '-'; };
-  const dens = (r: Report): number | null => densityStats(r)?.mean ?? null;
   const sub = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : y - x);
+  const [nearA, nearB] = [nearZeroShare(a.totals), nearZeroShare(b.totals)];
+  const [densA, densB] = [densityStats(a)?.mean ?? null, densityStats(b)?.mean ?? null];
+  const [layerA, layerB] = [a.totals.layerWeights.sparsity, b.totals.layerWeights.sparsity];
   const metrics: Metric[] = [
-    { label: 'Parameters', a: count(a.totals.params), b: count(b.totals.params), delta: d(diff.totals.params, deltaCount(diff.totals.params), null) },
-    { label: 'Weight sparsity', a: pct(a.totals.sparsity, 2), b: pct(b.totals.sparsity, 2), delta: d(diff.totals.sparsity, deltaPp(diff.totals.sparsity, 2), 'up') },
-    { label: 'Near-zero share', a: pct(near(a), 2), b: pct(near(b), 2), delta: d(sub(near(a), near(b)), deltaPp(sub(near(a), near(b)), 2), 'up') },
-    { label: 'Layer-weight sparsity', a: pct(a.totals.layerWeights.sparsity, 2), b: pct(b.totals.layerWeights.sparsity, 2),
-      delta: d(b.totals.layerWeights.sparsity - a.totals.layerWeights.sparsity, deltaPp(b.totals.layerWeights.sparsity - a.totals.layerWeights.sparsity, 2), 'up') },
+    { label: 'Parameters', a: count(a.totals.params), b: count(b.totals.params), delta: d(diff.totals.params, deltaCount, null) },
+    { label: 'Weight sparsity', a: pct(a.totals.sparsity, 2), b: pct(b.totals.sparsity, 2), delta: d(diff.totals.sparsity, pp2, 'up') },
+    { label: 'Near-zero share', a: pct(nearA, 2), b: pct(nearB, 2), delta: d(sub(nearA, nearB), pp2, 'up') },
+    { label: 'Layer-weight sparsity', a: pct(layerA, 2), b: pct(layerB, 2), delta: d(layerB - layerA, pp2, 'up') },
     { label: `${readyCount(b)?.nm ?? '2:4'}-ready layers`, a: ready(a), b: ready(b), delta: '' },
     { label: 'Layers', a: count(a.layers.length), b: count(b.layers.length), delta: '' },
-    { label: 'Mean input density', a: pct(dens(a)), b: pct(dens(b)), delta: d(sub(dens(a), dens(b)), deltaPp(sub(dens(a), dens(b))), 'down') },
-    { label: 'MACs', a: compact(a.totals.macs), b: compact(b.totals.macs), delta: d(diff.totals.macs, deltaCount(diff.totals.macs, true), 'down') },
-    { label: 'Kernel time', a: ms(a.totals.timeMs, 2), b: ms(b.totals.timeMs, 2), delta: d(diff.totals.timeMs, deltaMs(diff.totals.timeMs), 'down') },
+    { label: 'Mean input density', a: pct(densA), b: pct(densB), delta: d(sub(densA, densB), deltaPp, 'down') },
+    { label: 'MACs', a: compact(a.totals.macs), b: compact(b.totals.macs), delta: d(diff.totals.macs, (x) => deltaCount(x, true), 'down') },
+    { label: 'Kernel time', a: ms(a.totals.timeMs, 2), b: ms(b.totals.timeMs, 2), delta: d(diff.totals.timeMs, deltaMs, 'down') },
     { label: 'Run', a: runText(a), b: runText(b), delta: '' },
   ];
   const th = (t: string, cls = ''): HTMLElement => el('th', { cls, attrs: { scope: 'col' } }, t);

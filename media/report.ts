@@ -3,13 +3,13 @@
  * against the previous analysis, or a comparison of two), and sends export / re-analyze requests
  * whose replies are paired by id. The state is saved so a hidden-then-restored panel redraws at once.
  */
-import type { HostToWebview } from '../server/protocol';
+import type { ExportFormat, HostToWebview } from '../server/protocol';
 import { compareView } from './compare';
 import { el } from './dom';
 import { reportView, type SortPrefs } from './report-view';
 import { createRequests, type Outcome } from './requests';
 import { createStatus } from './status';
-import { createToolbar, type ExportFormat } from './toolbar';
+import { createToolbar } from './toolbar';
 import type { UiPrefs } from './context';
 import { slimShown, type Shown, type ViewState } from './vscode';
 

@@ -1,7 +1,5 @@
-import type { WebviewToHost } from '../server/protocol';
+import type { ExportFormat } from '../server/protocol';
 import { button, el } from './dom';
-
-export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
 
 const formats: [ExportFormat, string][] = [['json', 'JSON'], ['md', 'Markdown'], ['csv', 'CSV'], ['html', 'HTML']];
 

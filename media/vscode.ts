@@ -1,4 +1,4 @@
-import type { HostToWebview, Report, WebviewToHost } from '../server/protocol';
+import type { Report, Shown, WebviewToHost } from '../server/protocol';
 import type { UiPrefs } from './context';
 
 /** The object VS Code injects into webviews (vscode-webview.d.ts is not a package we depend on). */
@@ -13,7 +13,7 @@ declare global {
   function acquireVsCodeApi<S = unknown>(): VsCodeApi<S>;
 }
 
-export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+export type { Shown } from '../server/protocol';
 
 export interface SortState {
   key: string;

@@ -328,6 +328,11 @@ export type WebviewToHost =
   /** Analyze the shown model again. */
   | { type: 'reanalyze'; id: number };
 
+/** What a report page displays: one model's report (with what changed), or two models compared. */
+export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+
+export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
+
 export interface LatencyStats {
   min: number;
   p50: number;

@@ -4,7 +4,7 @@ import {
   CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, State, TransportKind, WorkDoneProgress,
   type ErrorHandler, type RequestParam, type RequestType, type WorkDoneProgressParams,
 } from 'vscode-languageclient/node';
-import { Activity, stepOf, withRequestProgress, type Step } from './progress';
+import { Activity, withRequestProgress, type Step } from './progress';
 
 /** Crashes within this window count together; past the limit the server stays down until the next request. */
 const CRASH_WINDOW_MS = 3 * 60_000;
@@ -43,8 +43,7 @@ export class Server implements vscode.Disposable {
       return await withRequestProgress(title, cancel, async (token, onValue) => {
         const workDoneToken = randomUUID();
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
-          onValue(v);
-          const step = stepOf(v);
+          const step = onValue(v);
           if (step) {
             this.activity.update(id, step);
             onStep?.(step);

@@ -17,11 +17,12 @@ export function stepOf(v: WorkDoneValue): Step | undefined {
 /**
  * Runs `work` under a cancellable progress notification fed by the server's work-done progress.
  * Cancel in the notification, or `external` (a closed report editor), cancels the request.
+ * `onValue` shows a progress value and returns its step, for the other places that show it.
  */
 export function withRequestProgress<T>(
   title: string,
   external: vscode.CancellationToken | undefined,
-  work: (cancel: vscode.CancellationToken, onValue: (v: WorkDoneValue) => void) => Promise<T>,
+  work: (cancel: vscode.CancellationToken, onValue: (v: WorkDoneValue) => Step | undefined) => Promise<T>,
 ): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, button) => {
     const source = new vscode.CancellationTokenSource();
@@ -31,12 +32,13 @@ export function withRequestProgress<T>(
     try {
       return await work(source.token, (v) => {
         const step = stepOf(v);
-        if (!step) return;
+        if (!step) return undefined;
         // VS Code's progress takes increments; the server sends absolute percentages.
         const pct = step.fraction === null ? shown : step.fraction * 100;
         // The notification already shows the title; the server's `begin` title would repeat it ("Analyzing x: Analyzing x").
         progress.report({ message: v.kind === 'begin' ? v.message : step.message, increment: Math.max(0, pct - shown) });
         shown = Math.max(shown, pct);
+        return step;
       });
     } finally {
       for (const s of subs) s?.dispose();

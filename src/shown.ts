@@ -1,9 +1,6 @@
-import type { HostToWebview, Report, WebviewToHost } from '../server/protocol';
+import type { ExportFormat, Report, Shown, WebviewToHost } from '../server/protocol';
 
-export type { Shown } from '../server/report/html';
-import type { Shown } from '../server/report/html';
-
-export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
+export type { ExportFormat, Shown } from '../server/protocol';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'md', 'csv', 'html'];
 

@@ -1,7 +1,6 @@
-import type { HostToWebview } from '../protocol';
+import type { Shown } from '../protocol';
 
-/** What a report page displays: one model's report (with what changed), or two models compared. */
-export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+export type { Shown } from '../protocol';
 
 /**
  * A report as one standalone HTML file: the webview app (dist/media/report.js and report.css)
