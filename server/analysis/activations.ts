@@ -5,7 +5,7 @@ import { AnalysisError, throwIfCancelled } from '../errors';
 import { dtypeByName, rawByteLength, type DTypeName } from '../onnx/dtypes';
 import type { NodeRef } from '../onnx/graph';
 import type { LoadedModel } from '../onnx/load';
-import { openSession, ortVersion, type OrtSession, type OrtTensor } from '../onnx/ort';
+import { firstLine, modelSession, openSession, ortVersion, type OrtSession, type OrtTensor } from '../onnx/ort';
 import { product } from '../onnx/tensor';
 import type { RunOptions, RunReport } from '../protocol';
 import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
@@ -52,23 +52,18 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
   const { model, options } = ctx;
   const progress = (f: number, m: string): void => ctx.onProgress?.(f, m);
   const warnings: string[] = [];
-  const external = model.tensors.some((t) => t.data.kind === 'external');
-  const mainNodes = model.scopes[0].nodes;
+  const main = model.scopes[0];
   /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
   const session = async (plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profilePrefix?: string) => {
     // ORT copies what it needs; this copy is dropped once the session exists.
     const bytes = plan ? spliceMainGraph(model.buffer, {
       head: plan.constants,
-      after: new Map(mainNodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
+      after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
       outputs: plan.outputs,
     }) : Buffer.from(model.buffer);
-    return openSession(bytes, {
-      ep: options.ep, strictEp: options.strictEp, threads: options.threads, externalDir: external ? model.dir : undefined,
-      profilePrefix, file: model.path, instrumented: plan !== undefined,
-    });
+    return openSession(bytes, { ...modelSession(model, options), profilePrefix, instrumented: plan !== undefined });
   };
   const outputsOnly = (names: string[]) => ({ constants: [], nodes: new Map(), outputs: names });
-  const main = model.scopes[0];
   const candidates = main.nodes.filter((n) => n.opType !== 'Constant').flatMap((n) => n.outputs.filter(Boolean).map((o) => ({ name: o, producer: n })));
 
   progress(0, 'preparing inputs');
@@ -165,7 +160,7 @@ async function runOnce(session: OrtSession, feeds: Feeds, file: string): Promise
   try {
     return (await session.run(feeds)) as Record<string, OrtTensor>;
   } catch (e) {
-    throw new AnalysisError(`onnxruntime failed to run the model: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { file });
+    throw new AnalysisError(`onnxruntime failed to run the model: ${firstLine(e)}`, { file });
   }
 }
 

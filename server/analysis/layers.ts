@@ -1,4 +1,4 @@
-import { constantIn, intAttr, intsAttr, producerOf, type NodeRef } from '../onnx/graph';
+import { constantIn, intAttr, intsAttr, isStandardDomain, producerOf, type NodeRef } from '../onnx/graph';
 import { product, type TensorRef } from '../onnx/tensor';
 import { smallValues } from '../onnx/values';
 import { convTransposeView, convView, kMajorView, rowMajorView, type GemmView, type ViewResult } from './gemm-view';
@@ -59,7 +59,7 @@ function operand(node: NodeRef): { input: number; view: (dims: readonly number[]
 export function findLayers(nodes: readonly NodeRef[]): Layer[] {
   const layers: Layer[] = [];
   for (const node of nodes) {
-    if (!LAYER_OPS.has(node.opType) || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
+    if (!LAYER_OPS.has(node.opType) || !isStandardDomain(node.domain)) continue;
     let found: Layer | undefined;
     for (const slot of operand(node)) {
       const name = node.inputs[slot.input];

@@ -1,4 +1,5 @@
-import { attr, intAttr, intsAttr, type NodeRef } from '../onnx/graph';
+import { attr, intAttr, intsAttr, isStandardDomain, type NodeRef } from '../onnx/graph';
+import { product } from '../onnx/tensor';
 import { dtypeByName, type DTypeName } from '../onnx/dtypes';
 import { einsumMacs } from './einsum';
 import { convMacs, convTransposeMacs, gemmMacs, knownDims, matmulMacs } from './layer-macs';
@@ -33,9 +34,6 @@ export interface NodeAttrs {
   string(name: string): string | undefined;
 }
 
-/** Only the standard domain's ops are costed; a contrib op of the same name may mean otherwise. */
-const STANDARD_DOMAINS = new Set(['', 'ai.onnx']);
-
 /**
  * The cost of one node. `inputs`/`outputs` are positional, with undefined for an optional input
  * left out or a shape the run did not give. Unknown shapes make macs 0 (when a factor is missing)
@@ -46,7 +44,8 @@ export function opCost(
   opType: string, domain: string, attrs: NodeAttrs,
   inputs: readonly (TensorShape | undefined)[], outputs: readonly (TensorShape | undefined)[],
 ): OpCost {
-  const macs = STANDARD_DOMAINS.has(domain) ? opMacs(opType, attrs, inputs, outputs) : 0;
+  // Only the standard domain's ops are costed.
+  const macs = isStandardDomain(domain) ? opMacs(opType, attrs, inputs, outputs) : 0;
   let bytes = 0;
   let outputElements = 0;
   for (const s of inputs) bytes += tensorBytes(s);
@@ -78,10 +77,7 @@ function opMacs(
 /** Elements of a known shape (a scalar has one); 0 when unknown. */
 function elements(s: TensorShape | undefined): number {
   const d = knownDims(s);
-  if (!d) return 0;
-  let n = 1;
-  for (const x of d) n *= x;
-  return n;
+  return d ? product(d) : 0;
 }
 
 /**

@@ -5,7 +5,7 @@ import { estimateReport } from '../estimate/estimate';
 import { thisMachine } from '../estimate/profiles';
 import { throwIfCancelled, UsageError } from '../errors';
 import { loadModel, type LoadedModel } from '../onnx/load';
-import { openSession, ortVersion, type OrtSession } from '../onnx/ort';
+import { modelSession, openSession, ortVersion, type OrtSession } from '../onnx/ort';
 import { sha256 } from '../onnx/hash';
 import { DEFAULT_RUN, type BenchReport, type LatencyStats, type Report, type RunOptions } from '../protocol';
 import { latencyStats } from './latency-stats';
@@ -42,8 +42,7 @@ export async function benchmarkModel(file: string, o: BenchOptions): Promise<Ben
   const analysis = prune ? await o.analyze?.() : undefined;
   const model = await loadModel(file);
   const feeds = (await prepareSamples(model, run)).feeds[0];
-  const external = model.tensors.some((t) => t.data.kind === 'external') ? model.dir : undefined;
-  const open = (bytes: Uint8Array) => openSession(bytes, { ep: run.ep, strictEp: run.strictEp, threads: run.threads, externalDir: external, file: model.path });
+  const open = (bytes: Uint8Array) => openSession(bytes, modelSession(model, run));
   const dense = await open(Buffer.from(model.buffer));
   const plan = { warmup, iterations: o.iterations, seconds: o.seconds ?? (o.iterations === undefined ? 2 : undefined) };
   const share = prune ? 0.5 : 1;

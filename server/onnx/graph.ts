@@ -34,6 +34,11 @@ export interface ModelGraphs {
   readonly warnings: string[];
 }
 
+/** The default ONNX domain ('' or its name): a contrib op of the same name may mean something else. */
+export function isStandardDomain(domain: string): boolean {
+  return domain === '' || domain === 'ai.onnx';
+}
+
 /** Walks the main graph, every nested subgraph and every local function, collecting constant tensors. */
 export function walkModel(model: onnx.IModelProto, file: string): ModelGraphs {
   const out: ModelGraphs = { scopes: [], nodes: [], tensors: [], warnings: [] };
@@ -80,7 +85,7 @@ function walkNodes(nodes: onnx.INodeProto[], scope: GraphScope, file: string, ou
     scope.nodes.push(node);
     out.nodes.push(node);
     for (const o of node.outputs) if (o) scope.producers.set(o, node);
-    if (opType === 'Constant' && (node.domain === '' || node.domain === 'ai.onnx')) constantTensor(node, file, out);
+    if (opType === 'Constant' && isStandardDomain(node.domain)) constantTensor(node, file, out);
     for (const a of proto.attribute ?? []) {
       if (a.g) walkGraph(a.g, `${scope.path}/${node.name}.${a.name}`, 'subgraph', scope, file, out);
       (a.graphs ?? []).forEach((sub, i) =>

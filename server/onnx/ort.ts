@@ -1,5 +1,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import { AnalysisError, UsageError } from '../errors';
+import type { RunOptions } from '../protocol';
+import type { LoadedModel } from './load';
 
 export type Ort = typeof OrtModule;
 export type OrtSession = OrtModule.InferenceSession;
@@ -46,6 +48,13 @@ export interface SessionRequest {
    * then reserves every value at once (peak RSS 1.6 GB instead of 0.9 GB there).
    */
   instrumented?: boolean;
+}
+
+/** How to open a session over (a copy of) a loaded model's bytes under the run's provider and threads. */
+export function modelSession(model: LoadedModel, run: Pick<RunOptions, 'ep' | 'strictEp' | 'threads'>): SessionRequest {
+  // Bytes carry no path: ORT finds external data only when told the model's folder.
+  const external = model.tensors.some((t) => t.data.kind === 'external');
+  return { ep: run.ep, strictEp: run.strictEp, threads: run.threads, externalDir: external ? model.dir : undefined, file: model.path };
 }
 
 export interface OpenedSession {
