@@ -26,15 +26,12 @@ export interface WorkLayer {
   blockDensity: Record<string, number>;
   /** Nonzero share of the data input; null when the model was not run. */
   activationDensity: number | null;
-  /** Measured time on the machine that ran it, ms. */
-  measuredMs?: number;
 }
 
 export interface WorkOther {
   name: string;
   bytes: number;
   macs: number;
-  measuredMs?: number;
 }
 
 export interface Workload {
@@ -73,7 +70,6 @@ export function workloadOf(r: Report): Workload {
       nmReady: Object.entries(l.nm).filter(([, v]) => v.ready).map(([k]) => k),
       blockDensity: Object.fromEntries(Object.entries(l.blocks).map(([k, share]) => [k, 1 - share])),
       activationDensity: l.activation?.inputDensity ?? null,
-      ...(l.timeMs !== undefined ? { measuredMs: l.timeMs } : {}),
     });
   }
   // Ops that are not weight layers (attention's activation x activation MatMuls included) keep
@@ -81,6 +77,6 @@ export function workloadOf(r: Report): Workload {
   const layerNames = new Set(layers.map((l) => l.name));
   const others: WorkOther[] = (r.ops ?? [])
     .filter((o) => !layerNames.has(o.name))
-    .map((o) => ({ name: o.name, bytes: o.bytes, macs: o.macs, ...(o.timeMs !== undefined ? { measuredMs: o.timeMs } : {}) }));
+    .map((o) => ({ name: o.name, bytes: o.bytes, macs: o.macs }));
   return { layers, others, assumptions };
 }
