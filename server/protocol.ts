@@ -373,6 +373,8 @@ export interface BenchReport {
     estimatedSpeedup: number | null;
     /** Share of the layers' weights the pruning zeroed. */
     sparsity: number;
+    /** Layer weights left as they were, each with why ("w (int8, bytes)", "w (K not a multiple of 4)"). */
+    skipped: string[];
   };
   createdAt: string;
 }

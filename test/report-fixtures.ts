@@ -11,7 +11,7 @@ export const BENCH: BenchReport = {
   latencyMs: { min: 0.03, p50: 0.05, p90: 0.08, p99: 4, max: 50, mean: 0.15 },
   iterations: 10000, warmup: 3, throughputPerSecond: 6400, requestedEp: 'cpu', ep: 'cpu', threads: 0, ortVersion: '1.30.0',
   machine, peakRssMiB: 100, createdAt: '2026-01-01T00:00:00.000Z',
-  pruned: { to: '2:4', latencyMs: { min: 0.04, p50: 0.06, p90: 0.09, p99: 5, max: 60, mean: 0.2 }, measuredSpeedup: 0.83, estimatedSpeedup: 1, sparsity: 0.5 },
+  pruned: { to: '2:4', latencyMs: { min: 0.04, p50: 0.06, p90: 0.09, p99: 5, max: 60, mean: 0.2 }, measuredSpeedup: 0.83, estimatedSpeedup: 1, sparsity: 0.5, skipped: [] },
 };
 
 /** What `crossover --shape 256x256x64` adds: dense flat, the sparse variants falling with sparsity. */

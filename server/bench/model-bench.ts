@@ -82,7 +82,7 @@ async function benchPruned(
   const latencyMs = latencyStats(times);
   const here = analysis ? thisMachine(analysis) : undefined;
   const estimated = here && analysis ? estimateReport(analysis, [here], [prune.key])[0]?.speedup ?? null : null;
-  return { to: prune.key.slice(7), latencyMs, measuredSpeedup: dense.p50 / latencyMs.p50, estimatedSpeedup: estimated, sparsity: pruned.sparsity };
+  return { to: prune.key.slice(7), latencyMs, measuredSpeedup: dense.p50 / latencyMs.p50, estimatedSpeedup: estimated, sparsity: pruned.sparsity, skipped: pruned.skipped };
 }
 
 interface Plan {

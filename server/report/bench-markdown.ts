@@ -20,6 +20,7 @@ export function benchMarkdown(b: BenchReport): string {
     out.push('', `Pruned to ${p.to} (${(p.sparsity * 100).toFixed(1)}% of layer weights zero): measured ${p.measuredSpeedup.toFixed(2)}x (p50 over p50)` +
       `${p.estimatedSpeedup !== null ? `; the estimator predicts ${p.estimatedSpeedup.toFixed(2)}x for this machine` : ''}.` +
       (p.measuredSpeedup < 1.1 ? ' Dense kernels run zeros at full cost: this is the usual answer on a dense CPU.' : ''));
+    if (p.skipped.length) out.push('', `Not pruned: ${p.skipped.map(mdText).join(', ')}.`);
   }
   return out.join('\n') + '\n';
 }
