@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../server/analysis/analyze';
 import { tensorStats } from '../server/analysis/activation-stats';
+import { HISTOGRAM_THRESHOLDS } from '../server/analysis/instrument';
 import { CancelledError } from '../server/errors';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { ort } from '../server/onnx/ort';
@@ -61,6 +62,20 @@ describe('running the model', () => {
     const shape = value(report, 'shape');
     assert.equal(shape.method, 'copied');
     assert.deepEqual([shape.min, shape.max, shape.zeros], [1, 8, 0]);
+  });
+
+  it('counts copied-out near-zeros by an absolute or a relative rule, and the histogram, in float32 and float64', () => {
+    const x = [0, 0.05, -0.15, 1, -2, 0.5e-6];
+    for (const [data, wide] of [[Float32Array.from(x), false], [Float64Array.from(x), true]] as const) {
+      // |x| <= 0.1: 0, 0.05, 0.5e-6.
+      assert.equal(tensorStats(data, { value: 0.1, relative: false }, false, wide).nearZeros, 3);
+      // |x| <= 0.1 x max|x| = 0.2: the same three and -0.15.
+      const rel = tensorStats(data, { value: 0.1, relative: true }, true, wide);
+      assert.equal(rel.nearZeros, 4);
+      assert.deepEqual([rel.zeros, rel.min, rel.max, rel.elements], [1, -2, 1, 6]);
+      const below = HISTOGRAM_THRESHOLDS.map((t) => x.filter((v) => Math.abs(v) < t).length);
+      assert.deepEqual(rel.histBelow, below);
+    }
   });
 
   it('gives the same statistics in the graph as from the copied-out tensor', async () => {

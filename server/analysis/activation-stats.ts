@@ -39,17 +39,23 @@ type Numeric = ArrayLike<number> | BigInt64Array | BigUint64Array;
 
 /**
  * The copied-out path: statistics of a tensor's values (float32 `float16` data arrive as bit
- * patterns and are decoded by the caller). One pass; sums in double.
+ * patterns and are decoded by the caller). One pass, two with a relative near-zero rule (it needs
+ * max|x| first); sums in double.
  */
 export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolean, wide: boolean): Omit<ValueStats, 'samples'> {
   const n = data.length;
   const num = typeof data[0] === 'bigint' ? (i: number) => Number((data as BigInt64Array)[i]) : (i: number) => (data as ArrayLike<number>)[i];
+  const thresholds = HISTOGRAM_THRESHOLDS.map((t) => (wide ? t : Math.fround(t)));
+  const histBelow = histogram ? thresholds.map(() => 0) : undefined;
+  // An absolute rule counts in the first pass; a relative one (nothing is below -Infinity) in a second.
+  const absoluteBelow = near.relative ? -Infinity : nextUp(near.value, wide);
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
   let sumSq = 0;
   let zeros = 0;
   let maxAbs = 0;
+  let nearZeros = 0;
   for (let i = 0; i < n; i++) {
     const v = num(i);
     if (v === 0) zeros++;
@@ -59,16 +65,13 @@ export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolea
     sumSq += v * v;
     const a = Math.abs(v);
     if (a > maxAbs) maxAbs = a;
-  }
-  // As in the graph: t x max|x| computed at the value's precision, compared with <.
-  const nearBelow = near.relative ? (wide ? near.value * maxAbs : Math.fround(Math.fround(near.value) * maxAbs)) : nextUp(near.value, wide);
-  const thresholds = HISTOGRAM_THRESHOLDS.map((t) => (wide ? t : Math.fround(t)));
-  const histBelow = histogram ? thresholds.map(() => 0) : undefined;
-  let nearZeros = 0;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(num(i));
-    if (a < nearBelow) nearZeros++;
+    if (a < absoluteBelow) nearZeros++;
     if (histBelow) for (let k = 0; k < thresholds.length; k++) if (a < thresholds[k]) histBelow[k]++;
+  }
+  if (near.relative) {
+    // As in the graph: t x max|x| computed at the value's precision, compared with <.
+    const below = wide ? near.value * maxAbs : Math.fround(Math.fround(near.value) * maxAbs);
+    for (let i = 0; i < n; i++) if (Math.abs(num(i)) < below) nearZeros++;
   }
   return { elements: n, zeros, nearZeros, min, max, sum, sumSq, ...(histBelow ? { histBelow } : {}) };
 }
