@@ -1,12 +1,13 @@
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleBand, scaleLinear } from 'd3-scale';
-import { pointer, select } from 'd3-selection';
+import { pointer } from 'd3-selection';
+import { legend, plotSvg } from './chart-parts';
 import { el, type Child } from './dom';
 import { figure } from './figure';
 import { onStepKeys } from './keys';
 import { overview } from './overview';
 import { listen, type Store } from './store';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 export interface BarSeries {
@@ -44,7 +45,7 @@ const M = { top: 10, right: 12, bottom: 26, left: 48 };
  */
 export function barWindow(spec: BarWindowSpec): HTMLElement {
   const { n, series, selected } = spec;
-  const svg = select(svgEl('svg', { class: 'chart-plot bar-plot', height: HEIGHT, tabindex: 0, role: 'img', 'aria-label': spec.ariaLabel }));
+  const svg = plotSvg('bar-plot', { height: HEIGHT }, spec.ariaLabel);
   const plot = el('div', { cls: 'plot-wrap' }, svg.node()!);
   let width = 0;
   let lo = 0;
@@ -106,7 +107,7 @@ export function barWindow(spec: BarWindowSpec): HTMLElement {
 
   const fig = figure({
     id: spec.id, title: spec.title, stem: spec.stem,
-    controls: [legend(series)],
+    controls: [legend(series.map((s) => [s.cls, s.label]))],
     body: el('div', { cls: 'bar-window' }, plot, ov.root),
     exportSvg: () => standaloneSvg(svg.node()!, `${spec.title}: items ${lo + 1}\u2013${hi} of ${n}`),
     note: spec.note,
@@ -129,6 +130,4 @@ export function barWindow(spec: BarWindowSpec): HTMLElement {
   return fig.root;
 }
 
-function legend(series: BarSeries[]): HTMLElement {
-  return el('span', { cls: 'legend' }, ...series.flatMap((s) => [el('span', { cls: `swatch ${s.cls}` }), s.label]));
-}
+

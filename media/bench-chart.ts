@@ -1,14 +1,14 @@
 import { axisBottom } from 'd3-axis';
 import { scaleLog } from 'd3-scale';
-import { select } from 'd3-selection';
 import type { BenchReport, LatencyStats } from '../server/protocol';
+import { plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { logTicks } from './axes';
 import { el } from './dom';
 import { figure } from './figure';
 import { count, duration, times } from './format';
 import { onStepKeys } from './keys';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 760;
@@ -34,8 +34,8 @@ export function benchChart(ctx: ReportContext, b: BenchReport): HTMLElement {
   const x = scaleLog().domain([Math.min(...all) / 1.5, Math.max(...all) * 1.5]).range([M.left, WIDTH - M.right]);
   const height = M.top + rows.length * ROW + M.bottom;
   const marks: Mark[] = rows.flatMap(([row, s]) => [...STATS.map((stat) => ({ row, stat, ms: s[stat] })), { row, stat: 'mean' as const, ms: s.mean }]);
-  const svg = select(svgEl('svg', { class: 'chart-plot bench', width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${height}`, tabindex: 0, role: 'img',
-    'aria-label': `Latency percentiles of ${rows.map(([r]) => r).join(' and ')}; the table below lists them. Arrow keys step through the figures.` }));
+  const svg = plotSvg('bench', { width: WIDTH, height },
+    `Latency percentiles of ${rows.map(([r]) => r).join(' and ')}; the table below lists them. Arrow keys step through the figures.`);
   const g = svg.append('g').selectAll('g').data(rows).join('g').attr('transform', (_, k) => `translate(0,${M.top + k * ROW})`);
   const pos = (v: number): number => x(Math.max(v, x.domain()[0]));
   g.append('text').attr('class', 'row-label').attr('x', M.left - 10).attr('y', ROW / 2).attr('text-anchor', 'end').attr('dominant-baseline', 'middle').text(([r]) => r);

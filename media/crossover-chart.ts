@@ -1,14 +1,14 @@
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLog } from 'd3-scale';
-import { select } from 'd3-selection';
 import type { CrossoverLevel, CrossoverReport } from '../server/protocol';
+import { legend, plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { logTicks } from './axes';
 import { el } from './dom';
 import { figure } from './figure';
 import { duration, pct } from './format';
 import { onStepKeys } from './keys';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 640;
@@ -31,8 +31,8 @@ export function crossoverChart(ctx: ReportContext, c: CrossoverReport): HTMLElem
   const dx = scaleLog().domain([density(Math.min(...levels.map((l) => l.sparsity))), density(Math.max(...levels.map((l) => l.sparsity)))]).range([M.left, WIDTH - M.right]);
   const x = (s: number): number => dx(density(s));
   const y = scaleLog().domain([Math.min(...times) / 1.5, Math.max(...times) * 1.5]).range([HEIGHT - M.bottom, M.top]);
-  const svg = select(svgEl('svg', { class: 'chart-plot crossover', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, tabindex: 0, role: 'img',
-    'aria-label': `Time of a ${c.shape.join(' by ')} matmul by weight sparsity for dense and sparse variants; crossover at ${c.crossoverSparsity === null ? 'none' : pct(c.crossoverSparsity)}. Arrow keys step through the sparsity levels.` }));
+  const svg = plotSvg('crossover', { width: WIDTH, height: HEIGHT },
+    `Time of a ${c.shape.join(' by ')} matmul by weight sparsity for dense and sparse variants; crossover at ${c.crossoverSparsity === null ? 'none' : pct(c.crossoverSparsity)}. Arrow keys step through the sparsity levels.`);
   if (c.crossoverSparsity !== null) {
     svg.append('line').attr('class', 'ref').attr('x1', x(c.crossoverSparsity)).attr('x2', x(c.crossoverSparsity)).attr('y1', M.top).attr('y2', HEIGHT - M.bottom);
     svg.append('text').attr('class', 'value').attr('x', x(c.crossoverSparsity) - 4).attr('y', M.top + 10).attr('text-anchor', 'end').text(`crossover ${pct(c.crossoverSparsity)}`);
@@ -53,9 +53,8 @@ export function crossoverChart(ctx: ReportContext, c: CrossoverReport): HTMLElem
   svg.append('text').attr('class', 'axis-title').attr('x', (M.left + WIDTH - M.right) / 2).attr('y', HEIGHT - 6).attr('text-anchor', 'middle').text('weight sparsity (log scale of density)');
   svg.append('text').attr('class', 'axis-title').attr('transform', `translate(14,${(M.top + HEIGHT - M.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('ms per product');
 
-  const legend = el('span', { cls: 'legend' }, ...VARIANTS.flatMap((v) => [el('span', { cls: `swatch line-${v.key}` }), v.label]));
   const fig = figure({
-    id: 'chart-crossover', title: 'Sparse vs dense matmul on this machine', stem: ctx.stem, controls: [legend],
+    id: 'chart-crossover', title: 'Sparse vs dense matmul on this machine', stem: ctx.stem, controls: [legend(VARIANTS.map((v) => [`line-${v.key}`, v.label]))],
     body: el('div', { cls: 'plot-wrap' }, svg.node()!),
     exportSvg: () => standaloneSvg(svg.node()!, 'Sparse vs dense matmul on this machine'),
     note: el('p', { cls: 'note' }, `Weight [${c.shape[0]}, ${c.shape[1]}] times activations [${c.shape[1]}, ${c.shape[2]}] on ${c.ep}, ${c.machine.cpu}; `,

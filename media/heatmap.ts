@@ -1,4 +1,5 @@
 import type { LayerReport } from '../server/protocol';
+import { legend } from './chart-parts';
 import type { ReportContext } from './context';
 import { el } from './dom';
 import { figure } from './figure';
@@ -84,7 +85,7 @@ export function heatmapFigure(ctx: ReportContext): HTMLElement {
 
   const fig = figure({
     id: 'chart-heatmap', title: 'Sparsity pattern of the weight', stem: ctx.stem,
-    controls: [el('span', { cls: 'legend' }, el('span', { cls: 'swatch heat-zero' }), 'all zero', el('span', { cls: 'swatch heat-sparse' }), 'few nonzeros', el('span', { cls: 'swatch bar-weight' }), 'dense')],
+    controls: [legend([['heat-zero', 'all zero'], ['heat-sparse', 'few nonzeros'], ['bar-weight', 'dense']])],
     body: el('div', null, grid, message),
     exportSvg: () => exportSvg(g, cell),
   });

@@ -1,7 +1,7 @@
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleBand, scaleLog } from 'd3-scale';
-import { select } from 'd3-selection';
 import type { WeightReport } from '../server/protocol';
+import { plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { logTicks, pow2 } from './axes';
 import { el } from './dom';
@@ -9,7 +9,7 @@ import { figure } from './figure';
 import { count } from './format';
 import { onStepKeys } from './keys';
 import { listen } from './store';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 420;
@@ -22,7 +22,7 @@ const M = { top: 10, right: 10, bottom: 34, left: 52 };
  * readout gives their count.
  */
 export function histogramFigure(ctx: ReportContext): HTMLElement {
-  const svg = select(svgEl('svg', { class: 'chart-plot histogram', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, tabindex: 0, role: 'img' }));
+  const svg = plotSvg('histogram', { width: WIDTH, height: HEIGHT });
   const message = el('p', { cls: 'note' });
   let w: WeightReport | undefined;
 

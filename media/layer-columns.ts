@@ -1,4 +1,4 @@
-import type { LayerDelta, LayerReport, Report } from '../server/protocol';
+import type { LayerDelta, LayerReport } from '../server/protocol';
 import { bestBlock, mainPattern, nearZeroShare } from '../server/report/figures';
 import type { ReportContext } from './context';
 import { deltaEl } from './delta';

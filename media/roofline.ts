@@ -1,6 +1,7 @@
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLog } from 'd3-scale';
-import { pointer, select } from 'd3-selection';
+import { pointer } from 'd3-selection';
+import { legend, plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { logTicks } from './axes';
 import { el } from './dom';
@@ -9,7 +10,7 @@ import { figure } from './figure';
 import { duration, si } from './format';
 import { onStepKeys } from './keys';
 import { listen } from './store';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 640;
@@ -32,13 +33,13 @@ interface Point {
  * layer, so ten thousand layers stay light; hover finds the nearest point.
  */
 export function rooflineChart(ctx: ReportContext): HTMLElement {
-  const svg = select(svgEl('svg', { class: 'chart-plot roofline', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, tabindex: 0, role: 'img' }));
+  const svg = plotSvg('roofline', { width: WIDTH, height: HEIGHT });
   const message = el('p', { cls: 'note' });
   let points: Point[] = [];
   let px: Point[] = [];
   const fig = figure({
     id: 'chart-roofline', title: 'Roofline of the layers', stem: ctx.stem,
-    controls: [estimatePick(ctx), el('span', { cls: 'legend' }, el('span', { cls: 'swatch dot-compute' }), 'compute-bound', el('span', { cls: 'swatch dot-memory' }), 'memory-bound')],
+    controls: [estimatePick(ctx), legend([['dot-compute', 'compute-bound'], ['dot-memory', 'memory-bound']])],
     body: el('div', { cls: 'plot-wrap' }, svg.node()!, message),
     exportSvg: () => standaloneSvg(svg.node()!, `Roofline: ${ctx.estimate()?.accelerator.name ?? ''}, ${ctx.estimate()?.scenario ?? ''}`),
   });

@@ -1,7 +1,7 @@
 import { axisBottom } from 'd3-axis';
 import { scaleLog, scaleOrdinal } from 'd3-scale';
-import { select } from 'd3-selection';
 import type { Estimate } from '../server/protocol';
+import { legend, plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { logTicks } from './axes';
 import { el } from './dom';
@@ -9,7 +9,7 @@ import { figure } from './figure';
 import { duration, pct, times } from './format';
 import { onStepKeys } from './keys';
 import { listen } from './store';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 760;
@@ -52,8 +52,8 @@ export function speedupChart(ctx: ReportContext): HTMLElement {
   const lows = rows.map((e) => e.speedupRange[0]);
   const highs = rows.map((e) => e.speedupRange[1]);
   const x = scaleLog().domain([Math.min(0.9, ...lows), Math.max(1.2, ...highs) * 1.15]).range([M.left, WIDTH - M.right]);
-  const svg = select(svgEl('svg', { class: 'chart-plot speedups', width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${height}`, tabindex: 0, role: 'img',
-    'aria-label': `Estimated speedups for ${ctx.accelerators.length} accelerators and ${ctx.scenarios.length} scenarios; the table above lists the same figures. Arrow keys choose the estimate the layer table and roofline show.` }));
+  const svg = plotSvg('speedups', { width: WIDTH, height },
+    `Estimated speedups for ${ctx.accelerators.length} accelerators and ${ctx.scenarios.length} scenarios; the table above lists the same figures. Arrow keys choose the estimate the layer table and roofline show.`);
   const selBand = svg.append('rect').attr('class', 'sel').attr('x', 0).attr('width', WIDTH).attr('height', ROW);
   svg.append('line').attr('class', 'ref').attr('x1', x(1)).attr('x2', x(1)).attr('y1', M.top - 4).attr('y2', height - M.bottom);
   const g = svg.append('g').selectAll('g').data(rows).join('g').attr('transform', (e) => `translate(0,${yOf.get(e)})`);
@@ -73,9 +73,8 @@ export function speedupChart(ctx: ReportContext): HTMLElement {
   svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - M.bottom})`)
     .call(axisBottom(x).ticks(6).tickFormat(logTicks(x, 6, 'x')));
 
-  const legend = el('span', { cls: 'legend' }, ...ctx.scenarios.flatMap((s) => [el('span', { cls: `swatch ${colour(s)}` }), s]), el('span', { cls: 'swatch whisker-swatch' }), 'range');
   const fig = figure({
-    id: 'chart-speedups', title: 'Estimated speedup per accelerator and scenario', stem: ctx.stem, controls: [legend],
+    id: 'chart-speedups', title: 'Estimated speedup per accelerator and scenario', stem: ctx.stem, controls: [legend([...ctx.scenarios.map((s) => [colour(s), s] as const), ['whisker-swatch', 'range']])],
     body: el('div', { cls: 'plot-wrap' }, svg.node()!),
     exportSvg: () => standaloneSvg(svg.node()!, 'Estimated speedup per accelerator and scenario'),
   });

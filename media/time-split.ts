@@ -1,14 +1,14 @@
 import { axisBottom } from 'd3-axis';
 import { scaleLinear } from 'd3-scale';
-import { select } from 'd3-selection';
 import type { Estimate } from '../server/protocol';
+import { legend, plotSvg } from './chart-parts';
 import type { ReportContext } from './context';
 import { el } from './dom';
 import { figure } from './figure';
 import { duration, pct } from './format';
 import { onStepKeys } from './keys';
 import { listen } from './store';
-import { standaloneSvg, svgEl } from './svg-export';
+import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
 const WIDTH = 760;
@@ -30,10 +30,10 @@ interface Part {
  * scale (dense = 100%). The other ops do not shrink, which caps every speedup.
  */
 export function timeSplitChart(ctx: ReportContext): HTMLElement {
-  const svg = select(svgEl('svg', { class: 'chart-plot time-split', width: WIDTH, tabindex: 0, role: 'img' }));
+  const svg = plotSvg('time-split', { width: WIDTH });
   const fig = figure({
     id: 'chart-time-split', title: 'Where the time goes: layers vs other ops', stem: ctx.stem,
-    controls: [el('span', { cls: 'legend' }, el('span', { cls: 'swatch split-layers' }), 'layers', el('span', { cls: 'swatch split-other' }), 'other ops (not sped up)')],
+    controls: [legend([['split-layers', 'layers'], ['split-other', 'other ops (not sped up)']])],
     body: el('div', { cls: 'plot-wrap' }, svg.node()!),
     exportSvg: () => standaloneSvg(svg.node()!, 'Where the time goes: layers vs other ops'),
   });
