@@ -1,5 +1,5 @@
 import { axisBottom, axisLeft } from 'd3-axis';
-import { scaleBand, scaleLinear } from 'd3-scale';
+import { scaleBand, scaleLinear, type ScaleBand } from 'd3-scale';
 import { pointer } from 'd3-selection';
 import { legend, plotSvg } from './chart-parts';
 import { el, type Child } from './dom';
@@ -58,26 +58,25 @@ export function barWindow(spec: BarWindowSpec): HTMLElement {
     draw();
   };
   const ov = overview(n, series, spec.domain, setWindow);
+  /** The drawn window's item positions; a selection inside the window only moves the highlight. */
+  let x: ScaleBand<number> | undefined;
 
   function draw(): void {
     if (!width) return;
-    const x = scaleBand<number>().domain(Array.from({ length: hi - lo }, (_, k) => lo + k)).range([M.left, width - M.right]).paddingInner(0.2).paddingOuter(0.1);
+    x = scaleBand<number>().domain(Array.from({ length: hi - lo }, (_, k) => lo + k)).range([M.left, width - M.right]).paddingInner(0.2).paddingOuter(0.1);
     const y = scaleLinear().domain(spec.domain).range([HEIGHT - M.bottom, M.top]);
     const sub = scaleBand<string>().domain(series.map((s) => s.key)).range([0, x.bandwidth()]).paddingInner(series.length > 1 && x.bandwidth() >= 6 ? 0.1 : 0);
     const base = y(Math.min(spec.domain[1], Math.max(spec.domain[0], 0)));
     svg.attr('width', width).selectAll('*').remove();
     svg.append('g').attr('class', 'grid').selectAll('line').data(y.ticks(4)).join('line')
       .attr('x1', M.left).attr('x2', width - M.right).attr('y1', (v) => y(v)).attr('y2', (v) => y(v));
-    const sel = selected.get();
-    if (sel !== null && sel >= lo && sel < hi) {
-      svg.append('rect').attr('class', 'sel').attr('x', (x(sel) ?? 0) - (x.step() - x.bandwidth()) / 2).attr('width', x.step())
-        .attr('y', M.top).attr('height', HEIGHT - M.top - M.bottom);
-    }
+    // Under the bars; placed (or hidden) by highlight().
+    svg.append('rect').attr('class', 'sel').attr('width', x.step()).attr('y', M.top).attr('height', HEIGHT - M.top - M.bottom);
     for (const s of series) {
       const items = x.domain().filter((i) => s.value(i) !== null);
       svg.append('g').selectAll('rect').data(items).join('rect')
         .attr('class', `bar ${s.cls}`).attr('data-index', (i) => i)
-        .attr('x', (i) => (x(i) ?? 0) + (sub(s.key) ?? 0)).attr('width', Math.max(0.5, sub.bandwidth()))
+        .attr('x', (i) => (x!(i) ?? 0) + (sub(s.key) ?? 0)).attr('width', Math.max(0.5, sub.bandwidth()))
         .attr('y', (i) => Math.min(y(s.value(i)!), base)).attr('height', (i) => Math.abs(y(s.value(i)!) - base));
     }
     svg.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4).tickFormat((v) => spec.tickFormat(Number(v))));
@@ -85,6 +84,15 @@ export function barWindow(spec: BarWindowSpec): HTMLElement {
     svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${HEIGHT - M.bottom})`)
       .call(axisBottom(x).tickValues(x.domain().filter((i) => i % every === 0)).tickFormat((i) => String(i + 1)));
     ov.root.hidden = n <= hi - lo;
+    highlight();
+  }
+
+  /** Marks the selected item in the drawn window and in the overview. */
+  function highlight(): void {
+    const sel = selected.get();
+    const shown = x !== undefined && sel !== null && sel >= lo && sel < hi;
+    const rect = svg.select('rect.sel').attr('hidden', shown ? null : '');
+    if (shown) rect.attr('x', (x!(sel) ?? 0) - (x!.step() - x!.bandwidth()) / 2);
     if (!ov.root.hidden) ov.draw(width, lo, hi, sel);
   }
 
@@ -114,7 +122,7 @@ export function barWindow(spec: BarWindowSpec): HTMLElement {
   });
   const follow = (i: number | null): void => {
     if (i !== null && (i < lo || i >= hi)) setWindow(i - Math.floor((hi - lo) / 2), i - Math.floor((hi - lo) / 2) + (hi - lo));
-    else draw();
+    else highlight();
     fig.readout(i === null ? '' : spec.describe(i).replace(/\n/g, '; '));
   };
   listen(selected, fig.root, follow);

@@ -102,9 +102,15 @@ describe('the standalone HTML report in Chromium', { timeout: 120_000 }, () => {
     assert.equal(await o.page.textContent('.detail-head h3'), `#${fc2 + 1} fc2`);
     assert.equal(await count(o, '#chart-sparsity rect.sel'), 1);
 
-    // A bar in the chart selects its layer in the table and the heatmap.
+    // A bar in the chart selects its layer in the table and the heatmap; the highlight moves to
+    // it without the bars being drawn again.
+    await o.page.evaluate(`document.querySelector('#chart-sparsity rect.bar-weight[data-index="1"]').dataset.probe = 'kept'`);
     await o.page.click('#chart-sparsity rect.bar-weight[data-index="1"]');
     assert.deepEqual(await selected(), ['1']);
+    const box = (sel: string): Promise<[number, number]> => o.page.$eval(sel, (r) => { const b = r.getBoundingClientRect(); return [b.left, b.right] as [number, number]; });
+    const [hl, bar] = [await box('#chart-sparsity rect.sel'), await box('#chart-sparsity rect.bar-weight[data-index="1"]')];
+    assert.ok(hl[0] <= bar[0] && bar[1] <= hl[1], `highlight ${hl} around the selected bar ${bar}`);
+    assert.equal(await o.page.getAttribute('#chart-sparsity rect.bar-weight[data-index="1"]', 'data-probe'), 'kept');
     assert.match(await o.page.getAttribute('#chart-heatmap canvas', 'aria-label') ?? '', /of conv2:/);
     // Arrow keys on a chart and on the table move the one selection.
     await o.page.focus('#chart-heatmap canvas');
