@@ -38,8 +38,8 @@ export function changesNeedingRestart(e: vscode.ConfigurationChangeEvent): strin
 
 /**
  * The settings as they apply to one model (settings are resource-scoped, so a folder can set its
- * own symbolic dims). A snapshot: read once per analysis. One typed getter per setting; the
- * values are what settings.json holds, checked by toAnalysisSettings.
+ * own symbolic dims). A snapshot: read once per analysis; the values are what settings.json
+ * holds, checked by toAnalysisSettings.
  */
 export class Config {
   private readonly section: vscode.WorkspaceConfiguration;
@@ -52,31 +52,11 @@ export class Config {
     return this.section.get<Settings[K]>(key, DEFAULT_SETTINGS[key]);
   }
 
-  get run(): boolean { return this.get('run'); }
-  get executionProvider(): string { return this.get('executionProvider'); }
-  get strictExecutionProvider(): boolean { return this.get('strictExecutionProvider'); }
-  get threads(): number { return this.get('threads'); }
-  get memoryBudgetMB(): number { return this.get('memoryBudgetMB'); }
-  get symbolicDims(): Record<string, number> { return this.get('symbolicDims'); }
-  get intRange(): string { return this.get('intRange'); }
-  get samples(): number { return this.get('samples'); }
-  get nearZeroThreshold(): number { return this.get('nearZeroThreshold'); }
-  get nearZeroRelative(): boolean { return this.get('nearZeroRelative'); }
-  get nmPatterns(): string[] { return this.get('nmPatterns'); }
-  get blockShapes(): string[] { return this.get('blockShapes'); }
-  get acceleratorProfiles(): string { return this.get('acceleratorProfiles'); }
-  get scenarios(): string[] { return this.get('scenarios'); }
-  get activations(): 'all' | 'layers' { return this.get('activations'); }
-
-  /** Every setting, through its getter. */
+  /** Every setting (the manifest test holds this to the contributed list). */
   values(): Settings {
-    return {
-      run: this.run, executionProvider: this.executionProvider, strictExecutionProvider: this.strictExecutionProvider,
-      threads: this.threads, memoryBudgetMB: this.memoryBudgetMB, symbolicDims: this.symbolicDims, intRange: this.intRange,
-      samples: this.samples, nearZeroThreshold: this.nearZeroThreshold, nearZeroRelative: this.nearZeroRelative,
-      nmPatterns: this.nmPatterns, blockShapes: this.blockShapes, acceleratorProfiles: this.acceleratorProfiles,
-      scenarios: this.scenarios, activations: this.activations,
-    };
+    const out: Partial<Record<SettingKey, unknown>> = {};
+    for (const key of Object.keys(DEFAULT_SETTINGS) as SettingKey[]) out[key] = this.get(key);
+    return out as Settings;
   }
 
   /** The request's AnalysisSettings; a SettingsError lists every setting to fix. */

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { DEFAULT_SCENARIOS } from '../server/estimate/scenarios';
 import type { AnalysisSettings } from '../server/lsp-requests';
 import { DEFAULT_OPTIONS, DEFAULT_RUN, type RunOptions } from '../server/protocol';
 
@@ -42,7 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   nmPatterns: DEFAULT_OPTIONS.nm,
   blockShapes: DEFAULT_OPTIONS.blocks,
   acceleratorProfiles: '',
-  scenarios: ['as-is', 'pruned-2:4', 'pruned-90%'],
+  scenarios: DEFAULT_SCENARIOS,
   activations: DEFAULT_RUN.level,
 };
 
