@@ -1,7 +1,7 @@
 import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
 import { constantIn, intAttr, type NodeRef } from '../onnx/graph';
 import { product, type TensorRef } from '../onnx/tensor';
-import { nativeToValues, smallValues, SMALL_TENSOR_LIMIT } from '../onnx/values';
+import { smallValues, SMALL_TENSOR_LIMIT, unalignedToValues } from '../onnx/values';
 import type { WeightReport } from '../protocol';
 import type { Layer, QuantSource } from './layers';
 import type { Quantization } from './magnitudes';
@@ -65,9 +65,7 @@ async function readSmall(t: TensorRef, env: ChunkEnv): Promise<Float64Array | un
   if (inMemory || t.data.kind !== 'external' || t.elements > SMALL_TENSOR_LIMIT) return inMemory;
   const out = new Float64Array(t.elements);
   await forEachChunk(t, { ...env, onBytes: undefined }, t.elements + (t.elements % 2), (c) => {
-    const aligned = new Uint8Array(c.bytes.length + 8);
-    aligned.set(c.bytes);
-    out.set(nativeToValues(t.dtype, aligned, c.count), c.first);
+    out.set(unalignedToValues(t.dtype, c.bytes, c.count), c.first);
   });
   return out;
 }

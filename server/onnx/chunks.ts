@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AnalysisError, throwIfCancelled } from '../errors';
-import { rawByteLength, unitBytes, type DType } from './dtypes';
+import { entryBytes, rawByteLength, unitBytes, type DType } from './dtypes';
 import type { ExternalFiles } from './external';
 import type { TensorRef, VarintField } from './tensor';
 
@@ -124,8 +124,7 @@ async function opener(t: TensorRef, env: ChunkEnv, chunkElems: number, unaligned
     case 'varints': {
       const { bytes, field } = t.data;
       let pos = 0;
-      // Each entry of a 4-bit tensor is one byte holding two values.
-      const width = d.bits === 4 ? 1 : unit;
+      const width = entryBytes(d);
       return { next: (first, count) => {
         const entries = d.bits === 4 ? Math.ceil(count / 2) : count;
         const s = env.buffers.raw(0, entries * width);
@@ -137,13 +136,33 @@ async function opener(t: TensorRef, env: ChunkEnv, chunkElems: number, unaligned
       const values = t.data.values;
       return { next: (first, count) => {
         const [a, b] = d.bits === 4 ? [first / 2, Math.ceil((first + count) / 2)] : [first, first + count];
-        const s = env.buffers.raw(0, (b - a) * (d.bits === 4 ? 1 : unit));
+        const s = env.buffers.raw(0, (b - a) * entryBytes(d));
         writeNative(values.subarray(a, b), d, s);
         return s;
       } };
     }
     case 'none':
       return { next: () => new Uint8Array(0) };
+  }
+}
+
+/**
+ * All of an in-memory tensor in native little-endian layout, written into `dst` (rawByteLength
+ * bytes or more). False, with nothing written, for external data or none.
+ */
+export function writeInMemory(t: TensorRef, dst: Uint8Array): boolean {
+  switch (t.data.kind) {
+    case 'bytes':
+      dst.set(t.data.bytes);
+      return true;
+    case 'varints':
+      decodeVarints(t.data.bytes, 0, t.data.count, entryBytes(t.dtype), t.data.field, dst);
+      return true;
+    case 'numbers':
+      writeNative(t.data.values, t.dtype, dst);
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -73,4 +73,7 @@ export function unitBytes(d: DType): number {
   return Math.max(1, d.bits >> 3);
 }
 
-export const allDTypes: readonly DType[] = table;
+/** Bytes per entry of the typed fields in native layout: a 4-bit type packs two values in each. */
+export function entryBytes(d: DType): number {
+  return d.bits === 4 ? 1 : unitBytes(d);
+}

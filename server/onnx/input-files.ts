@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AnalysisError } from '../errors';
-import { decodeVarints, writeNative } from './chunks';
+import { writeInMemory } from './chunks';
 import { dtypeById, dtypeByName, type DType, type DTypeName } from './dtypes';
 import { describeFsError } from './load';
 import { parseNpy, type Fail } from './npy';
@@ -128,18 +128,8 @@ function fromTensorProto(bytes: Uint8Array, file: string): InputTensor {
   if (known && !arrayFor[known.name])
     throw new AnalysisError(`dtype ${known.name} is not supported for inputs`, { file, tensor: name });
   const t = toTensorRef(proto, { file, location: 'initializer', graph: 'input' });
-  const d = t.dtype;
-  const data = t.data;
-  let values: InputData;
-  switch (data.kind) {
-    case 'bytes': values = copyAligned(d, data.bytes); break;
-    case 'varints': values = filled(d, t.elements, (dst) => decodeVarints(data.bytes, 0, data.count, d.bits >> 3, data.field, dst)); break;
-    case 'numbers': values = filled(d, t.elements, (dst) => writeNative(data.values, d, dst)); break;
-    case 'none': values = filled(d, 0, () => undefined); break;
-    case 'external':
-      throw new AnalysisError('external data is not supported in input files', { file, tensor: t.name });
-  }
-  return { name, dtype: d.name, dims: [...t.dims], data: values, source: file };
+  if (t.data.kind === 'external') throw new AnalysisError('external data is not supported in input files', { file, tensor: t.name });
+  return { name, dtype: t.dtype.name, dims: [...t.dims], data: filled(t.dtype, t.elements, (dst) => writeInMemory(t, dst)), source: file };
 }
 
 /** Bytes already in native layout (but maybe unaligned) into their own typed array. */

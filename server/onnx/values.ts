@@ -1,6 +1,6 @@
 import { float16Magnitudes, float4Magnitudes, float8Magnitudes, type Float8Name } from '../analysis/float-tables';
-import { decodeVarints, writeNative } from './chunks';
-import { rawByteLength, unitBytes, type DType } from './dtypes';
+import { writeInMemory } from './chunks';
+import { rawByteLength, type DType } from './dtypes';
 import type { TensorRef } from './tensor';
 
 /** Small tensors only: shapes, axes, zero points, scales. Bigger ones are never turned into numbers. */
@@ -12,29 +12,16 @@ export const SMALL_TENSOR_LIMIT = 1 << 20;
  */
 export function smallValues(t: TensorRef): Float64Array | undefined {
   if (t.elements > SMALL_TENSOR_LIMIT || !t.dtype.numeric) return undefined;
-  const d = t.dtype;
-  switch (t.data.kind) {
-    case 'numbers': {
-      const entries = t.data.values.length;
-      const native = new Uint8Array(entries * (d.bits === 4 ? 1 : unitBytes(d)) + 8);
-      writeNative(t.data.values, d, native);
-      return nativeToValues(d, native, t.elements);
-    }
-    case 'bytes': {
-      const aligned = new Uint8Array(rawByteLength(d, t.elements) + 8);
-      aligned.set(t.data.bytes);
-      return nativeToValues(d, aligned, t.elements);
-    }
-    case 'varints': {
-      const width = d.bits === 4 ? 1 : unitBytes(d);
-      const entries = t.data.count;
-      const native = new Uint8Array(entries * width + 8);
-      decodeVarints(t.data.bytes, 0, entries, width, t.data.field, native);
-      return nativeToValues(d, native, t.elements);
-    }
-    default:
-      return undefined;
-  }
+  // 8 spare bytes: nativeToValues reads whole 64-bit words.
+  const native = new Uint8Array(rawByteLength(t.dtype, t.elements) + 8);
+  return writeInMemory(t, native) ? nativeToValues(t.dtype, native, t.elements) : undefined;
+}
+
+/** Values from native-layout bytes at any alignment (a chunk of an external tensor, say). */
+export function unalignedToValues(d: DType, bytes: Uint8Array, n: number): Float64Array {
+  const aligned = new Uint8Array(bytes.length + 8);
+  aligned.set(bytes);
+  return nativeToValues(d, aligned, n);
 }
 
 /** Native little-endian layout (8-byte aligned buffer) to signed values. */
