@@ -1,7 +1,8 @@
-import { constantIn, intAttr, intsAttr, isStandardDomain, producerOf, type NodeRef } from '../onnx/graph';
+import { constantIn, constantInput, intAttr, intsAttr, isStandardDomain, producerOf, type NodeRef } from '../onnx/graph';
 import { product, type TensorRef } from '../onnx/tensor';
 import { smallValues } from '../onnx/values';
 import { convTransposeView, convView, kMajorView, rowMajorView, type GemmView, type ViewResult } from './gemm-view';
+import { dequantizeSource } from './quantization';
 
 /** Compute ops whose cost sparsity can cut (../shared/DESIGN.md "Layers"). */
 export const LAYER_OPS = new Set([
@@ -73,8 +74,8 @@ export function findLayers(nodes: readonly NodeRef[]): Layer[] {
       const viewed = slot.view(traced.dims, traced.transposed);
       let quant = traced.quant;
       if (!quant && slot.zp !== undefined) {
-        const zp = node.inputs[slot.zp] ? constantIn(node.scope, node.inputs[slot.zp]) : undefined;
-        const scale = slot.scale !== undefined && node.inputs[slot.scale] ? constantIn(node.scope, node.inputs[slot.scale]) : undefined;
+        const zp = constantInput(node, slot.zp);
+        const scale = slot.scale !== undefined ? constantInput(node, slot.scale) : undefined;
         if (zp || scale) quant = { zeroPoint: zp, scale, axis: slot.zpAxis(traced.tensor.dims.length) };
       }
       found = 'view' in viewed
@@ -134,10 +135,7 @@ function replay(tensor: TensorRef, chain: NodeRef[]): Traced | Untraceable {
       case 'DequantizeLinear': {
         if (dims.length !== tensor.dims.length || transposed)
           return { source: tensor, problem: `DequantizeLinear ${op.name} follows a reshape of its weight` };
-        const scale = op.inputs[1] ? constantIn(op.scope, op.inputs[1]) : undefined;
-        const zeroPoint = op.inputs[2] ? constantIn(op.scope, op.inputs[2]) : undefined;
-        const axis = intAttr(op, 'axis', 1);
-        quant = { scale, zeroPoint, axis: axis < 0 ? axis + dims.length : axis };
+        quant = dequantizeSource(op, dims.length);
         break;
       }
       case 'Transpose': {
@@ -162,7 +160,7 @@ function replay(tensor: TensorRef, chain: NodeRef[]): Traced | Untraceable {
 }
 
 function constInts(op: NodeRef, input: number): number[] | undefined {
-  const t = op.inputs[input] ? constantIn(op.scope, op.inputs[input]) : undefined;
+  const t = constantInput(op, input);
   const v = t ? smallValues(t) : undefined;
   return v ? Array.from(v) : undefined;
 }

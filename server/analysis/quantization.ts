@@ -1,5 +1,5 @@
 import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
-import { constantIn, intAttr, type NodeRef } from '../onnx/graph';
+import { constantIn, constantInput, intAttr, type NodeRef } from '../onnx/graph';
 import { product, type TensorRef } from '../onnx/tensor';
 import { smallValues, SMALL_TENSOR_LIMIT, unalignedToValues } from '../onnx/values';
 import type { WeightReport } from '../protocol';
@@ -13,11 +13,15 @@ export function dequantizeSources(nodes: readonly NodeRef[]): Map<TensorRef, Qua
     if (n.opType !== 'DequantizeLinear' || !n.inputs[0]) continue;
     const t = constantIn(n.scope, n.inputs[0]);
     if (!t || out.has(t)) continue;
-    const c = (i: number): TensorRef | undefined => (n.inputs[i] ? constantIn(n.scope, n.inputs[i]) : undefined);
-    const axis = intAttr(n, 'axis', 1);
-    out.set(t, { scale: c(1), zeroPoint: c(2), axis: axis < 0 ? axis + t.dims.length : axis });
+    out.set(t, dequantizeSource(n, t.dims.length));
   }
   return out;
+}
+
+/** A DequantizeLinear's constant scale and zero point, and its axis made non-negative for a weight of `rank` dims. */
+export function dequantizeSource(n: NodeRef, rank: number): QuantSource {
+  const axis = intAttr(n, 'axis', 1);
+  return { scale: constantInput(n, 1), zeroPoint: constantInput(n, 2), axis: axis < 0 ? axis + rank : axis };
 }
 
 export interface ResolvedQuant {

@@ -142,6 +142,12 @@ export function constantIn(scope: GraphScope, name: string): TensorRef | undefin
   return undefined;
 }
 
+/** The constant feeding a node's input `i`, when that input is given and constant. */
+export function constantInput(node: NodeRef, i: number): TensorRef | undefined {
+  const name = node.inputs[i];
+  return name ? constantIn(node.scope, name) : undefined;
+}
+
 /** The node producing a value in this scope (or an enclosing one). */
 export function producerOf(scope: GraphScope, name: string): NodeRef | undefined {
   for (let s: GraphScope | undefined = scope; s; s = s.parent) {
