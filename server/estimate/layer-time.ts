@@ -61,10 +61,11 @@ export function layerTime(l: WorkLayer, p: AcceleratorProfile, c: Case): LayerTi
     case 'n:m': {
       const key = `${s!.n}:${s!.m}`;
       if (!l.nmReady.includes(key)) break;
-      macs = denseMacs / pick(s!.mathSpeedup!, c, true);
+      const speedup = pick(s!.mathSpeedup!, c, true);
+      macs = denseMacs / speedup;
       const meta = pick(s!.metadataBitsPerNonzero!, c, false) / 8;
       bytes = l.weightBytes * compact * (s!.n! / s!.m!) * (1 + meta / valueBytes) + l.activationBytes;
-      exploited = `${key}-ready: math at 1/${pick(s!.mathSpeedup!, c, true).toFixed(2)}`;
+      exploited = `${key}-ready: math at 1/${speedup.toFixed(2)}`;
       break;
     }
     case 'unstructured-weights':

@@ -4,23 +4,23 @@ import type { LayerDelta, Report, ReportDiff } from '../protocol';
 export function diffReports(a: Report, b: Report): ReportDiff {
   const inA = new Map(a.layers.map((l) => [l.name, l]));
   const inB = new Map(b.layers.map((l) => [l.name, l]));
+  // y - x where both were measured; null (not 0) where either was not.
+  const known = (v: number | null | undefined): v is number => v !== null && v !== undefined;
+  const both = (x: number | null | undefined, y: number | null | undefined): number | null => (known(x) && known(y) ? y - x : null);
   const layers: LayerDelta[] = [];
   for (const lb of b.layers) {
     const la = inA.get(lb.name);
     if (!la) continue;
-    const da = la.activation?.inputDensity;
-    const db = lb.activation?.inputDensity;
     layers.push({
       name: lb.name,
       opType: lb.opType,
       sparsity: lb.sparsity - la.sparsity,
-      inputDensity: da !== null && da !== undefined && db !== null && db !== undefined ? db - da : null,
+      inputDensity: both(la.activation?.inputDensity, lb.activation?.inputDensity),
       ready24: [la.nm['2:4']?.ready ?? false, lb.nm['2:4']?.ready ?? false],
-      macs: la.macs !== undefined && lb.macs !== undefined ? lb.macs - la.macs : null,
-      timeMs: la.timeMs !== undefined && lb.timeMs !== undefined ? lb.timeMs - la.timeMs : null,
+      macs: both(la.macs, lb.macs),
+      timeMs: both(la.timeMs, lb.timeMs),
     });
   }
-  const both = (x: number | undefined, y: number | undefined): number | null => (x !== undefined && y !== undefined ? y - x : null);
   return {
     layers,
     removed: a.layers.filter((l) => !inB.has(l.name)).map((l) => l.name),
