@@ -3,6 +3,7 @@ import { densityStats, nearZeroShare, readyCount } from '../server/report/figure
 import { compareChart } from './compare-chart';
 import { deltaEl, type Better } from './delta';
 import { el, note, section, type Child } from './dom';
+import { fileStem } from './download';
 import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct } from './format';
 import { lazy } from './lazy';
 import { sortableTable } from './sortable-table';
@@ -26,7 +27,7 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
     el('p', { cls: 'path' }, el('span', { cls: 'tag-a' }, 'A'), ` ${a.model.path}`), el('p', { cls: 'path' }, el('span', { cls: 'tag-b' }, 'B'), ` ${b.model.path}`));
   return el('div', { cls: 'compare' }, head,
     section('compare-totals', 'Totals', totalsTable(a, b, diff)),
-    diff.layers.length > 0 && section('compare-chart', 'Changes per layer', lazy(() => compareChart(diff, `${b.model.name}-vs-${a.model.name}`), 300)),
+    diff.layers.length > 0 && section('compare-chart', 'Changes per layer', lazy(() => compareChart(diff, `${fileStem(a.model.name)}-vs-${fileStem(b.model.name)}`), 300)),
     section('compare-layers', `Layers in both (${diff.layers.length})`,
       diff.layers.length ? layerDeltas(a, b, diff.layers, sort, onSort) : note('No layer names in common.'),
       diff.added.length > 0 && nameList(`Only in B (${diff.added.length})`, diff.added),

@@ -176,6 +176,9 @@ describe('the standalone HTML report in Chromium', { timeout: 120_000 }, () => {
     await renderAll(o.page);
     assert.equal(await count(o, '#chart-deltas rect.bar-weight'), diff.layers.length);
     assert.equal(await count(o, '#chart-deltas rect.bar-activation'), diff.layers.filter((d) => d.inputDensity !== null).length);
+    // Named A-vs-B, as the comparison's own export is, without the models' .onnx in the middle.
+    const [svg] = await Promise.all([o.page.waitForEvent('download'), o.page.click('#chart-deltas button:text-is("SVG")')]);
+    assert.equal(svg.suggestedFilename(), `${demo.model.name.replace(/\.onnx$/, '')}-vs-demo-pruned-chart-deltas.svg`);
     clean(o);
     await o.context.close();
   });
