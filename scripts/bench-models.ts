@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { writeAtomically } from '../server/atomic-write';
+import { writeSafely } from '../server/files/safe-write';
 import { ModelBuilder } from '../server/onnx/builder';
 import { EXTERNAL_LAYERS, INLINE_LAYERS, bytesOf, elementsOf, layerBands, type LayerSpec } from './bench-layers';
 
@@ -114,7 +114,7 @@ async function writeInline(file: string, layers: LayerSpec[]): Promise<void> {
     // float32 raw_data is the values' little-endian bytes: a view is the encoding on x86/ARM.
     return { name: `${l.name}.weight`, dataType: FLOAT, dims: l.dims, rawData: new Uint8Array(values.buffer) };
   });
-  await writeAtomically(file, b.toBytes());
+  await writeSafely(file, b.toBytes());
 }
 
 /**
@@ -154,7 +154,7 @@ async function writeExternal(file: string, bin: string, layers: LayerSpec[]): Pr
       { key: 'length', value: String(entries[i].length) },
     ],
   }));
-  await writeAtomically(file, b.toBytes());
+  await writeSafely(file, b.toBytes());
 }
 
 async function writeFully(handle: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeModel, type Progress } from './analysis/analyze';
-import { writeAtomically } from './atomic-write';
+import { recordingReads } from './files/read-log';
+import { outputProblem, UnsafeOutputError, writeSafely } from './files/safe-write';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { buildDemoModel } from './demo/demo-model';
 import { writeModel } from './onnx/builder';
@@ -19,6 +20,9 @@ import { toMarkdown } from './report/markdown';
 import { VERSION } from './version';
 import { analysisOptions, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
 
+
+/** Exit code of an analysis whose run failed: the partial (weights-only) report was still written. */
+export const EXIT_RUN_FAILED = 3;
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -47,8 +51,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const run = runOptions(values);
     if (command === 'bench' || command === 'crossover') {
       if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
-      const text = await measure(command, rest, values, run, format, io.stderr);
-      if (values.out) await writeReport(values.out, text);
+      if (values.out) await refuseOutput(values.out, rest.slice(0, 1));
+      const { result: text, read } = await recordingReads(() => measure(command, rest, values, run, format, io.stderr));
+      if (values.out) await writeReport(values.out, text, [...rest.slice(0, 1), ...read]);
       else io.stdout.write(text);
       return 0;
     }
@@ -62,24 +67,30 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stderr.write(`demo model written to ${model}\n`);
     } else throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
 
-    if (values.out && path.resolve(values.out) === path.resolve(model))
-      throw new UsageError('--out names the model itself; refusing to write over it');
+    if (values.out) await refuseOutput(values.out, [model, ...(values.inputs ?? [])]);
     const abort = new AbortController();
     const onSigint = (): void => abort.abort();
     process.once('SIGINT', onSigint);
     let report: Report;
+    let read: string[];
     try {
       const estimate = values['no-estimate'] ? false as const : {
         ...(values.accelerators ? { accelerators: values.accelerators } : {}),
         ...(values.scenario ? { scenarios: values.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
       };
-      report = await analyzeModel({ file: model, options, run, estimate, signal: abort.signal, onProgress: progressPrinter(io.stderr) });
+      ({ result: report, read } = await recordingReads(() =>
+        analyzeModel({ file: model, options, run, estimate, signal: abort.signal, onProgress: progressPrinter(io.stderr) })));
     } finally {
       process.off('SIGINT', onSigint);
     }
     const text = render(report, format);
-    if (values.out) await writeReport(values.out, text);
+    if (values.out) await writeReport(values.out, text, [model, ...read]);
     else io.stdout.write(text);
+    // The report is written either way; the exit code tells a script it lacks the run's half.
+    if (report.run && !report.run.ok) {
+      io.stderr.write(`onnx-sparsity: the model was not run: ${report.run.error} (the report has the weight analysis only)\n`);
+      return EXIT_RUN_FAILED;
+    }
     return 0;
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
@@ -150,11 +161,24 @@ function reportHtml(r: Report): string {
   return standaloneHtml({ shown: { type: 'report', report: r }, script: read('report.js'), style: read('report.css'), title: `Sparsity: ${r.model.name}`, nonce: randomBytes(16).toString('base64url') });
 }
 
-/** Nothing is written unless the whole report is ready. */
-async function writeReport(file: string, text: string): Promise<void> {
+/**
+ * Checked before any work, so a refused --out costs nothing: never a model or input the command
+ * reads (by identity, not by spelling), a device, a FIFO or a folder.
+ */
+async function refuseOutput(out: string, inputs: readonly string[]): Promise<void> {
+  const problem = await outputProblem(out, { protect: inputs });
+  if (problem) throw new UsageError(`--out ${problem}`);
+}
+
+/**
+ * Nothing is written unless the whole report is ready, and never over a file the command read
+ * (the model, its external data, inputs, profiles), however the path to it is spelled.
+ */
+async function writeReport(file: string, text: string, read: readonly string[]): Promise<void> {
   try {
-    await writeAtomically(file, text);
+    await writeSafely(file, text, { protect: read });
   } catch (e) {
+    if (e instanceof UnsafeOutputError) throw new UsageError(`--out ${e.message}`);
     throw new AnalysisError(`cannot write the report: ${(e as Error).message}`, { file });
   }
 }

@@ -27,7 +27,7 @@ export class ReportCache {
     const candidates = this.entries.filter((e) => e.settings === key);
     if (!candidates.length) return undefined;
     const stat = await fs.stat(abs).catch(() => undefined);
-    if (!stat) return undefined;
+    if (!stat?.isFile()) return undefined;
     for (const e of candidates)
       if (e.files[0].path === abs && e.files[0].size === stat.size && e.files[0].mtimeMs === stat.mtimeMs && (await unchanged(e.files.slice(1))))
         return this.touch(e);

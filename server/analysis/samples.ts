@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { AnalysisError } from '../errors';
+import { ByteBudget } from '../files/read-file';
 import { dtypeByName, rawByteLength } from '../onnx/dtypes';
 import { readInputFile, readTestDataSets, type InputTensor } from '../onnx/input-files';
 import type { LoadedModel } from '../onnx/load';
@@ -23,7 +24,7 @@ export async function prepareSamples(model: LoadedModel, o: RunOptions): Promise
   let feeds: Feeds[];
   let sources: string[];
   if (o.inputs.length) {
-    const sets = await readSets(o.inputs);
+    const sets = await readSets(o.inputs, new ByteBudget(o.memoryBudget));
     feeds = sets.map((tensors) => feedsFromFiles(specs, tensors, model.path));
     sources = specs.map((s) => sets[0].find((t) => t.name === s.name)?.source ?? sets[0][specs.indexOf(s)]?.source ?? 'file');
   } else {
@@ -38,15 +39,15 @@ export async function prepareSamples(model: LoadedModel, o: RunOptions): Promise
   return { specs, feeds, described };
 }
 
-async function readSets(paths: readonly string[]): Promise<InputTensor[][]> {
+async function readSets(paths: readonly string[], budget: ByteBudget): Promise<InputTensor[][]> {
   const sets: InputTensor[][] = [];
   const loose: InputTensor[] = [];
   for (const p of paths) {
     const stat = await fs.stat(p).catch((e: NodeJS.ErrnoException) => {
       throw new AnalysisError(e.code === 'ENOENT' ? 'no such file or folder' : e.message, { file: p });
     });
-    if (stat.isDirectory()) sets.push(...(await readTestDataSets(p)));
-    else loose.push(...(await readInputFile(p)));
+    if (stat.isDirectory()) sets.push(...(await readTestDataSets(p, budget)));
+    else loose.push(...(await readInputFile(p, budget)));
   }
   if (loose.length) sets.push(loose);
   if (!sets.length) throw new AnalysisError('no input tensors found', { file: paths.join(', ') });

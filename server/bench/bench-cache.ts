@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeAtomically } from '../atomic-write';
+import { writeSafely } from '../files/safe-write';
 import type { BenchReport, CrossoverReport } from '../protocol';
 import { benchMachineKey } from './machine';
 
@@ -19,7 +19,7 @@ const crossoverFile = (machine: string): string => path.join(cacheDir(), `crosso
 
 async function write(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeAtomically(file, JSON.stringify(value));
+  await writeSafely(file, JSON.stringify(value));
 }
 
 async function read<T>(file: string): Promise<T | undefined> {

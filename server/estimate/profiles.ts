@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { bestSparseMs } from '../bench/latency-stats';
 import { AnalysisError } from '../errors';
+import { readRegular } from '../files/read-file';
 import type { Report } from '../protocol';
 import a100 from './profiles/a100.json';
 import a100Sparse from './profiles/a100-2of4.json';
@@ -12,6 +12,9 @@ import cerebras from './profiles/cerebras-cs.json';
 import scnn from './profiles/scnn.json';
 import numenta from './profiles/numenta-fpga.json';
 import { ProfileError, validateProfile, type AcceleratorProfile } from './profile';
+
+/** A profile file is a few kilobytes; anything near this is not one. */
+const MAX_PROFILE_BYTES = 16 * 2 ** 20;
 
 const BUILTIN: Record<string, unknown> = {
   'a100.json': a100, 'a100-2of4.json': a100Sparse, 'a100-block32.json': a100Block, 'h100.json': h100, 'h100-2of4.json': h100Sparse,
@@ -28,11 +31,13 @@ export function builtinProfiles(): AcceleratorProfile[] {
  * matches a built-in one replaces it.
  */
 export async function userProfiles(file: string): Promise<AcceleratorProfile[]> {
+  const text = (await readRegular(file, 'cannot read accelerator profiles', MAX_PROFILE_BYTES)).toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (e) {
-    throw new AnalysisError(`cannot read accelerator profiles: ${(e as Error).message}`, { file });
+    raw = JSON.parse(text);
+  } catch {
+    // JSON.parse quotes the text it failed on: never echo a file's content (it may not be ours to show).
+    throw new AnalysisError('cannot read accelerator profiles: not valid JSON', { file });
   }
   const list = Array.isArray(raw) ? raw : [raw];
   try {

@@ -1,7 +1,7 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AnalysisError } from '../errors';
-import { describeFsError } from './load';
+import { describeFsError, openRegular, readExactly, type OpenedFile } from '../files/read-file';
 
 /**
  * External-data files beside the model. A location is untrusted input: it must name a regular
@@ -9,13 +9,13 @@ import { describeFsError } from './load';
  * ONNX checker has required since CVE-2024-27318. One open handle per file, closed by close().
  */
 export class ExternalFiles {
-  private readonly handles = new Map<string, Promise<{ handle: fs.FileHandle; size: number }>>();
+  private readonly handles = new Map<string, Promise<OpenedFile & { path: string }>>();
   private realDir: Promise<string> | undefined;
 
   constructor(private readonly modelDir: string, private readonly modelFile: string) {}
 
   /** Opens (once) the file a tensor's `location` names, after checking it stays in the model's folder. */
-  open(location: string, tensor: string): Promise<{ handle: fs.FileHandle; size: number }> {
+  open(location: string, tensor: string): Promise<OpenedFile & { path: string }> {
     let h = this.handles.get(location);
     if (!h) {
       h = this.openChecked(location, tensor);
@@ -27,12 +27,12 @@ export class ExternalFiles {
   /** Reads exactly `length` bytes at `position` into `into`. */
   async read(location: string, tensor: string, position: number, into: Uint8Array): Promise<void> {
     const { handle } = await this.open(location, tensor);
-    let done = 0;
-    while (done < into.length) {
-      const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
-      if (bytesRead === 0) throw this.error(`external file '${location}' ended early at byte ${position + done}`, tensor);
-      done += bytesRead;
-    }
+    await readExactly(handle, into, position, (done) => this.error(`external file '${location}' ended early at byte ${position + done}`, tensor));
+  }
+
+  /** Absolute paths of the files opened so far: what an output must never replace. */
+  async files(): Promise<string[]> {
+    return (await Promise.allSettled([...this.handles.values()])).flatMap((r) => (r.status === 'fulfilled' ? [r.value.path] : []));
   }
 
   async close(): Promise<void> {
@@ -41,7 +41,7 @@ export class ExternalFiles {
     await Promise.all(all.map((p) => p.then((h) => h.handle.close(), () => undefined)));
   }
 
-  private async openChecked(location: string, tensor: string): Promise<{ handle: fs.FileHandle; size: number }> {
+  private async openChecked(location: string, tensor: string): Promise<OpenedFile & { path: string }> {
     checkLocationSyntax(location, (m) => this.error(m, tensor));
     const joined = path.join(this.modelDir, location);
     this.realDir ??= fs.realpath(this.modelDir);
@@ -54,19 +54,8 @@ export class ExternalFiles {
     const dir = await this.realDir;
     if (real !== dir && !real.startsWith(dir + path.sep))
       throw this.error(`external data location '${location}' resolves outside the model's folder (symlink); refused`, tensor);
-    let handle: fs.FileHandle;
-    let stat: Stats;
-    try {
-      handle = await fs.open(real, 'r');
-      stat = await handle.stat();
-    } catch (e) {
-      throw this.error(describeFsError(e, `external data file '${location}'`), tensor, e);
-    }
-    if (!stat.isFile()) {
-      await handle.close();
-      throw this.error(`external data location '${location}' is not a regular file`, tensor);
-    }
-    return { handle, size: stat.size };
+    // Opened without blocking and checked on the descriptor: a FIFO or device here is refused at once.
+    return { ...(await openRegular(real, `external data location '${location}'`, { file: this.modelFile, tensor })), path: real };
   }
 
   private error(message: string, tensor: string, cause?: unknown): AnalysisError {

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AnalysisError } from '../errors';
+import { ByteBudget, describeFsError, readRegular } from '../files/read-file';
 import { writeInMemory } from './chunks';
 import { dtypeById, dtypeByName, type DType, type DTypeName } from './dtypes';
-import { describeFsError } from './load';
 import { parseNpy, type Fail } from './npy';
 import { decodeLazyTensor, type LazyTensorProto } from './tensor-proto';
 import { toTensorRef } from './tensor-ref';
@@ -35,21 +35,34 @@ const arrayFor: Partial<Record<DTypeName, (b: ArrayBuffer, n: number) => InputDa
   int64: (b, n) => new BigInt64Array(b, 0, n), uint64: (b, n) => new BigUint64Array(b, 0, n),
 };
 
-/** A .pb TensorProto, a .npy array, or every array of a .npz archive (in archive order). */
-export async function readInputFile(file: string): Promise<InputTensor[]> {
+/** Input bytes held at once when no budget is given (the run's default memory budget). */
+const DEFAULT_INPUT_BYTES = 2 ** 30;
+
+/**
+ * A .pb TensorProto, a .npy array, or every array of a .npz archive (in archive order). The file
+ * and what it decodes to come out of `budget` (shared by all the inputs of one run), so a huge
+ * file, a device or a zip bomb is refused before it is read or inflated.
+ */
+export async function readInputFile(file: string, budget = new ByteBudget(DEFAULT_INPUT_BYTES)): Promise<InputTensor[]> {
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.pb' && ext !== '.npy' && ext !== '.npz')
     throw new AnalysisError('unsupported input file type (expected .pb, .npy or .npz)', { file });
-  const bytes = await readBytes(file);
+  const bytes = await readRegular(file, 'cannot read the input file', budget.left);
   const fail: Fail = (m) => {
     throw new AnalysisError(m, { file });
   };
-  if (ext === '.pb') return [fromTensorProto(bytes, file)];
+  if (ext === '.pb') return [fromTensorProto(budget.taking(bytes), file)];
   if (ext === '.npy') {
-    const a = parseNpy(bytes, fail);
+    const a = parseNpy(budget.taking(bytes), fail);
     return [{ dtype: a.dtype, dims: a.dims, data: copyAligned(dtypeByName(a.dtype), a.bytes), source: file }];
   }
-  return readZip(bytes, fail).map((e) => {
+  const entries = readZip(bytes, fail);
+  // Each entry is inflated into memory of its own: the declared sizes must fit the budget first.
+  const declared = entries.reduce((s, e) => s + e.size, 0);
+  if (declared > budget.left)
+    fail(`its entries inflate to ${declared} bytes, more than the ${budget.left} bytes left of the memory budget (raise --memory-budget if it is right)`);
+  budget.take(declared);
+  return entries.map((e) => {
     const fromEntry: Fail = (m) => fail(`entry '${e.name}': ${m}`);
     if (!e.name.endsWith('.npy')) fromEntry('not a .npy array (np.savez writes name.npy entries)');
     const a = parseNpy(e.read(), fromEntry);
@@ -62,31 +75,31 @@ export async function readInputFile(file: string): Promise<InputTensor[]> {
  * ONNX model-zoo layout: a test_data_set_N folder of input_0.pb, input_1.pb, ... (one sample), or a
  * model folder of test_data_set_* folders (one sample each), in numeric order.
  */
-export async function readTestDataSets(dir: string): Promise<InputTensor[][]> {
+export async function readTestDataSets(dir: string, budget = new ByteBudget(DEFAULT_INPUT_BYTES)): Promise<InputTensor[][]> {
   const names = await listDir(dir);
   const sets = numbered(names, /^test_data_set_(\d+)$/);
   const inputs = numbered(names, /^input_(\d+)\.pb$/);
   if (sets.length && inputs.length)
     throw new AnalysisError('holds both input_*.pb files and test_data_set_* folders: give one data set or the model folder', { file: dir });
-  if (inputs.length) return [await readDataSet(dir, inputs)];
+  if (inputs.length) return [await readDataSet(dir, inputs, budget)];
   if (!sets.length) throw new AnalysisError('no input_*.pb files and no test_data_set_* folders', { file: dir });
   const samples: InputTensor[][] = [];
   for (const s of sets) {
     const sub = path.join(dir, s.name);
     const files = numbered(await listDir(sub), /^input_(\d+)\.pb$/);
     if (!files.length) throw new AnalysisError('no input_*.pb files', { file: sub });
-    samples.push(await readDataSet(sub, files));
+    samples.push(await readDataSet(sub, files, budget));
   }
   return samples;
 }
 
-async function readDataSet(dir: string, files: { name: string; n: number }[]): Promise<InputTensor[]> {
+async function readDataSet(dir: string, files: { name: string; n: number }[], budget: ByteBudget): Promise<InputTensor[]> {
   // A gap in the numbering means an input is missing; feeding the rest would shift every later input.
   files.forEach((f, i) => {
     if (f.n !== i) throw new AnalysisError(`input_${i}.pb is missing (found ${files.map((x) => x.name).join(', ')})`, { file: dir });
   });
   const out: InputTensor[] = [];
-  for (const f of files) out.push(...(await readInputFile(path.join(dir, f.name))));
+  for (const f of files) out.push(...(await readInputFile(path.join(dir, f.name), budget)));
   return out;
 }
 
@@ -103,14 +116,6 @@ async function listDir(dir: string): Promise<string[]> {
     return await fs.readdir(dir);
   } catch (e) {
     throw new AnalysisError(describeFsError(e, 'cannot list the input folder'), { file: dir }, { cause: e });
-  }
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return await fs.readFile(file);
-  } catch (e) {
-    throw new AnalysisError(describeFsError(e, 'cannot read the input file'), { file }, { cause: e });
   }
 }
 

@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { AnalysisError } from '../errors';
+import { describeFsError, openRegular, readExactly } from '../files/read-file';
 import { decodeLazyTensor } from './tensor-proto';
 import { walkModel, type GraphScope, type NodeRef } from './graph';
 import { toSafeNumber, type Int64Like } from './long';
@@ -36,34 +36,20 @@ export async function loadModel(file: string): Promise<LoadedModel> {
 }
 
 async function readModelFile(abs: string): Promise<ModelMemory> {
-  let stat;
+  const { handle, size } = await openRegular(abs, 'cannot read the model');
   try {
-    stat = await fs.stat(abs);
-  } catch (e) {
-    throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
-  }
-  if (stat.isDirectory()) throw new AnalysisError('is a directory, not an ONNX model file', { file: abs });
-  if (!stat.isFile()) throw new AnalysisError('not a regular file', { file: abs });
-  if (stat.size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
-  if (stat.size > MAX_MODEL_BYTES)
-    throw new AnalysisError(`file is ${stat.size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
-  const memory = new ModelMemory(stat.size);
-  const bytes = memory.file;
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(abs, 'r');
-    for (let done = 0; done < bytes.length; ) {
-      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, done);
-      if (bytesRead === 0) throw new AnalysisError(`file shrank while being read (${done} of ${bytes.length} bytes)`, { file: abs });
-      done += bytesRead;
-    }
+    if (size === 0) throw new AnalysisError('empty file, not an ONNX model', { file: abs });
+    if (size > MAX_MODEL_BYTES)
+      throw new AnalysisError(`file is ${size} bytes, over protobuf's 2 GiB limit for an ONNX model`, { file: abs });
+    const memory = new ModelMemory(size);
+    await readExactly(handle, memory.file, 0, (done) => new AnalysisError(`file shrank while being read (${done} of ${size} bytes)`, { file: abs }));
+    return memory;
   } catch (e) {
     if (e instanceof AnalysisError) throw e;
     throw new AnalysisError(describeFsError(e, 'cannot read the model'), { file: abs }, { cause: e });
   } finally {
-    await handle?.close();
+    await handle.close();
   }
-  return memory;
 }
 
 /** Decodes the model structure; weight bytes stay in the memory they were read into. */
@@ -103,12 +89,4 @@ function decodeWithLazyTensors(abs: string, buffer: Buffer): onnx.ModelProto {
   } finally {
     onnx.TensorProto.decode = generated;
   }
-}
-
-export function describeFsError(e: unknown, what: string): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `${what}: no such file`;
-  if (code === 'EACCES' || code === 'EPERM') return `${what}: permission denied`;
-  if (code === 'EISDIR') return `${what}: is a directory`;
-  return `${what}: ${e instanceof Error ? e.message : String(e)}`;
 }

@@ -36,7 +36,7 @@ export function readZip(file: Uint8Array, fail: Fail): ZipEntry[] {
   if (cdOffset + cdSize > end)
     fail(`corrupt zip: central directory at ${cdOffset} (+${cdSize} bytes) runs past its end record at ${end}`);
 
-  const entries: ZipEntry[] = [];
+  const entries: Entry[] = [];
   const names = new TextDecoder('utf-8');
   let at = cdOffset;
   for (let i = 0; i < count; i++) {
@@ -54,7 +54,19 @@ export function readZip(file: Uint8Array, fail: Fail): ZipEntry[] {
     if (name.endsWith('/') && central.size === 0) continue; // a folder
     entries.push(entry(file, dv, name, central, cdOffset, (m) => fail(`entry '${name}': ${m}`)));
   }
+  checkDisjoint(entries, fail);
   return entries;
+}
+
+/**
+ * Entries must not share bytes: numpy never writes such archives, and many directory entries
+ * pointing at one compressed stream is how a small file inflates to gigabytes.
+ */
+function checkDisjoint(entries: readonly Entry[], fail: Fail): void {
+  const byStart = [...entries].sort((a, b) => a.span[0] - b.span[0]);
+  for (let i = 1; i < byStart.length; i++)
+    if (byStart[i].span[0] < byStart[i - 1].span[1])
+      fail(`corrupt zip: entries '${byStart[i - 1].name}' and '${byStart[i].name}' overlap (bytes ${byStart[i].span[0]}-${byStart[i - 1].span[1]}); refused`);
 }
 
 function findEnd(file: Uint8Array, dv: DataView, fail: Fail): number {
@@ -67,7 +79,12 @@ function findEnd(file: Uint8Array, dv: DataView, fail: Fail): number {
 
 interface Central { flags: number; method: number; crc: number; compressed: number; size: number; local: number }
 
-function entry(file: Uint8Array, dv: DataView, name: string, c: Central, cdOffset: number, fail: Fail): ZipEntry {
+/** An entry and the archive bytes it occupies, [local header, end of data). */
+interface Entry extends ZipEntry {
+  readonly span: readonly [number, number];
+}
+
+function entry(file: Uint8Array, dv: DataView, name: string, c: Central, cdOffset: number, fail: Fail): Entry {
   if (c.flags & 0x41) fail('encrypted entries are not supported');
   if (c.method !== 0 && c.method !== 8)
     fail(`compression method ${c.method} is not supported (only stored and deflate, as numpy writes)`);
@@ -85,6 +102,7 @@ function entry(file: Uint8Array, dv: DataView, name: string, c: Central, cdOffse
   return {
     name,
     size: c.size,
+    span: [c.local, dataStart + c.compressed],
     read: () => {
       const bytes = c.method === 0 ? data : inflate(data, c.size, fail);
       if (crc32(bytes) !== c.crc) fail('corrupt zip: CRC-32 does not match the data');
