@@ -3,15 +3,15 @@
  * against the previous analysis, or a comparison of two), and sends export / re-analyze requests
  * whose replies are paired by id. The state is saved so a hidden-then-restored panel redraws at once.
  */
-import type { ExportFormat, HostToWebview } from '../server/protocol';
-import { compareView } from './compare';
-import { el } from './dom';
-import { reportView, type SortPrefs } from './report-view';
-import { createRequests, type Outcome } from './requests';
-import { createStatus } from './status';
-import { createToolbar } from './toolbar';
-import type { UiPrefs } from './context';
-import { slimShown, type Shown, type ViewState } from './vscode';
+import type { ExportFormat, HostToWebview } from '../common/protocol';
+import { compareView } from './views/compare';
+import { el } from './parts/dom';
+import { reportView, type SortPrefs } from './views/report-view';
+import { createRequests, type Outcome } from './host/requests';
+import { createStatus } from './views/status';
+import { createToolbar } from './views/toolbar';
+import type { UiPrefs } from './parts/context';
+import { slimShown, type Shown, type ViewState } from './host/vscode';
 
 /** Re-analysis: 30 s without word from the host; each `busy` message restarts the clock. */
 const REANALYZE_TIMEOUT_MS = 30_000;

@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { analyzeModel } from '../server/analysis/analyze';
-import { ort } from '../server/onnx/ort';
+import { analyzeModel } from '../server/pipeline/analyze';
+import { ort } from '../server/analysis/run/session';
 
 const MODEL = path.join(__dirname, '..', '..', 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 const DIMS = { 'p2o.DynamicDimension.1': 640, 'p2o.DynamicDimension.2': 640 };

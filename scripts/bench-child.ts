@@ -3,7 +3,7 @@
  * and a short per-layer summary (to check the models are pruned as built).
  * Usage: node out/scripts/bench-child.js MODEL
  */
-import { analyzeModel } from '../server/analysis/analyze';
+import { analyzeModel } from '../server/pipeline/analyze';
 
 export interface ChildResult {
   /** RSS of this Node process before loading anything, KiB. */

@@ -2,7 +2,7 @@
  * The layers of the benchmark models and their values, generated a row band at a time so a
  * model of any size can be written without holding it in memory.
  */
-import { gaussian, rng } from '../server/demo/random';
+import { gaussian, rng } from '../server/random';
 
 export type Prune = 'dense' | '2:4' | '90%' | '32x32';
 

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const source = 'server/analysis/simd/kernels.ts';
-const target = 'server/analysis/simd-module.generated.ts';
+const source = 'server/analysis/weights/simd/kernels.ts';
+const target = 'server/analysis/weights/simd-module.generated.ts';
 // The flags below matter as much as the source: hash both.
 const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(new URL(import.meta.url))).digest('hex');
 if (existsSync(target) && readFileSync(target, 'utf8').includes(hash)) process.exit(0);

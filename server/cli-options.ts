@@ -1,5 +1,5 @@
 import { UsageError } from './errors';
-import type { AnalysisOptions, RunOptions } from './protocol';
+import type { AnalysisOptions, RunOptions } from '../common/protocol';
 import { VERSION } from './version';
 
 /** The command line's words: usage text and the parsing of every flag into engine options. */

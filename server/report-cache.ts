@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { AnalysisSettings } from './lsp-requests';
-import type { Report } from './protocol';
+import type { AnalysisSettings } from '../common/requests';
+import type { Report } from '../common/protocol';
 
 interface Entry {
   report: Report;

@@ -1,16 +1,16 @@
 import {
   createConnection, LSPErrorCodes, ProposedFeatures, ResponseError, type CancellationToken, type ProgressToken,
 } from 'vscode-languageserver/node';
-import { analyzeModel } from './analysis/analyze';
+import { analyzeModel } from './pipeline/analyze';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import * as path from 'node:path';
-import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from './lsp-requests';
+import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from '../common/requests';
 import { saveBench, saveCrossover } from './bench/bench-cache';
 import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
 import { benchmarkModel } from './bench/model-bench';
-import { DEFAULT_RUN, type Report } from './protocol';
+import { DEFAULT_RUN, type Report } from '../common/protocol';
 import { ReportCache } from './report-cache';
-import { diffReports } from './report/diff';
+import { diffReports } from '../common/report/diff';
 import { VERSION } from './version';
 
 /**

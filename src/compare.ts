@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CompareRequest } from '../server/lsp-requests';
+import { CompareRequest } from '../common/requests';
 import { coalesce } from './coalesce';
 import { Config } from './config';
 import { COMPARE_VIEW_TYPE, type Ctx } from './ctx';

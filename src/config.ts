@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { AnalysisSettings } from '../server/lsp-requests';
+import type { AnalysisSettings } from '../common/requests';
 import { SettingsError } from './failure';
 import { DEFAULT_SETTINGS, toAnalysisSettings, type SettingKey, type Settings } from './settings-to-request';
 

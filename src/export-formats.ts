@@ -1,6 +1,6 @@
-import { toCsv } from '../server/report/csv';
-import { toMarkdown } from '../server/report/markdown';
-import { standaloneHtml } from '../server/report/html';
+import { toCsv } from '../common/report/csv';
+import { toMarkdown } from '../common/report/markdown';
+import { standaloneHtml } from '../common/report/html';
 import { titleOf, type ExportFormat, type Shown } from './shown';
 
 /** The webview app's files, needed only for HTML. */

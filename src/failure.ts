@@ -1,4 +1,4 @@
-import { ErrorCode } from '../server/lsp-requests';
+import { ErrorCode } from '../common/requests';
 
 /** JSON-RPC codes: LSP's RequestCancelled, and vscode-jsonrpc's for a connection that went away. */
 const REQUEST_CANCELLED = -32800;

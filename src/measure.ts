@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BenchRequest, CrossoverRequest } from '../server/lsp-requests';
-import { benchMarkdown, crossoverMarkdown } from '../server/report/bench-markdown';
+import { BenchRequest, CrossoverRequest } from '../common/requests';
+import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdown';
 import { Config } from './config';
 import type { Ctx } from './ctx';
 

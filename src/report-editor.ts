@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { AnalyzeRequest } from '../server/lsp-requests';
-import type { Report, ReportDiff } from '../server/protocol';
-import { diffReports } from '../server/report/diff';
+import { AnalyzeRequest } from '../common/requests';
+import type { Report, ReportDiff } from '../common/protocol';
+import { diffReports } from '../common/report/diff';
 import { coalesce } from './coalesce';
 import { Config } from './config';
 import { VIEW_TYPE, type Ctx } from './ctx';

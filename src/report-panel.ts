@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostToWebview, WebviewToHost } from '../server/protocol';
+import type { HostToWebview, WebviewToHost } from '../common/protocol';
 import { exportShown } from './export';
 import { makeNonce } from './nonce';
 import type { Step } from './progress';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { DEFAULT_SCENARIOS } from '../server/estimate/scenarios';
-import type { AnalysisSettings } from '../server/lsp-requests';
-import { DEFAULT_OPTIONS, DEFAULT_RUN, type RunOptions } from '../server/protocol';
+import { DEFAULT_SCENARIOS } from '../common/protocol';
+import type { AnalysisSettings } from '../common/requests';
+import { DEFAULT_OPTIONS, DEFAULT_RUN, type RunOptions } from '../common/protocol';
 
 /**
  * The `onnxSparsity.*` settings as the manifest declares them, and their translation into the

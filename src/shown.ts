@@ -1,6 +1,6 @@
-import type { ExportFormat, Report, Shown, WebviewToHost } from '../server/protocol';
+import type { ExportFormat, Report, Shown, WebviewToHost } from '../common/protocol';
 
-export type { ExportFormat, Shown } from '../server/protocol';
+export type { ExportFormat, Shown } from '../common/protocol';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'md', 'csv', 'html'];
 

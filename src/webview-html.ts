@@ -1,4 +1,4 @@
-import { escapeHtml } from '../server/report/html';
+import { escapeHtml } from '../common/report/html';
 
 /** What the report webview's page needs from the host (URIs already converted by asWebviewUri). */
 export interface WebviewPage {

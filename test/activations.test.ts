@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeModel } from '../server/analysis/analyze';
-import { tensorStats } from '../server/analysis/activation-stats';
-import { HISTOGRAM_THRESHOLDS } from '../server/analysis/instrument';
+import { analyzeModel } from '../server/pipeline/analyze';
+import { tensorStats } from '../server/analysis/run/activation-stats';
+import { HISTOGRAM_THRESHOLDS } from '../server/analysis/run/instrument';
 import { CancelledError } from '../server/errors';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
-import { ort } from '../server/onnx/ort';
-import type { Report, RunOptions, ValueReport } from '../server/protocol';
+import { ort } from '../server/analysis/run/session';
+import type { Report, RunOptions, ValueReport } from '../common/protocol';
 import { layer, npyFile, reluOnly, tempDir } from './helpers';
 
 const value = (r: Report, name: string): ValueReport => {

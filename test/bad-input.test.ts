@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { analyzeModel } from '../server/analysis/analyze';
+import { analyzeModel } from '../server/pipeline/analyze';
 import { buildDemoModel } from '../server/demo/demo-model';
-import { rng } from '../server/demo/random';
+import { rng } from '../server/random';
 import { AnalysisError } from '../server/errors';
 import { runCli, sha256File, tempDir } from './helpers';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeModel } from '../server/analysis/analyze';
-import { findLayers } from '../server/analysis/layers';
+import { analyzeModel } from '../server/pipeline/analyze';
+import { findLayers } from '../server/analysis/layers/layers';
 import { measureCrossover } from '../server/bench/crossover';
 import { crossoverSparsity, latencyStats } from '../server/bench/latency-stats';
 import { benchmarkModel } from '../server/bench/model-bench';

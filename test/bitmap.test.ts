@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getBits, newBitmap, orBits, transpose32, transposeBits } from '../server/analysis/bitmap';
-import { foldMagnitudes, newMagnitudeStats, popcount, thresholdBits } from '../server/analysis/magnitude-stats';
-import { fieldsOver } from '../server/analysis/patterns';
-import { rng } from '../server/demo/random';
-import { SimdKernels } from '../server/analysis/simd-kernels';
+import { getBits, newBitmap, orBits, popcount, transpose32, transposeBits } from '../server/analysis/weights/bitmap';
+import { foldMagnitudes, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
+import { fieldsOver } from '../server/analysis/weights/patterns';
+import { rng } from '../server/random';
+import { SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { ModelMemory } from '../server/onnx/model-memory';
 
 function bitsOf(bm: Uint32Array, n: number): number[] {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
-import type { Report } from '../server/protocol';
+import type { Report } from '../common/protocol';
 import { runCli, tempDir } from './helpers';
 
 describe('analyze with speedup estimates', () => {

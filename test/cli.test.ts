@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
-import type { Report } from '../server/protocol';
+import type { Report } from '../common/protocol';
 import { layer, runCli, runCliWith, tempDir } from './helpers';
 
 /** The CLI's contract: formats, --out, usage errors and the demo's known-by-construction figures. */

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
-import { analyzeModel } from '../server/analysis/analyze';
+import { analyzeModel } from '../server/pipeline/analyze';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
-import type { AnalysisOptions, LayerReport, Report, RunOptions, WeightReport } from '../server/protocol';
+import type { AnalysisOptions, LayerReport, Report, RunOptions, WeightReport } from '../common/protocol';
 
 const dirs: string[] = [];
 

@@ -7,7 +7,7 @@ import { onnx } from 'onnx-proto';
 import { Writer } from 'protobufjs/minimal';
 import { AnalysisError } from '../server/errors';
 import type { DTypeName } from '../server/onnx/dtypes';
-import { readInputFile, readTestDataSets, type InputData, type InputTensor } from '../server/onnx/input-files';
+import { readInputFile, readTestDataSets, type InputData, type InputTensor } from '../server/inputs/input-files';
 import { npyFile, tempDir, zipFile, type ZipFixtureEntry } from './helpers';
 
 /**

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DTypeName } from '../server/onnx/dtypes';
 import type { GraphScope, NodeRef } from '../server/onnx/graph';
-import { parseEinsum } from '../server/analysis/einsum';
-import { convOutputSpatial, nodeAttrs, opCost, type NodeAttrs, type TensorShape } from '../server/analysis/macs';
+import { parseEinsum } from '../server/analysis/cost/einsum';
+import { convOutputSpatial } from '../server/analysis/cost/layer-macs';
+import { opCost } from '../server/analysis/cost/macs';
+import { nodeAttrs, type NodeAttrs, type TensorShape } from '../server/analysis/cost/node-attrs';
 
 const t = (dims: number[], dtype: DTypeName = 'float32'): TensorShape => ({ dims, dtype });
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { analyzeModel } from '../server/analysis/analyze';
-import type { Report } from '../server/protocol';
+import { analyzeModel } from '../server/pipeline/analyze';
+import type { Report } from '../common/protocol';
 
 const PPOCR_DET = path.join(__dirname, '..', '..', 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { analyzeModel } from '../server/analysis/analyze';
-import type { Report, TotalsEntry } from '../server/protocol';
+import { analyzeModel } from '../server/pipeline/analyze';
+import type { Report, TotalsEntry } from '../common/protocol';
 
 /**
  * Real models shipped by npm devDependencies, checked against an independent walk done here with

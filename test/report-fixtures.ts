@@ -1,6 +1,6 @@
 import { buildDemoModel } from '../server/demo/demo-model';
 import { ModelBuilder } from '../server/onnx/builder';
-import type { BenchReport, CrossoverReport, Report } from '../server/protocol';
+import type { BenchReport, CrossoverReport, Report } from '../common/protocol';
 import { analyzeBuilt } from './helpers';
 
 const machine = { cpu: 'Test CPU', cores: 2, memoryGiB: 8, platform: 'linux-x64' };

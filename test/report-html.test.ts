@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LayerReport, Report } from '../server/protocol';
-import { diffReports } from '../server/report/diff';
+import type { LayerReport, Report } from '../common/protocol';
+import { diffReports } from '../common/report/diff';
 import { demoReport, evilReport, EVIL_IMG, EVIL_SCRIPT, prunedCopy } from './report-fixtures';
 import { ARTIFACTS, clean, count, renderAll, ReportBrowser, tableNames, type Opened } from './report-page';
 

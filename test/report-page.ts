@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { standaloneHtml, type Shown } from '../server/report/html';
+import { standaloneHtml, type Shown } from '../common/report/html';
 
 /** Where screenshots, the rendered HTML files and downloaded charts go; kept after the run. */
 export const ARTIFACTS = process.env.ONNX_SPARSITY_ARTIFACTS ?? path.join(os.tmpdir(), 'onnx-sparsity-artifacts');

@@ -7,7 +7,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { InitializeRequest, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
-import { AnalyzeRequest, CompareRequest, ErrorCode } from '../server/lsp-requests';
+import { AnalyzeRequest, CompareRequest, ErrorCode } from '../common/requests';
 import { CancellationTokenSource, LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { reluOnly, tempDir } from './helpers';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newBitmap } from '../server/analysis/bitmap';
-import type { GemmView } from '../server/analysis/gemm-view';
-import { foldMagnitudes, foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/magnitude-stats';
-import { foldKept, newKeptSums } from '../server/analysis/nm-kept';
-import { SimdKernels } from '../server/analysis/simd-kernels';
+import { newBitmap } from '../server/analysis/weights/bitmap';
+import type { GemmView } from '../server/analysis/layers/gemm-view';
+import { foldMagnitudes, foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
+import { foldKept, newKeptSums } from '../server/analysis/weights/nm-kept';
+import { SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { ModelMemory } from '../server/onnx/model-memory';
-import { gaussian, rng } from '../server/demo/random';
+import { gaussian, rng } from '../server/random';
 
 /** A model memory with room for 64 KiB of "file": data placed there at odd offsets is read in place. */
 const mem = new ModelMemory(1 << 16);

@@ -1,5 +1,5 @@
-import { rng } from '../server/demo/random';
-import type { Estimate, LayerReport, Report, WeightReport } from '../server/protocol';
+import { rng } from '../server/random';
+import type { Estimate, LayerReport, Report, WeightReport } from '../common/protocol';
 
 const OPS = ['Conv', 'MatMul', 'Gemm', 'Conv', 'ConvTranspose'];
 

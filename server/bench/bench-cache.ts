@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeSafely } from '../files/safe-write';
-import type { BenchReport, CrossoverReport } from '../protocol';
+import type { BenchReport, CrossoverReport } from '../../common/protocol';
 import { benchMachineKey } from './machine';
 
 /**

@@ -1,11 +1,12 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { rng } from '../demo/random';
+import { rng } from '../random';
 import { AnalysisError, throwIfCancelled, UsageError } from '../errors';
 import { ModelBuilder } from '../onnx/builder';
-import { openSession, ort, ortVersion, type OrtSession } from '../onnx/ort';
-import type { CrossoverLevel, CrossoverReport } from '../protocol';
+import { openSession, ort, ortVersion, type OrtSession } from '../analysis/run/session';
+import type { CrossoverLevel, CrossoverReport } from '../../common/protocol';
 import { csrSpmm, toCsr } from './csr-spmm';
-import { bestSparseMs, crossoverSparsity } from './latency-stats';
+import { bestSparseMs } from '../../common/report/figures';
+import { crossoverSparsity } from './latency-stats';
 import { machineInfo } from './machine';
 
 export const CROSSOVER_LEVELS = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999];

@@ -1,4 +1,4 @@
-import type { CrossoverLevel, LatencyStats } from '../protocol';
+import type { LatencyStats } from '../../common/protocol';
 
 /**
  * min/p50/p90/p99/max/mean of latencies. Percentiles interpolate linearly between the two
@@ -14,11 +14,6 @@ export function latencyStats(samples: readonly number[]): LatencyStats {
     return s[lo] + (s[hi] - s[lo]) * (x - lo);
   };
   return { min: s[0], p50: at(50), p90: at(90), p99: at(99), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-/** The fastest sparse variant at a crossover level: what a sparse kernel on this machine would get. */
-export function bestSparseMs(l: CrossoverLevel): number {
-  return Math.min(l.sparseMs.csrTypeScript, l.sparseMs.ortComposite ?? Infinity);
 }
 
 /**

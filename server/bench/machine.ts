@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
-import type { MachineInfo } from '../protocol';
+import type { MachineInfo } from '../../common/protocol';
 
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();

@@ -1,13 +1,13 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { findLayers } from '../analysis/layers';
-import { prepareSamples } from '../analysis/samples';
+import { findLayers } from '../analysis/layers/layers';
+import { prepareSamples } from '../analysis/run/samples';
 import { estimateReport } from '../estimate/estimate';
-import { thisMachine } from '../estimate/profiles';
+import { thisMachine } from './this-machine';
 import { throwIfCancelled, UsageError } from '../errors';
 import { loadModel, type LoadedModel } from '../onnx/load';
-import { modelSession, openSession, ortVersion, type OrtSession } from '../onnx/ort';
+import { modelSession, openSession, ortVersion, type OrtSession } from '../analysis/run/session';
 import { sha256 } from '../onnx/hash';
-import { DEFAULT_RUN, type BenchReport, type LatencyStats, type Report, type RunOptions } from '../protocol';
+import { DEFAULT_RUN, type BenchReport, type LatencyStats, type Report, type RunOptions } from '../../common/protocol';
 import { latencyStats } from './latency-stats';
 import { machineInfo } from './machine';
 import { parsePrune, pruneModel } from './prune';

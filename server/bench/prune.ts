@@ -1,6 +1,6 @@
-import { float16Magnitudes } from '../analysis/float-tables';
-import { memoryIndex } from '../analysis/gemm-view';
-import type { Layer } from '../analysis/layers';
+import { float16Magnitudes } from '../onnx/float-tables';
+import { memoryIndex } from '../analysis/layers/gemm-view';
+import type { Layer } from '../analysis/layers/layers';
 import { UsageError } from '../errors';
 import { parseScenario, type Scenario } from '../estimate/scenarios';
 import type { LoadedModel } from '../onnx/load';

@@ -1,5 +1,5 @@
 import { ModelBuilder } from '../onnx/builder';
-import { gaussian, rng } from './random';
+import { gaussian, rng } from '../random';
 
 /**
  * The demo: a small CNN + MLP whose layers were pruned in known ways, so a first report shows

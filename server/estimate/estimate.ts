@@ -1,4 +1,4 @@
-import type { Estimate, Report } from '../protocol';
+import type { Estimate, Report } from '../../common/protocol';
 import { layerTime, otherTime, peakFor, type Case } from './layer-time';
 import type { AcceleratorProfile } from './profile';
 import { applyScenario, parseScenario } from './scenarios';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { layerWeightKey, weightKey, type Report } from '../protocol';
+import { layerWeightKey, weightKey, type Report } from '../../common/protocol';
 import type { WorkLayer, Workload } from './workload';
 
 /**
@@ -17,8 +17,6 @@ export type Scenario =
   | { kind: 'nm'; key: string; n: number; m: number }
   | { kind: 'unstructured'; key: string; sparsity: number }
   | { kind: 'block'; key: string; r: number; c: number; sparsity: number };
-
-export const DEFAULT_SCENARIOS = ['as-is', 'pruned-2:4', 'pruned-90%'];
 
 export function parseScenario(key: string): Scenario {
   const k = key.trim();

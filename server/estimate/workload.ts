@@ -1,5 +1,5 @@
 import type { DTypeName } from '../onnx/dtypes';
-import { layerWeightKey, weightKey, type Report } from '../protocol';
+import { layerWeightKey, weightKey, type Report } from '../../common/protocol';
 
 /**
  * What the estimator needs of a model, and nothing else: per layer its dense work and the

@@ -4,10 +4,9 @@
  * onnx-proto's enum stops at BFLOAT16 (16); 17..23 are handled here by number.
  */
 
-export type DTypeName =
-  | 'float32' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'int64' | 'string' | 'bool'
-  | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
-  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4' | 'float4e2m1';
+import type { DTypeName } from '../../common/protocol';
+
+export type { DTypeName };
 
 /** Which repeated field of TensorProto holds the values when raw_data is absent. */
 export type TypedField = 'float_data' | 'int32_data' | 'int64_data' | 'double_data' | 'uint64_data' | 'string_data';

@@ -1,4 +1,4 @@
-import { float16Magnitudes, float4Magnitudes, float8Magnitudes, type Float8Name } from '../analysis/float-tables';
+import { float16Magnitudes, float4Magnitudes, float8Magnitudes, type Float8Name } from './float-tables';
 import { rawByteLength, type DType } from './dtypes';
 
 /**

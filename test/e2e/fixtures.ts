@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { buildDemoModel } from '../../server/demo/demo-model';
 import { ModelBuilder, writeModel } from '../../server/onnx/builder';
-import type { Report } from '../../server/protocol';
+import type { Report } from '../../common/protocol';
 
 /**
  * The workspace the workbench opens. Every model runs on SAMPLES generated samples (a workspace

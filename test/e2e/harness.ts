@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import type { Report } from '../../server/protocol';
+import type { Report } from '../../common/protocol';
 import { startCodeServer, type CodeServer } from './code-server';
 import { cliReport, writeWorkspace, type Workspace } from './fixtures';
 import { ensureTools } from './setup';

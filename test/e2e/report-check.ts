@@ -1,5 +1,5 @@
 import type { FrameLocator } from 'playwright-core';
-import type { Report } from '../../server/protocol';
+import type { Report } from '../../common/protocol';
 import { escapeRegExp } from './workbench';
 import { until } from './wait';
 

@@ -1,4 +1,4 @@
-import type { Report } from '../../../server/protocol';
+import type { Report } from '../../../common/protocol';
 import { expectNone } from '../harness';
 import { compareReport } from '../report-check';
 import type { Workbench } from '../workbench';

@@ -1,0 +1,414 @@
+/**
+ * The Report and the requests that produce it: the contract between engine, CLI, language server,
+ * VS Code client and webview. Stable fields are listed in ../shared/DESIGN.md; add fields freely,
+ * rename or remove only with a schemaVersion bump. Sparsities and densities are fractions in
+ * [0, 1], times are milliseconds, sizes are bytes.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+/** Names a weight across graphs: two subgraphs may each hold a "W". */
+export function weightKey(graph: string, name: string): string {
+  return `${graph}\u0000${name}`;
+}
+
+/** The weightKey of a layer's weight; a report from before weightGraph falls back to the layer's graph. */
+export function layerWeightKey(l: { graph: string; weight: string | null; weightGraph?: string | null }): string | null {
+  return l.weight === null ? null : weightKey(l.weightGraph ?? l.graph, l.weight);
+}
+
+/** Every ONNX TensorProto.DataType by the name reports use (server/onnx/dtypes.ts has the table). */
+export type DTypeName =
+  | 'float32' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'int64' | 'string' | 'bool'
+  | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
+  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4' | 'float4e2m1';
+export type WeightLocation = 'initializer' | 'constant' | 'subgraph' | 'function';
+
+export interface AnalysisOptions {
+  /** Near-zero threshold: |x| <= value (absolute), or <= value x max|x| of the tensor when relative. */
+  nearZero: { value: number; relative: boolean };
+  /** N:M patterns, e.g. "2:4". */
+  nm: string[];
+  /** Block shapes rows x cols on the GEMM view, e.g. "4x4". */
+  blocks: string[];
+}
+
+export const DEFAULT_OPTIONS: AnalysisOptions = {
+  nearZero: { value: 1e-6, relative: false },
+  nm: ['2:4', '1:4', '4:8'],
+  blocks: ['1x4', '4x1', '4x4', '8x8', '16x16', '32x32'],
+};
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'onnx-sparsity'; version: string };
+  createdAt: string;
+  options: AnalysisOptions;
+  model: ModelInfo;
+  weights: WeightReport[];
+  layers: LayerReport[];
+  totals: Totals;
+  /** Speedup estimates per accelerator and scenario. */
+  estimates: Estimate[];
+  /** How the model ran, when it was run (absent with --no-run). */
+  run?: RunReport;
+  /** Intermediate values of the main graph as the run saw them. */
+  values?: ValueReport[];
+  /** Every node of the main graph with its cost from the run's shapes. */
+  ops?: OpReport[];
+  /** This model's measured latency on this machine (from `bench`, cached per model and machine). */
+  bench?: BenchReport;
+  /** This machine's measured sparse/dense crossover (from `crossover`, cached per machine). */
+  crossover?: CrossoverReport;
+  warnings: string[];
+  timings: { loadMs: number; weightsMs: number; runMs?: number; totalMs: number };
+}
+
+export interface RunOptions {
+  /** Execution provider: cpu, cuda, webgpu... */
+  ep: string;
+  /** Fail instead of falling back to CPU when the provider cannot start. */
+  strictEp: boolean;
+  threads: number;
+  /** Sizes for symbolic input dims, by dim name. */
+  dims: Record<string, number>;
+  /** Integer inputs are drawn from [lo, hi]. */
+  intRange: [number, number];
+  samples: number;
+  seed: number;
+  /** The user's input files or folders (test_data_set_*, .pb, .npy, .npz); generated data when empty. */
+  inputs: string[];
+  /** Bytes of copied-out values held at once; also bounds generated inputs. */
+  memoryBudget: number;
+  /** Statistics for every value, or only for layer inputs and outputs. */
+  level: 'all' | 'layers';
+}
+
+export const DEFAULT_RUN: RunOptions = {
+  ep: 'cpu', strictEp: false, threads: 0, dims: {}, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
+  memoryBudget: 1 << 30, level: 'all',
+};
+
+/** Speedup-estimate scenarios when none are asked for (server/estimate/scenarios.ts parses them). */
+export const DEFAULT_SCENARIOS = ['as-is', 'pruned-2:4', 'pruned-90%'];
+
+export interface RunReport {
+  ok: boolean;
+  /** Why the run failed; the weight analysis is reported all the same. */
+  error?: string;
+  requestedEp: string;
+  ep: string;
+  /** Why the requested provider was not used. */
+  fallback?: string;
+  threads: number;
+  samples: number;
+  level: RunOptions['level'];
+  inputs: { name: string; dtype: string; shape: number[]; source: string }[];
+  ortVersion: string;
+  /** Latency of one plain inference (warm), ms. */
+  plainMs?: number;
+  /** The profiled plain run as ORT timed it, and the kernels ORT inserted itself (reorders), ms. */
+  profiledRunMs?: number;
+  runtimeInsertedMs?: number;
+  /** Fastest instrumented run (statistics in the graph), ms. */
+  instrumentedMs?: number;
+  /** Runs that copied values out within the memory budget. */
+  batches: number;
+}
+
+export interface ValueReport {
+  name: string;
+  /** The node producing it; null for graph inputs. */
+  producer: string | null;
+  dtype: string;
+  shape: number[];
+  /** Elements per sample. */
+  elements: number;
+  /** Over all samples. */
+  zeros: number;
+  nearZeros: number;
+  /** Nonzero share. */
+  density: number | null;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
+  histogram?: { thresholds: number[]; below: number[] };
+  method: 'in-graph' | 'copied' | 'input' | 'shape-only';
+}
+
+export interface OpReport {
+  name: string;
+  opType: string;
+  macs: number;
+  bytes: number;
+  outputElements: number;
+  /** Measured kernel time in the plain run, ms (absent when ORT fused the node into another). */
+  timeMs?: number;
+}
+
+export interface ModelInfo {
+  path: string;
+  name: string;
+  sha256: string;
+  irVersion: number;
+  opsets: Record<string, number>;
+  producer: { name: string; version: string };
+  fileBytes: number;
+  /** Bytes of weight data read from external-data files. */
+  externalBytes: number;
+  graphName: string;
+  nodes: number;
+}
+
+export interface MagnitudeSummary {
+  /** Smallest nonzero |x| (null when every value is zero or non-finite). */
+  minNonzero: number | null;
+  max: number;
+  /** Mean and standard deviation of |x| over finite values. */
+  mean: number;
+  std: number;
+  nonFinite: number;
+}
+
+/** Counts of |x| by power of two: counts[i] holds [2^(log2Start+i), 2^(log2Start+i+1)); zeros are not binned. */
+export interface Log2Histogram {
+  log2Start: number;
+  counts: number[];
+}
+
+export interface WeightReport {
+  name: string;
+  dtype: DTypeName;
+  dims: number[];
+  elements: number;
+  bytes: number;
+  zeros: number;
+  nearZeros: number;
+  /** zeros / elements. */
+  sparsity: number;
+  /** Zero point that "zero" was measured against, for quantized weights. */
+  zeroPoint?: { axis: number | null; values: number[] };
+  scale?: { axis: number | null; values: number[] };
+  location: WeightLocation;
+  graph: string;
+  external?: { file: string; offset: number; length: number };
+  /** Op type of the node that consumes it (after Cast/DequantizeLinear/Reshape). */
+  usedBy: string[];
+  magnitude: MagnitudeSummary;
+  histogram: Log2Histogram;
+  /** Set when the values could not be analysed (dtype not numeric). */
+  skipped?: string;
+}
+
+export interface NmReport {
+  /** Share of groups with at most N nonzeros. */
+  groupShare: number;
+  /** Every group complies and K is a multiple of M: what sparse tensor cores need. */
+  ready: boolean;
+  /** Share of sum |x| (l1) and sum x^2 (l2) kept if pruned to N:M by magnitude; null without finite values. */
+  l1Kept: number | null;
+  l2Kept: number | null;
+}
+
+export interface LayerReport {
+  name: string;
+  opType: string;
+  graph: string;
+  /** Name of its constant weight; null when the operand is computed at run time. */
+  weight: string | null;
+  /**
+   * The graph that holds that weight: an enclosing graph's when a subgraph layer uses an outer
+   * weight, so `graph` alone does not find it. Look weights up with weightKey.
+   */
+  weightGraph: string | null;
+  gemm: { rows: number; k: number; groups: number; kernelPositions: number } | null;
+  params: number;
+  zeros: number;
+  nearZeros: number;
+  sparsity: number;
+  nm: Record<string, NmReport>;
+  /** Share of all-zero blocks per shape "RxC". */
+  blocks: Record<string, number>;
+  zeroRows: number;
+  zeroInputChannels: number;
+  inputChannels: number;
+  zeroCols: number;
+  /** Why the weight has no GEMM view, when it has none. */
+  note?: string;
+  /**
+   * Nonzero density of the weight on a downsampled grid of its GEMM view (rows x cols cells,
+   * at most 32 x 32), one byte per cell (0 = all zero, 255 = dense), row-major, base64.
+   */
+  heatmap?: { rows: number; cols: number; density: string };
+  /** Densities (nonzero shares) of the layer's data input and output in the run. */
+  activation?: { input: string; output: string; inputDensity: number | null; outputDensity: number | null };
+  macs?: number;
+  bytes?: number;
+  timeMs?: number;
+}
+
+export interface TotalsEntry {
+  tensors: number;
+  params: number;
+  zeros: number;
+  nearZeros: number;
+  bytes: number;
+  sparsity: number;
+}
+
+export interface Totals extends TotalsEntry {
+  byOpType: Record<string, TotalsEntry>;
+  byDtype: Record<string, TotalsEntry>;
+  /** The same figures over layer weights only (the parameters sparsity can speed up). */
+  layerWeights: TotalsEntry;
+  /** From the run: MACs of all ops and of layers; measured kernel time of all ops, ms. */
+  macs?: number;
+  layerMacs?: number;
+  timeMs?: number;
+}
+
+export interface Estimate {
+  accelerator: { id: string; name: string; kind: string };
+  /** "as-is", "pruned-2:4", "pruned-90%", "pruned-32x32-75%". */
+  scenario: string;
+  /** Dense time of the model on this chip over estimated time with its sparsity exploited. */
+  speedup: number;
+  /** Pessimistic and optimistic ends, from the profile's ranges. */
+  speedupRange: [number, number];
+  timeMs: number;
+  denseTimeMs: number;
+  /** Share of time in layers the chip's sparsity can touch (the rest is Amdahl's serial part). */
+  layerShare: number;
+  /** Share of the layers' sum |w| the scenario's pruning keeps (1 for as-is). */
+  l1Kept: number | null;
+  layers: { name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string }[];
+  assumptions: string[];
+  /**
+   * The chip's roofs at nominal settings, for a roofline plot: attainable MAC/s (peak x
+   * utilization) per compute dtype its layers use, and memory bandwidth. Absent in older reports.
+   */
+  roofline?: { macsPerSecond: Record<string, number>; bytesPerSecond: number };
+}
+
+/** What changed between two analyses of a model (re-exported) or between two models. */
+export interface ReportDiff {
+  /** Layers present in both, matched by name, with b - a deltas. */
+  layers: LayerDelta[];
+  /** Layer names only in a, only in b. */
+  removed: string[];
+  added: string[];
+  totals: { sparsity: number; params: number; macs: number | null; timeMs: number | null };
+}
+
+export interface LayerDelta {
+  name: string;
+  opType: string;
+  /** b - a of the weight's exact-zero share. */
+  sparsity: number;
+  /** b - a of the input activation density; null unless both runs measured it. */
+  inputDensity: number | null;
+  /** 2:4 readiness in a and in b. */
+  ready24: [boolean, boolean];
+  macs: number | null;
+  timeMs: number | null;
+}
+
+/**
+ * Messages between the extension host and the report webview. The webview says `ready` before
+ * the host sends anything; requests from the webview carry an id the host answers with `reply`.
+ */
+export type HostToWebview =
+  | { type: 'report'; report: Report; diff?: ReportDiff }
+  | { type: 'compare'; a: Report; b: Report; diff: ReportDiff }
+  | { type: 'busy'; message: string; fraction: number | null }
+  /** The work the busy line stood for ended without a new result (cancelled): what is shown stays. */
+  | { type: 'idle' }
+  | { type: 'error'; message: string }
+  | { type: 'reply'; id: number; ok: boolean; message?: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  /** Export the shown report in a format; the host asks where to save. */
+  | { type: 'export'; id: number; format: 'json' | 'md' | 'csv' | 'html' }
+  /** Analyze the shown model again. */
+  | { type: 'reanalyze'; id: number };
+
+/** What a report page displays: one model's report (with what changed), or two models compared. */
+export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;
+
+export type ExportFormat = Extract<WebviewToHost, { type: 'export' }>['format'];
+
+export interface LatencyStats {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+}
+
+/** `onnx-sparsity bench`: the model's real latency here. */
+export interface BenchReport {
+  model: { path: string; sha256: string };
+  latencyMs: LatencyStats;
+  iterations: number;
+  warmup: number;
+  throughputPerSecond: number;
+  requestedEp: string;
+  ep: string;
+  fallback?: string;
+  threads: number;
+  ortVersion: string;
+  machine: MachineInfo;
+  peakRssMiB: number;
+  /** A pruned copy run under the same settings, when asked for. */
+  pruned?: {
+    to: string;
+    latencyMs: LatencyStats;
+    /** Dense p50 over pruned p50: above 1, the pruned model runs faster here. */
+    measuredSpeedup: number;
+    /** What the estimator predicts for this machine at that pruning. */
+    estimatedSpeedup: number | null;
+    /** Share of the layers' weights the pruning zeroed. */
+    sparsity: number;
+    /** Layer weights left as they were, each with why ("w (int8, bytes)", "w (K not a multiple of 4)"). */
+    skipped: string[];
+  };
+  createdAt: string;
+}
+
+/** `onnx-sparsity crossover`: where this machine's sparse kernels start to beat its dense one. */
+export interface CrossoverReport {
+  /** Weight [M, K] times activations [K, N]. */
+  shape: [number, number, number];
+  levels: CrossoverLevel[];
+  /** Lowest tested sparsity from which a sparse variant wins at every higher level; null if none wins. */
+  crossoverSparsity: number | null;
+  ep: string;
+  threads: number;
+  ortVersion: string;
+  machine: MachineInfo;
+  createdAt: string;
+}
+
+export interface CrossoverLevel {
+  sparsity: number;
+  denseMs: number;
+  sparseMs: {
+    /** Gather -> Mul -> ScatterND(add) over the nonzeros, in onnxruntime; null when it would not fit the memory budget. */
+    ortComposite: number | null;
+    /** A CSR SpMM in TypeScript, the floor any sparse kernel should beat. */
+    csrTypeScript: number;
+  };
+  /** Largest |difference| of any variant from the dense product. */
+  maxError: number;
+}

@@ -1,0 +1,112 @@
+import type { Estimate, Report, ReportDiff, RunReport } from '../../common/protocol';
+import { deltaEl } from '../parts/delta';
+import { el, note, section, type Child } from '../parts/dom';
+import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold, times } from '../parts/format';
+import { densityStats, nearZeroShare, readyCount } from '../../common/report/figures';
+
+/** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
+export function summary(r: Report, diff?: ReportDiff): HTMLElement {
+  const m = r.model;
+  const t = r.totals;
+  const head = el('header', { cls: 'model-head' }, el('h1', { attrs: { elementtiming: 'report-title' } }, m.name), el('p', { cls: 'path' }, m.path));
+  return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r), r.warnings.length > 0 && warnings(r.warnings),
+    t.params === 0 && note('This model has no constant weights to measure.'));
+}
+
+function tile(label: string, value: string, sub: Child, delta?: HTMLElement | null): HTMLElement {
+  return el('div', { cls: 'tile' }, el('div', { cls: 'tile-label' }, label), el('div', { cls: 'tile-value' }, value), delta, el('div', { cls: 'tile-sub' }, sub));
+}
+
+function tiles(r: Report, diff?: ReportDiff): HTMLElement {
+  const t = r.totals;
+  const z = r.options.nearZero;
+  const out: HTMLElement[] = [
+    tile('Weight sparsity', pct(t.sparsity, 2), `${count(t.zeros)} of ${count(t.params)} weights exactly zero`, deltaEl(diff?.totals.sparsity, deltaPp(diff?.totals.sparsity, 2), 'up')),
+    tile('Near-zero', pct(nearZeroShare(t), 2), z.relative ? `|x| \u2264 ${threshold(z.value)} \u00d7 max|x| per tensor` : `|x| \u2264 ${threshold(z.value)}`),
+    tile('Layer weights', pct(t.layerWeights.sparsity, 2), `zeros in the ${count(t.layerWeights.params)} params of ${count(r.layers.length)} layers`),
+    tile('Parameters', compact(t.params), `${count(t.params)} in ${count(t.tensors)} tensors, ${bytes(t.bytes)}`, deltaEl(diff?.totals.params, deltaCount(diff?.totals.params, true), null)),
+  ];
+  const ready = readyCount(r);
+  if (ready) out.push(tile(`${ready.nm}-ready layers`, `${ready.ready} of ${ready.of}`, `every ${ready.nm} group complies and K is a multiple of ${ready.nm.split(':')[1]}`));
+  const d = densityStats(r);
+  if (d) out.push(tile('Input activation density', pct(d.mean), el('span', { title: d.minLayer }, `mean over ${d.n} layers; lowest ${pct(d.min)}`)));
+  if (t.macs !== undefined) {
+    const effective = effectiveMacs(r);
+    out.push(tile('MACs', compact(t.macs), `${count(t.macs)} dense; ${compact(effective)} with nonzero weights; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
+  }
+  const best = bestByKind(r);
+  if (best.length) {
+    out.push(tile('Best estimated speedup', times(best[0].speedup), el('span', null, ...best.map((e) =>
+      el('span', { cls: 'sub', title: `${e.accelerator.name}, ${e.scenario}` }, `${e.accelerator.kind}: ${times(e.speedup)} (${e.accelerator.id}, ${e.scenario})`)))));
+  }
+  if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
+  return el('div', { cls: 'tiles' }, ...out);
+}
+
+/** MACs whose weight operand is nonzero: each layer's MACs x its weight density, other ops unchanged. */
+export function effectiveMacs(r: Report): number | undefined {
+  if (r.totals.macs === undefined) return undefined;
+  let layers = 0;
+  let kept = 0;
+  for (const l of r.layers) {
+    if (l.macs === undefined) continue;
+    layers += l.macs;
+    kept += l.macs * (1 - l.sparsity);
+  }
+  return r.totals.macs - layers + kept;
+}
+
+/** The best estimate of each accelerator kind (none, n:m, unstructured-weights...), best first. */
+function bestByKind(r: Report): Estimate[] {
+  const best = new Map<string, Estimate>();
+  for (const e of r.estimates) {
+    const b = best.get(e.accelerator.kind);
+    if (!b || e.speedup > b.speedup) best.set(e.accelerator.kind, e);
+  }
+  return [...best.values()].sort((a, b) => b.speedup - a.speedup);
+}
+
+function facts(r: Report): HTMLElement {
+  const m = r.model;
+  const row = (k: string, ...v: Child[]): HTMLElement[] => [el('dt', null, k), el('dd', null, ...v)];
+  const opsets = Object.entries(m.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ');
+  return el('dl', { cls: 'facts' },
+    ...row('Size', bytes(m.fileBytes), m.externalBytes ? ` + ${bytes(m.externalBytes)} external data` : ''),
+    ...row('SHA-256', el('code', null, m.sha256)),
+    ...row('Producer', `${m.producer.name} ${m.producer.version}`.trim() || '-'),
+    ...row('IR / opsets', `${m.irVersion} / ${opsets}`),
+    ...row('Graph', `${m.graphName || '-'}: ${count(m.nodes)} nodes, ${count(r.layers.length)} layers`),
+    ...row('Run', ...runFacts(r.run)),
+    ...row('Analysis', `${ms(r.timings.totalMs, 0)} by ${r.tool.name} ${r.tool.version}, ${r.createdAt}`),
+  );
+}
+
+function runFacts(run: RunReport | undefined): Child[] {
+  if (!run) return ['not run (weights only)'];
+  if (!run.ok) return [el('span', { cls: 'run-error' }, `failed: ${run.error ?? 'unknown error'}`), note('The weight figures stand; activation density, MACs and times need a run.')];
+  const inputs = run.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype} (${i.source})`).join(', ');
+  return [
+    `onnxruntime ${run.ortVersion} on ${run.ep}`,
+    run.fallback ? el('span', { cls: 'warn' }, ` (asked for ${run.requestedEp}: ${run.fallback})`) : '',
+    `, ${run.samples} sample${run.samples === 1 ? '' : 's'}; `,
+    `plain ${ms(run.plainMs, 2)}, with statistics ${ms(run.instrumentedMs, 2)}`,
+    el('div', { cls: 'sub' }, `inputs: ${inputs || '-'}`),
+  ];
+}
+
+function diffLine(diff: ReportDiff): HTMLElement {
+  const listed = (names: string[]): string => names.slice(0, 8).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '');
+  return el('div', { cls: 'diff-line' },
+    el('strong', null, 'Since the previous analysis: '),
+    `weight sparsity ${deltaPp(diff.totals.sparsity, 2)}, params ${deltaCount(diff.totals.params)}`,
+    diff.totals.macs !== null ? `, MACs ${deltaCount(diff.totals.macs, true)}` : '',
+    diff.totals.timeMs !== null ? `, kernel time ${deltaMs(diff.totals.timeMs)}` : '',
+    `; ${diff.layers.filter((d) => d.sparsity !== 0).length} of ${diff.layers.length} layers changed sparsity.`,
+    diff.added.length > 0 && el('div', { cls: 'sub' }, `Added: ${listed(diff.added)}`),
+    diff.removed.length > 0 && el('div', { cls: 'sub' }, `Removed: ${listed(diff.removed)}`),
+  );
+}
+
+function warnings(list: string[]): HTMLElement {
+  return section('warnings', `Warnings (${list.length})`, el('ul', { cls: 'warnings' }, ...list.map((w) => el('li', null, w))));
+}

@@ -1,0 +1,119 @@
+import type { onnx } from 'onnx-proto';
+import { rng } from '../../random';
+import { AnalysisError } from '../../errors';
+import { dtypeById, type DTypeName } from '../../onnx/dtypes';
+import { float16Bits } from '../../onnx/float16';
+import type { InputTensor } from '../../inputs/input-files';
+import type { LoadedModel } from '../../onnx/load';
+import { int64ToNumber, type Int64Like } from '../../onnx/long';
+import { ort, type OrtTensor } from './session';
+import { product } from '../../onnx/tensor';
+
+/** A graph input as the model declares it: dims are numbers, symbolic names, or null (unknown). */
+export interface InputSpec {
+  name: string;
+  dtype: DTypeName;
+  dims: (number | string | null)[];
+}
+
+export type Feeds = Record<string, OrtTensor>;
+
+/** The model's real inputs: graph inputs that are not initializers (IR < 4 lists those as inputs too). */
+export function graphInputs(model: LoadedModel): InputSpec[] {
+  const g = model.proto.graph!;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  return (g.input ?? []).filter((i) => !inits.has(i.name)).map((i) => inputSpec(i, model.path));
+}
+
+function inputSpec(i: onnx.IValueInfoProto, file: string): InputSpec {
+  const name = i.name ?? '';
+  const t = i.type?.tensorType;
+  const dtype = t?.elemType ? dtypeById(t.elemType) : undefined;
+  if (!dtype) throw new AnalysisError(`input '${name}' is not a tensor of a known dtype; it cannot be fed`, { file });
+  const dims = (t?.shape?.dim ?? []).map((d) => {
+    if (d.dimValue !== undefined && d.dimValue !== null) {
+      const v = int64ToNumber(d.dimValue as Int64Like);
+      if (v > 0) return v;
+    }
+    return d.dimParam ? d.dimParam : null;
+  });
+  return { name, dtype: dtype.name, dims };
+}
+
+/** Dims whose names say batch, and the first dim of any input, default to 1. */
+function batchLike(name: string | null, index: number): boolean {
+  return index === 0 || (name !== null && /batch|^(n|b|bs)$/i.test(name));
+}
+
+/**
+ * Concrete dims for an input: fixed dims as declared, symbolic ones from the user's --dim values,
+ * else 1 when batch-like, else a clear error naming the dim.
+ */
+export function resolveShape(spec: InputSpec, userDims: Readonly<Record<string, number>>, file: string): number[] {
+  return spec.dims.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (d !== null && userDims[d] !== undefined) return userDims[d];
+    if (batchLike(d, i)) return 1;
+    const label = d === null ? `dim ${i} (unnamed)` : `dim ${i} '${d}'`;
+    const hint = d === null ? '' : `; give it with --dim ${d}=N`;
+    throw new AnalysisError(`input '${spec.name}' ${label} has no size and no safe default${hint}`, { file });
+  });
+}
+
+export interface GeneratedInputs {
+  /** Integer inputs take values in [lo, hi]. */
+  intRange: [number, number];
+  seed: number;
+}
+
+/** Seeded sample data for every input: normal floats, integers in a range, random bools. */
+export function generateFeeds(specs: readonly InputSpec[], shapes: readonly number[][], sample: number, g: GeneratedInputs, file: string): Feeds {
+  const feeds: Feeds = {};
+  specs.forEach((spec, k) => {
+    const rand = rng(g.seed + 7919 * sample + 104729 * k);
+    const n = product(shapes[k]);
+    const [lo, hi] = g.intRange;
+    const int = (): number => lo + Math.floor(rand() * (hi - lo + 1));
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    let data: OrtTensor['data'];
+    switch (spec.dtype) {
+      case 'float32': data = Float32Array.from({ length: n }, normal); break;
+      case 'float64': data = Float64Array.from({ length: n }, normal); break;
+      case 'float16': data = Uint16Array.from({ length: n }, () => float16Bits(normal())); break;
+      case 'bool': data = Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)); break;
+      case 'int8': data = Int8Array.from({ length: n }, int); break;
+      case 'uint8': data = Uint8Array.from({ length: n }, int); break;
+      case 'int16': data = Int16Array.from({ length: n }, int); break;
+      case 'uint16': data = Uint16Array.from({ length: n }, int); break;
+      case 'int32': data = Int32Array.from({ length: n }, int); break;
+      case 'uint32': data = Uint32Array.from({ length: n }, int); break;
+      case 'int64': data = BigInt64Array.from({ length: n }, () => BigInt(int())); break;
+      case 'uint64': data = BigUint64Array.from({ length: n }, () => BigInt(int())); break;
+      default:
+        throw new AnalysisError(`input '${spec.name}' has dtype ${spec.dtype}, which cannot be generated; give it with --inputs`, { file });
+    }
+    feeds[spec.name] = new (ort().Tensor)(spec.dtype, data as never, shapes[k]);
+  });
+  return feeds;
+}
+
+/**
+ * The user's own tensors as feeds: matched to inputs by name, else by position, each checked
+ * against the input's dtype and its fixed dims.
+ */
+export function feedsFromFiles(specs: readonly InputSpec[], tensors: readonly InputTensor[], file: string): Feeds {
+  const named = tensors.every((t) => t.name !== undefined && specs.some((s) => s.name === t.name));
+  if (!named && tensors.length !== specs.length)
+    throw new AnalysisError(`the model has ${specs.length} inputs (${specs.map((s) => s.name).join(', ')}) but ${tensors.length} tensors were given, not all matching input names`, { file });
+  const feeds: Feeds = {};
+  specs.forEach((spec, k) => {
+    const t = named ? tensors.find((x) => x.name === spec.name) : tensors[k];
+    if (!t) throw new AnalysisError(`no tensor given for input '${spec.name}'`, { file });
+    const where = `input '${spec.name}' from ${t.source}`;
+    if (t.dtype !== spec.dtype) throw new AnalysisError(`${where} has dtype ${t.dtype}, the model expects ${spec.dtype}`, { file });
+    const fits = t.dims.length === spec.dims.length && spec.dims.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+    if (!fits) throw new AnalysisError(`${where} has shape [${t.dims.join(', ')}], the model expects [${spec.dims.map((d) => d ?? '?').join(', ')}]`, { file });
+    feeds[spec.name] = new (ort().Tensor)(spec.dtype as never, t.data as never, t.dims);
+  });
+  return feeds;
+}

@@ -1,0 +1,95 @@
+import { constantIn, type NodeRef } from '../../onnx/graph';
+import { product } from '../../onnx/tensor';
+import type { LayerReport, OpReport, Totals, ValueReport } from '../../../common/protocol';
+import type { MeasuredValue, RunResult } from './activations';
+import { HISTOGRAM_THRESHOLDS } from './instrument';
+import { traceConstant, type Layer } from '../layers/layers';
+import { opCost } from '../cost/macs';
+import { nodeAttrs, type TensorShape } from '../cost/node-attrs';
+
+/** The value a layer multiplies its weight with: its first input that is not a constant. */
+export function layerDataInput(node: NodeRef): string | undefined {
+  return node.inputs.find((name) => name && !traceConstant(node, name));
+}
+
+/** Layer inputs and outputs: the values whose statistics always matter. */
+export function focusValues(layers: readonly Layer[]): Set<string> {
+  const focus = new Set<string>();
+  for (const l of layers) {
+    const input = layerDataInput(l.node);
+    if (input) focus.add(input);
+    if (l.node.outputs[0]) focus.add(l.node.outputs[0]);
+  }
+  return focus;
+}
+
+export function valueReport(v: MeasuredValue): ValueReport {
+  const s = v.stats;
+  const per = product(v.shape);
+  if (!s || s.elements === 0)
+    return { name: v.name, producer: v.producer?.name ?? null, dtype: v.dtype, shape: v.shape, elements: per, zeros: 0, nearZeros: 0, density: null, min: null, max: null, mean: null, std: null, method: 'shape-only' };
+  const mean = s.sum / s.elements;
+  return {
+    name: v.name,
+    producer: v.producer?.name ?? null,
+    dtype: v.dtype,
+    shape: v.shape,
+    elements: per,
+    zeros: s.zeros,
+    nearZeros: s.nearZeros,
+    density: 1 - s.zeros / s.elements,
+    min: s.min,
+    max: s.max,
+    mean,
+    std: Math.sqrt(Math.max(0, s.sumSq / s.elements - mean * mean)),
+    ...(s.histBelow ? { histogram: { thresholds: HISTOGRAM_THRESHOLDS, below: s.histBelow } } : {}),
+    method: v.method,
+  };
+}
+
+/** Cost of every main-graph node from the run's shapes (constants' shapes from the model). */
+export function opReports(nodes: readonly NodeRef[], run: RunResult): OpReport[] {
+  const shapeOf = (node: NodeRef, name: string): TensorShape | undefined => {
+    if (!name) return undefined;
+    const v = run.values.get(name);
+    if (v) return { dims: v.shape, dtype: v.dtype };
+    const t = constantIn(node.scope, name);
+    return t ? { dims: t.dims, dtype: t.dtype.name } : undefined;
+  };
+  return nodes
+    .filter((n) => n.opType !== 'Constant')
+    .map((n) => {
+      const cost = opCost(n.opType, n.domain, nodeAttrs(n), n.inputs.map((i) => shapeOf(n, i)), n.outputs.map((o) => shapeOf(n, o)));
+      const timeMs = run.nodeTimes.get(n);
+      return { name: n.name, opType: n.opType, ...cost, ...(timeMs !== undefined ? { timeMs } : {}) };
+    });
+}
+
+/** Adds activation densities, MACs, bytes and time to the layer reports (same order as `layers`). */
+export function withRun(reports: LayerReport[], layers: readonly Layer[], run: RunResult, ops: readonly OpReport[]): LayerReport[] {
+  const opOf = new Map(ops.map((o) => [o.name, o]));
+  const density = (name: string | undefined): number | null => {
+    const v = name ? run.values.get(name) : undefined;
+    return v?.stats && v.stats.elements ? 1 - v.stats.zeros / v.stats.elements : null;
+  };
+  return reports.map((r, i) => {
+    const node = layers[i].node;
+    if (node.scope.kind !== 'main') return r;
+    const input = layerDataInput(node) ?? '';
+    const output = node.outputs[0] ?? '';
+    const op = opOf.get(node.name);
+    return {
+      ...r,
+      activation: { input, output, inputDensity: density(input), outputDensity: density(output) },
+      ...(op ? { macs: op.macs, bytes: op.bytes, ...(op.timeMs !== undefined ? { timeMs: op.timeMs } : {}) } : {}),
+    };
+  });
+}
+
+export function runTotals(ops: readonly OpReport[], layers: readonly LayerReport[]): Pick<Totals, 'macs' | 'layerMacs' | 'timeMs'> {
+  return {
+    macs: ops.reduce((s, o) => s + o.macs, 0),
+    layerMacs: layers.reduce((s, l) => s + (l.macs ?? 0), 0),
+    timeMs: ops.reduce((s, o) => s + (o.timeMs ?? 0), 0),
+  };
+}
