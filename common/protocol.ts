@@ -24,9 +24,14 @@ export type DTypeName =
   | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4' | 'float4e2m1';
 export type WeightLocation = 'initializer' | 'constant' | 'subgraph' | 'function';
 
+/** Near-zero: |x| <= value (absolute), or <= value x max|x| of the tensor when relative. */
+export interface NearZeroRule {
+  value: number;
+  relative: boolean;
+}
+
 export interface AnalysisOptions {
-  /** Near-zero threshold: |x| <= value (absolute), or <= value x max|x| of the tensor when relative. */
-  nearZero: { value: number; relative: boolean };
+  nearZero: NearZeroRule;
   /** N:M patterns, e.g. "2:4". */
   nm: string[];
   /** Block shapes rows x cols on the GEMM view, e.g. "4x4". */
@@ -82,11 +87,15 @@ export interface RunOptions {
   memoryBudget: number;
   /** Statistics for every value, or only for layer inputs and outputs. */
   level: 'all' | 'layers';
+  /** The run (every session and sample together) is stopped past this many seconds. */
+  timeoutSeconds: number;
+  /** The run's process is stopped past this many resident bytes; 0 sizes it from the model and the budget. */
+  memoryLimit: number;
 }
 
 export const DEFAULT_RUN: RunOptions = {
   ep: 'cpu', strictEp: false, threads: 0, dims: {}, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
-  memoryBudget: 1 << 30, level: 'all',
+  memoryBudget: 1 << 30, level: 'all', timeoutSeconds: 300, memoryLimit: 0,
 };
 
 /** Speedup-estimate scenarios when none are asked for (server/estimate/scenarios.ts parses them). */

@@ -20,6 +20,7 @@ export interface AnalyzeParams extends WorkDoneProgressParams, AnalysisSettings 
 }
 
 export interface CompareParams extends WorkDoneProgressParams, AnalysisSettings {
+  /** Absolute paths of the two .onnx files. */
   a: string;
   b: string;
 }
@@ -30,21 +31,29 @@ export interface CompareResult {
   diff: ReportDiff;
 }
 
-export interface BenchParams extends WorkDoneProgressParams {
-  path: string;
+/** How to benchmark a model: the run's provider and inputs, warm-up and timed runs, a pruned copy. */
+export interface BenchSettings {
   run?: Partial<RunOptions>;
   warmup?: number;
+  /** Timed runs; or run for `seconds` instead (default 2 s). */
   iterations?: number;
   seconds?: number;
   /** Also time a copy pruned to "2:4" or "90%". */
   prune?: string;
 }
 
-export interface CrossoverParams extends WorkDoneProgressParams {
+export interface BenchParams extends WorkDoneProgressParams, BenchSettings {
+  /** Absolute path of the .onnx file. */
+  path: string;
+}
+
+export interface CrossoverSettings {
   /** [M, K, N]; default 1024 x 1024 x 256. */
   shape?: [number, number, number];
   run?: Partial<RunOptions>;
 }
+
+export interface CrossoverParams extends WorkDoneProgressParams, CrossoverSettings {}
 
 export const AnalyzeRequest = new RequestType<AnalyzeParams, Report, void>('onnxSparsity/analyze');
 export const BenchRequest = new RequestType<BenchParams, BenchReport, void>('onnxSparsity/bench');

@@ -10,6 +10,8 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['onnxrunti
 await Promise.all([
   build({ ...node, entryPoints: ['server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server.js' }),
+  // Every onnxruntime call runs in a child process of its own (server/child/run-in-child.ts).
+  build({ ...node, entryPoints: ['server/pipeline/ort-child.ts'], outfile: 'dist/ort-child.js' }),
   build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   // The webview app is inlined into every exported HTML report: whitespace and syntax minified,
   // identifiers kept so an error the report shows still names the function.

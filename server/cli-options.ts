@@ -30,6 +30,9 @@ Options:
                          or .npz files (repeatable)
   --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
   --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
+  --run-timeout SECONDS  stop the run past this (default 300)
+  --memory-limit BYTES   stop the run when its process holds this much memory (default: from the
+                         model's size and the budget, at most 80% of this machine's)
   --accelerators FILE    extra accelerator profiles (JSON; same id replaces a built-in one)
   --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
                          (default as-is,pruned-2:4,pruned-90%)
@@ -41,7 +44,22 @@ Options:
   -h, --help             this help
   --version              print the version
 
-Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage.`;
+Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage, 3 the model could not be run
+(the weight report is still written), 130 interrupted.`;
+
+/** Every flag, for node:util parseArgs. */
+export const FLAGS = {
+  format: { type: 'string' }, out: { type: 'string' }, threshold: { type: 'string' },
+  relative: { type: 'boolean' }, nm: { type: 'string' }, blocks: { type: 'string' },
+  run: { type: 'boolean' }, 'no-run': { type: 'boolean' }, ep: { type: 'string' }, 'strict-ep': { type: 'boolean' },
+  threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
+  samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
+  activations: { type: 'string' }, 'run-timeout': { type: 'string' }, 'memory-limit': { type: 'string' },
+  accelerators: { type: 'string' }, scenario: { type: 'string' },
+  'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
+  seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
+  verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+} as const;
 
 export type Format = 'json' | 'md' | 'csv' | 'html';
 
@@ -68,16 +86,13 @@ export function analysisOptions(v: { threshold?: string; relative?: boolean; nm?
 export interface RunFlags {
   run?: boolean; 'no-run'?: boolean; ep?: string; 'strict-ep'?: boolean; threads?: string; dim?: string[];
   'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string;
+  'run-timeout'?: string; 'memory-limit'?: string;
 }
 
 export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['no-run']) return false;
   const o: Partial<RunOptions> = {};
-  const int = (flag: string, s: string, min: number): number => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s.trim()) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, not '${s}'`);
-    return n;
-  };
+  const int = (flag: string, s: string, min: number): number => number(flag, s, min, true);
   if (v.ep !== undefined) o.ep = v.ep;
   if (v['strict-ep']) o.strictEp = true;
   if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
@@ -96,7 +111,9 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
     o.intRange = [Number(m[1]), Number(m[2])];
   }
   if (v.inputs) o.inputs = v.inputs;
-  if (v['memory-budget'] !== undefined) o.memoryBudget = parseBytes(v['memory-budget']);
+  if (v['memory-budget'] !== undefined) o.memoryBudget = parseBytes(v['memory-budget'], 'memory-budget');
+  if (v['memory-limit'] !== undefined) o.memoryLimit = parseBytes(v['memory-limit'], 'memory-limit');
+  if (v['run-timeout'] !== undefined) o.timeoutSeconds = number('run-timeout', v['run-timeout'], 1);
   if (v.activations !== undefined) {
     if (v.activations !== 'all' && v.activations !== 'layers') throw new UsageError(`--activations must be all or layers, not '${v.activations}'`);
     o.level = v.activations;
@@ -110,12 +127,20 @@ export function parseShape(s: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
-function parseBytes(s: string): number {
+function parseBytes(s: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b?)?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`--memory-budget must be a byte count like 512M or 2G, not '${s}'`);
+  if (!m) throw new UsageError(`--${flag} must be a byte count like 512M or 2G, not '${s}'`);
   const unit = (m[2] ?? '').toLowerCase()[0];
   const n = Math.floor(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1));
-  if (n < 1) throw new UsageError(`--memory-budget must be at least 1 byte, not '${s}'`);
+  if (n < 1) throw new UsageError(`--${flag} must be at least 1 byte, not '${s}'`);
+  return n;
+}
+
+/** A number flag: finite and at least `min`, written as a plain decimal (1e3 is refused as a typo risk). */
+export function number(flag: string, s: string, min: number, integer = false): number {
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s.trim()) || n < min || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, not '${s}'`);
   return n;
 }
 

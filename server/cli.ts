@@ -3,89 +3,68 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeModel, type Progress } from './pipeline/analyze';
-import { recordingReads } from './files/read-log';
-import { outputProblem, UnsafeOutputError, writeSafely } from './files/safe-write';
-import { AnalysisError, CancelledError, UsageError } from './errors';
-import { buildDemoModel } from './demo/demo-model';
-import { writeModel } from './onnx/builder';
-import { DEFAULT_RUN, type Report, type RunOptions } from '../common/protocol';
-import { saveBench, saveCrossover } from './bench/bench-cache';
-import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
-import { benchmarkModel } from './bench/model-bench';
+import type { Report } from '../common/protocol';
 import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdown';
 import { toCsv } from '../common/report/csv';
 import { standaloneHtml } from '../common/report/html';
 import { toMarkdown } from '../common/report/markdown';
+import { analysisOptions, FLAGS, number, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
+import { buildDemoModel } from './demo/demo-model';
+import { AnalysisError, CancelledError, UsageError } from './errors';
+import { recordingReads } from './files/read-log';
+import { outputProblem, UnsafeOutputError, writeSafely } from './files/safe-write';
+import { writeModel } from './onnx/builder';
+import { analyzeModel } from './pipeline/analyze';
+import { benchmarkModel } from './pipeline/bench';
+import type { Progress } from './pipeline/control';
+import { crossover } from './pipeline/crossover';
 import { VERSION } from './version';
-import { analysisOptions, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
-
 
 /** Exit code of an analysis whose run failed: the partial (weights-only) report was still written. */
 export const EXIT_RUN_FAILED = 3;
+/** Exit code after Ctrl-C (128 + SIGINT), as shells expect. */
+const EXIT_INTERRUPTED = 130;
 
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+type Values = ReturnType<typeof parseCli>['values'];
+
+const parseCli = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
+
+/** The CLI: flags in, one pipeline call, the report out. Every command ends on Ctrl-C at once. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
+  const progress = progressLine(io.stderr);
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' }, out: { type: 'string' }, threshold: { type: 'string' },
-        relative: { type: 'boolean' }, nm: { type: 'string' }, blocks: { type: 'string' },
-        run: { type: 'boolean' }, 'no-run': { type: 'boolean' }, ep: { type: 'string' }, 'strict-ep': { type: 'boolean' },
-        threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
-        samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
-        activations: { type: 'string' }, accelerators: { type: 'string' }, scenario: { type: 'string' },
-        'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
-        seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
-        verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
-      },
-    });
+    const { values, positionals } = parseCli(argv);
     verbose = values.verbose ?? false;
     if (values.help) return write(io.stdout, USAGE + '\n');
     if (values.version) return write(io.stdout, VERSION + '\n');
     const [command, ...rest] = positionals;
     const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
-    const options = analysisOptions(values);
-    const run = runOptions(values);
+    const emit = async (text: string, inputs: readonly string[]): Promise<void> => {
+      progress.clear();
+      if (values.out) await writeReport(values.out, text, inputs);
+      else io.stdout.write(text);
+    };
     if (command === 'bench' || command === 'crossover') {
       if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
-      if (values.out) await refuseOutput(values.out, rest.slice(0, 1));
-      const { result: text, read } = await recordingReads(() => measure(command, rest, values, run, format, io.stderr));
-      if (values.out) await writeReport(values.out, text, [...rest.slice(0, 1), ...read]);
-      else io.stdout.write(text);
+      if (command === 'bench' && rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
+      if (command === 'crossover' && rest.length) throw new UsageError('crossover takes no MODEL');
+      if (values.out) await refuseOutput(values.out, rest);
+      const { result: text, read } = await recordingReads(() => interruptible((signal) => measure(command, rest[0], values, format, signal, progress.show)));
+      await emit(text, [...rest, ...read]);
       return 0;
     }
-    let model: string;
-    if (command === 'analyze') {
-      if (rest.length !== 1) throw new UsageError('analyze takes exactly one MODEL path');
-      model = rest[0];
-    } else if (command === 'demo') {
-      if (rest.length) throw new UsageError('demo takes no arguments');
-      model = await writeModel(buildDemoModel(), path.join(os.tmpdir(), 'onnx-sparsity-demo'), 'demo-cnn-mlp.onnx');
-      io.stderr.write(`demo model written to ${model}\n`);
-    } else throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
-
+    const model = await modelOf(command, rest, io);
+    const run = runOptions(values);
     if (values.out) await refuseOutput(values.out, [model, ...(values.inputs ?? [])]);
-    const abort = new AbortController();
-    const onSigint = (): void => abort.abort();
-    process.once('SIGINT', onSigint);
-    let report: Report;
-    let read: string[];
-    try {
-      const estimate = values['no-estimate'] ? false as const : {
-        ...(values.accelerators ? { accelerators: values.accelerators } : {}),
-        ...(values.scenario ? { scenarios: values.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
-      };
-      ({ result: report, read } = await recordingReads(() =>
-        analyzeModel({ file: model, options, run, estimate, signal: abort.signal, onProgress: progressPrinter(io.stderr) })));
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-    const text = render(report, format);
-    if (values.out) await writeReport(values.out, text, [model, ...read]);
-    else io.stdout.write(text);
+    const estimate = values['no-estimate'] ? false as const : {
+      ...(values.accelerators ? { accelerators: values.accelerators } : {}),
+      ...(values.scenario ? { scenarios: values.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+    };
+    const { result: report, read } = await recordingReads(() => interruptible((signal) =>
+      analyzeModel({ file: model, options: analysisOptions(values), run, estimate, signal, onProgress: progress.show })));
+    await emit(render(report, format), [model, ...read]);
     // The report is written either way; the exit code tells a script it lacks the run's half.
     if (report.run && !report.run.ok) {
       io.stderr.write(`onnx-sparsity: the model was not run: ${report.run.error} (the report has the weight analysis only)\n`);
@@ -93,52 +72,80 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`onnx-sparsity: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof AnalysisError || e instanceof CancelledError) {
-      io.stderr.write(`onnx-sparsity: ${e.message}\n`);
-      if (verbose && e.stack) io.stderr.write(e.stack + '\n');
-      return 1;
-    }
-    io.stderr.write(`onnx-sparsity: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    if (verbose && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
-    return 1;
-  } finally {
-    if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+    progress.clear();
+    return failure(e, io.stderr, verbose);
   }
 }
 
-/** `bench` and `crossover`: measure, cache the result for reports on this machine, format it. */
-async function measure(
-  command: 'bench' | 'crossover', rest: string[], v: Record<string, unknown>, run: Partial<RunOptions> | false,
-  format: Format, stderr: NodeJS.WriteStream,
-): Promise<string> {
-  const r = { ...DEFAULT_RUN, ...(run || {}) };
-  const num = (flag: string, min: number, integer: boolean): number | undefined => {
-    const s = v[flag] as string | undefined;
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (s.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, not '${s}'`);
-    return n;
-  };
-  const progress = progressPrinter(stderr);
-  const onProgress = progress && ((fraction: number, message: string) => progress({ fraction, message, phase: 'run' }));
+async function modelOf(command: string | undefined, rest: string[], io: Io): Promise<string> {
+  if (command === 'analyze') {
+    if (rest.length !== 1) throw new UsageError('analyze takes exactly one MODEL path');
+    return rest[0];
+  }
+  if (command === 'demo') {
+    if (rest.length) throw new UsageError('demo takes no arguments');
+    const model = await writeModel(buildDemoModel(), path.join(os.tmpdir(), 'onnx-sparsity-demo'), 'demo-cnn-mlp.onnx');
+    io.stderr.write(`demo model written to ${model}\n`);
+    return model;
+  }
+  throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+}
+
+/** `bench` and `crossover`: measure (the pipeline caches the result for reports on this machine), format it. */
+async function measure(command: 'bench' | 'crossover', model: string | undefined, v: Values, format: Format, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<string> {
+  const run = runOptions(v) || {};
   if (command === 'crossover') {
-    if (rest.length) throw new UsageError('crossover takes no MODEL');
-    const shape = parseShape((v.shape as string | undefined) ?? DEFAULT_SHAPE.join('x'));
-    const c = await measureCrossover({ shape, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, onProgress });
-    await saveCrossover(c);
+    const c = await crossover({ ...(v.shape ? { shape: parseShape(v.shape) } : {}), run, signal, onProgress });
     return format === 'md' ? crossoverMarkdown(c) : JSON.stringify(c, null, 2) + '\n';
   }
-  if (rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
-  const b = await benchmarkModel(rest[0], {
-    ...r, warmup: num('warmup', 0, true), iterations: num('iterations', 1, true), seconds: num('seconds', 0.001, false),
-    prune: v.prune as string | undefined, analyze: () => analyzeModel({ file: rest[0], run: { ...(run || {}) }, estimate: false }), onProgress,
+  const opt = (flag: 'warmup' | 'iterations' | 'seconds', min: number, integer: boolean): number | undefined =>
+    v[flag] === undefined ? undefined : number(flag, v[flag], min, integer);
+  const file = model!;
+  const b = await benchmarkModel(file, {
+    run, warmup: opt('warmup', 0, true), iterations: opt('iterations', 1, true), seconds: opt('seconds', 0.001, false), prune: v.prune,
+    analyze: () => analyzeModel({ file, run, estimate: false, signal }), signal, onProgress,
   });
-  await saveBench(b);
   return format === 'md' ? benchMarkdown(b) : JSON.stringify(b, null, 2) + '\n';
+}
+
+/**
+ * Runs `work` with a signal that SIGINT or SIGTERM aborts. The run's child is killed at once; the
+ * weight pass yields every 25 ms and stops at its next chunk. Should anything not let go, the
+ * process ends anyway a second later.
+ */
+async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    abort.abort();
+    setTimeout(() => process.exit(sig === 'SIGINT' ? EXIT_INTERRUPTED : 143), 1000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(abort.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function failure(e: unknown, stderr: NodeJS.WritableStream, verbose: boolean): number {
+  if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
+    stderr.write(`onnx-sparsity: ${e.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (e instanceof CancelledError) {
+    stderr.write(`onnx-sparsity: ${e.message}\n`);
+    return EXIT_INTERRUPTED;
+  }
+  if (e instanceof AnalysisError) {
+    stderr.write(`onnx-sparsity: ${e.message}\n`);
+    if (verbose && e.stack) stderr.write(e.stack + '\n');
+    return 1;
+  }
+  stderr.write(`onnx-sparsity: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (verbose && e instanceof Error && e.stack) stderr.write(e.stack + '\n');
+  return 1;
 }
 
 function render(r: Report, f: Format): string {
@@ -183,14 +190,23 @@ async function writeReport(file: string, text: string, read: readonly string[]):
   }
 }
 
-function progressPrinter(stderr: NodeJS.WriteStream): ((p: Progress) => void) | undefined {
-  if (!stderr.isTTY) return undefined;
+/** One progress line on a terminal's stderr, rewritten in place and erased before anything else is printed. */
+function progressLine(stderr: NodeJS.WriteStream): { show: (p: Progress) => void; clear: () => void } {
+  if (!stderr.isTTY) return { show: () => undefined, clear: () => undefined };
   let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (now - last < 100 && p.fraction < 1) return;
-    last = now;
-    stderr.write(`\r\x1b[Konnx-sparsity: ${p.message} ${(p.fraction * 100).toFixed(0)}%`);
+  let shown = false;
+  return {
+    show: (p) => {
+      const now = Date.now();
+      if (now - last < 100 && p.fraction < 1) return;
+      last = now;
+      shown = true;
+      stderr.write(`\r\x1b[Konnx-sparsity: ${p.message} ${(p.fraction * 100).toFixed(0)}%`);
+    },
+    clear: () => {
+      if (shown) stderr.write('\r\x1b[K');
+      shown = false;
+    },
   };
 }
 
@@ -200,6 +216,11 @@ function write(s: NodeJS.WritableStream, text: string): number {
 }
 
 if (require.main === module) {
+  // `onnx-sparsity analyze m.onnx | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,22 +1,25 @@
+import * as path from 'node:path';
 import {
   createConnection, LSPErrorCodes, ProposedFeatures, ResponseError, type CancellationToken, type ProgressToken,
 } from 'vscode-languageserver/node';
-import { analyzeModel } from './pipeline/analyze';
-import { AnalysisError, CancelledError, UsageError } from './errors';
-import * as path from 'node:path';
+import type { Report } from '../common/protocol';
 import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from '../common/requests';
-import { saveBench, saveCrossover } from './bench/bench-cache';
-import { DEFAULT_SHAPE, measureCrossover } from './bench/crossover';
-import { benchmarkModel } from './bench/model-bench';
-import { DEFAULT_RUN, type Report } from '../common/protocol';
+import { AnalysisError, CancelledError, UsageError } from './errors';
+import { analyzeModel } from './pipeline/analyze';
+import { benchmarkModel } from './pipeline/bench';
+import { compareModels } from './pipeline/compare';
+import type { Progress } from './pipeline/control';
+import { crossover } from './pipeline/crossover';
 import { ReportCache } from './report-cache';
-import { diffReports } from '../common/report/diff';
+import { checkSettingPaths, requestPath, shownName } from './request-paths';
 import { VERSION } from './version';
 
 /**
- * The language server: the engine in its own process, so the editor never blocks on a model.
- * Requests report LSP work-done progress and stop when cancelled; a bad model answers with an
- * error and the server stays up for the next request.
+ * The language server: the engine in its own process, so the editor never blocks on a model, and
+ * every model run in a child of its own, so this process answers the next request (a cached
+ * report, another file's weights, a cancel) while one runs. Requests report LSP work-done
+ * progress and stop when cancelled; a bad model or a bad parameter answers with an error and the
+ * server stays up for the next request.
  */
 const connection = createConnection(ProposedFeatures.all);
 
@@ -27,6 +30,9 @@ connection.onInitialize(() => ({
 
 const cache = new ReportCache();
 
+/** Share of a whole analysis's progress bar the weight pass takes; the run takes the rest. */
+const WEIGHTS_SHARE = 0.3;
+
 /** One model's report: from the cache when the file and settings are unchanged, else analysed (and cached). */
 async function analyzeCached(file: string, s: AnalysisSettings, signal: AbortSignal, report: (fraction: number, message: string) => void): Promise<Report> {
   const settings: AnalysisSettings = { options: s.options, run: s.run, estimate: s.estimate };
@@ -35,44 +41,46 @@ async function analyzeCached(file: string, s: AnalysisSettings, signal: AbortSig
     connection.console.log(`${file}: report from cache`);
     return hit;
   }
-  const r = await analyzeModel({
-    file, options: s.options, run: s.run, estimate: s.estimate, signal,
-    onProgress: (p) => report(p.phase === 'weights' ? p.fraction * 0.3 : 0.3 + p.fraction * 0.7, p.message),
-  });
+  const onProgress = (p: Progress): void => report(p.phase === 'weights' ? p.fraction * WEIGHTS_SHARE : WEIGHTS_SHARE + p.fraction * (1 - WEIGHTS_SHARE), p.message);
+  const r = await analyzeModel({ file, ...settings, signal, onProgress });
   await cache.put(file, settings, r);
   connection.console.log(`${file}: analysed in ${(r.timings.totalMs / 1000).toFixed(2)} s${r.run && !r.run.ok ? ` (not run: ${r.run.error})` : ''}`);
   return r;
 }
 
 connection.onRequest(AnalyzeRequest, (params, token) =>
-  run(token, params.workDoneToken, `Analyzing ${path.basename(params.path)}`, (signal, report) => analyzeCached(params.path, params, signal, report)));
+  run(token, params?.workDoneToken, `Analyzing ${shownName(params?.path)}`, async (signal, report) => {
+    const file = requestPath(params?.path, 'path');
+    checkSettingPaths(params);
+    return analyzeCached(file, params, signal, report);
+  }));
 
 connection.onRequest(CompareRequest, (params, token) =>
-  run(token, params.workDoneToken, `Comparing ${path.basename(params.a)} with ${path.basename(params.b)}`, async (signal, report) => {
-    const a = await analyzeCached(params.a, params, signal, (f, m) => report(f / 2, `${path.basename(params.a)}: ${m}`));
-    const b = await analyzeCached(params.b, params, signal, (f, m) => report(0.5 + f / 2, `${path.basename(params.b)}: ${m}`));
-    return { a, b, diff: diffReports(a, b) };
+  run(token, params?.workDoneToken, `Comparing ${shownName(params?.a)} with ${shownName(params?.b)}`, async (signal, report) => {
+    const files = [requestPath(params?.a, 'a'), requestPath(params?.b, 'b')];
+    checkSettingPaths(params);
+    return compareModels((file, half) => analyzeCached(file, params, signal, (f, m) => report(half / 2 + f / 2, `${path.basename(file)}: ${m}`)), files[0], files[1]);
   }));
 
 connection.onRequest(BenchRequest, (params, token) =>
-  run(token, params.workDoneToken, `Benchmarking ${path.basename(params.path)}`, async (signal, report) => {
-    // With --prune, the analysis (for the estimate beside the measurement) takes the first 30%.
-    const analysisShare = params.prune ? 0.3 : 0;
-    const b = await benchmarkModel(params.path, {
-      ...params.run, warmup: params.warmup, iterations: params.iterations, seconds: params.seconds, prune: params.prune, signal,
-      analyze: () => analyzeCached(params.path, { run: params.run ?? {}, estimate: false }, signal, (f, m) => report(f * analysisShare, m)),
-      onProgress: (f, m) => report(analysisShare + f * (1 - analysisShare), m),
+  run(token, params?.workDoneToken, `Benchmarking ${shownName(params?.path)}`, async (signal, report) => {
+    const file = requestPath(params?.path, 'path');
+    checkSettingPaths(params);
+    // With a pruned copy, the analysis (for the estimate beside the measurement) takes the first 30%.
+    const analysisShare = params.prune ? WEIGHTS_SHARE : 0;
+    const b = await benchmarkModel(file, {
+      run: params.run, warmup: params.warmup, iterations: params.iterations, seconds: params.seconds, prune: params.prune, signal,
+      analyze: () => analyzeCached(file, { run: params.run ?? {}, estimate: false }, signal, (f, m) => report(f * analysisShare, m)),
+      onProgress: (p) => report(analysisShare + p.fraction * (1 - analysisShare), p.message),
     });
-    await saveBench(b);
+    // New measurements change what the cached reports would say.
     cache.clear();
     return b;
   }));
 
 connection.onRequest(CrossoverRequest, (params, token) =>
-  run(token, params.workDoneToken, 'Measuring the sparse/dense crossover', async (signal, report) => {
-    const r = { ...DEFAULT_RUN, ...params.run };
-    const c = await measureCrossover({ shape: params.shape ?? DEFAULT_SHAPE, ep: r.ep, strictEp: r.strictEp, threads: r.threads, memoryBudget: r.memoryBudget, signal, onProgress: report });
-    await saveCrossover(c);
+  run(token, params?.workDoneToken, 'Measuring the sparse/dense crossover', async (signal, report) => {
+    const c = await crossover({ shape: params?.shape, run: params?.run, signal, onProgress: (p) => report(p.fraction, p.message) });
     cache.clear();
     return c;
   }));

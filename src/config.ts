@@ -8,14 +8,13 @@ export const SECTION = 'onnxSparsity';
 
 /**
  * When a change to each setting takes effect. The server reads no setting itself: every request
- * carries them all (and its report cache is keyed by them), so nearly every change simply applies
- * to the next analysis. The provider is the exception: a CUDA or TensorRT provider, once loaded,
- * keeps its GPU context (hundreds of MB of device memory) for the life of the server process,
- * so leaving it restarts the server (once no request is running).
+ * carries them all (and its report cache is keyed by them), so a change applies to the next
+ * analysis. The provider too: onnxruntime runs in a child process per run, so a GPU provider's
+ * context (hundreds of MB of device memory) ends with the run that needed it.
  */
 export const EFFECT: Record<SettingKey, 'next-analysis' | 'restart-server'> = {
   run: 'next-analysis',
-  executionProvider: 'restart-server',
+  executionProvider: 'next-analysis',
   strictExecutionProvider: 'next-analysis',
   threads: 'next-analysis',
   memoryBudgetMB: 'next-analysis',
@@ -29,6 +28,8 @@ export const EFFECT: Record<SettingKey, 'next-analysis' | 'restart-server'> = {
   acceleratorProfiles: 'next-analysis',
   scenarios: 'next-analysis',
   activations: 'next-analysis',
+  runTimeoutSeconds: 'next-analysis',
+  runMemoryLimitMB: 'next-analysis',
 };
 
 /** The changed settings that need a fresh server process. */

@@ -24,6 +24,8 @@ export interface Settings {
   acceleratorProfiles: string;
   scenarios: string[];
   activations: 'all' | 'layers';
+  runTimeoutSeconds: number;
+  runMemoryLimitMB: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -45,6 +47,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   acceleratorProfiles: '',
   scenarios: DEFAULT_SCENARIOS,
   activations: DEFAULT_RUN.level,
+  runTimeoutSeconds: DEFAULT_RUN.timeoutSeconds,
+  runMemoryLimitMB: DEFAULT_RUN.memoryLimit / 2 ** 20,
 };
 
 /** Where relative paths in settings are resolved: the model's workspace folder, and `~`. */
@@ -94,6 +98,8 @@ function runOptions(v: Reader): Partial<RunOptions> {
     intRange: range ?? DEFAULT_RUN.intRange,
     samples: v.number('samples', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
     level: level === 'layers' ? 'layers' : 'all',
+    timeoutSeconds: v.number('runTimeoutSeconds', (x) => x >= 1, 'a number of seconds >= 1'),
+    memoryLimit: Math.round(v.number('runMemoryLimitMB', (x) => x >= 0, 'a number of MB >= 0 (0: sized from the model)') * 2 ** 20),
   };
 }
 
@@ -139,7 +145,7 @@ class Reader {
     return typeof x === 'boolean' ? x : this.bad(key, 'true or false', x);
   }
 
-  number(key: 'threads' | 'memoryBudgetMB' | 'samples' | 'nearZeroThreshold', ok: (x: number) => boolean, wanted: string): number {
+  number(key: 'threads' | 'memoryBudgetMB' | 'samples' | 'nearZeroThreshold' | 'runTimeoutSeconds' | 'runMemoryLimitMB', ok: (x: number) => boolean, wanted: string): number {
     const x = this.value(key);
     return typeof x === 'number' && Number.isFinite(x) && ok(x) ? x : this.bad(key, wanted, x);
   }

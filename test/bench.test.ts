@@ -4,7 +4,7 @@ import { analyzeModel } from '../server/pipeline/analyze';
 import { findLayers } from '../server/analysis/layers/layers';
 import { measureCrossover } from '../server/bench/crossover';
 import { crossoverSparsity, latencyStats } from '../server/bench/latency-stats';
-import { benchmarkModel } from '../server/bench/model-bench';
+import { benchmarkModel } from '../server/pipeline/bench';
 import { pruneModel, parsePrune } from '../server/bench/prune';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { CancelledError, UsageError } from '../server/errors';
@@ -78,7 +78,7 @@ describe('benchmarks', () => {
   it('rejects bad settings and inputs with clear errors', async () => {
     const file = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
     await assert.rejects(benchmarkModel(file, { iterations: 0 }), (e: Error) => e instanceof UsageError && /--iterations must be an integer > 0/.test(e.message));
-    await assert.rejects(benchmarkModel(file, { ep: 'cuda', strictEp: true, iterations: 1 }), /execution provider 'cuda' could not start/);
+    await assert.rejects(benchmarkModel(file, { run: { ep: 'cuda', strictEp: true }, iterations: 1 }), /execution provider 'cuda' could not start/);
     await assert.rejects(measureCrossover({ shape: [100000, 100000, 1000], ep: 'cpu', strictEp: false, threads: 1, memoryBudget: 1 << 30 }), /needs .* bytes, more than the memory budget/);
     const cli = runCli(['bench', file, '--iterations', '-3']);
     assert.equal(cli.code, 2);

@@ -37,14 +37,14 @@ describe('settings to AnalysisSettings', () => {
       ['executionProvider', 'cuda'], ['strictExecutionProvider', true], ['threads', 4], ['memoryBudgetMB', 512],
       ['symbolicDims', { height: 640 }], ['intRange', ' -5 : 5 '], ['samples', 3], ['nearZeroThreshold', 1e-3],
       ['nearZeroRelative', true], ['nmPatterns', ['2:4']], ['blockShapes', ['8x8']], ['acceleratorProfiles', 'chips.json'],
-      ['scenarios', ['as-is']], ['activations', 'layers'], ['run', false],
+      ['scenarios', ['as-is']], ['activations', 'layers'], ['run', false], ['runTimeoutSeconds', 60], ['runMemoryLimitMB', 2048],
     ];
     assert.deepEqual(changed.map(([k]) => k).sort(), Object.keys(DEFAULT_SETTINGS).sort());
     const base = JSON.stringify(settings({}));
     for (const [key, value] of changed) assert.notEqual(JSON.stringify(settings({ [key]: value })), base, key);
     assert.deepEqual(settings(Object.fromEntries(changed.filter(([k]) => k !== 'run'))), { ok: true, settings: {
       options: { nearZero: { value: 1e-3, relative: true }, nm: ['2:4'], blocks: ['8x8'] },
-      run: { ep: 'cuda', strictEp: true, threads: 4, memoryBudget: 512 * 2 ** 20, dims: { height: 640 }, intRange: [-5, 5], samples: 3, level: 'layers' },
+      run: { ep: 'cuda', strictEp: true, threads: 4, memoryBudget: 512 * 2 ** 20, dims: { height: 640 }, intRange: [-5, 5], samples: 3, level: 'layers', timeoutSeconds: 60, memoryLimit: 2048 * 2 ** 20 },
       estimate: { scenarios: ['as-is'], accelerators: path.resolve('/work/project', 'chips.json') },
     } });
   });

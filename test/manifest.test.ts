@@ -97,7 +97,7 @@ describe('the .vsix contents (vsce ls)', () => {
 
   it('holds the bundles, the webview app and the linux-x64 onnxruntime native addon', () => {
     for (const f of [
-      'package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/media/report.js',
+      'package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/ort-child.js', 'dist/media/report.js',
       'node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
@@ -107,7 +107,7 @@ describe('the .vsix contents (vsce ls)', () => {
   });
 
   it('leaves out sources, tests, dev dependencies, source maps and other platforms\' binaries', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|docs\/[^/]+\.md|dist\/(extension|server)\.js|dist\/media\/[^/]+\.(js|css)|node_modules\/onnxruntime-(node|common)\/.*)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|docs\/[^/]+\.md|dist\/(extension|server|ort-child)\.js|dist\/media\/[^/]+\.(js|css)|node_modules\/onnxruntime-(node|common)\/.*)$/;
     for (const f of files) {
       assert.match(f, allowed, `${f} should not be in the package`);
       assert.doesNotMatch(f, /\.map$|\.ts$|napi-v6\/(darwin|win32|linux\/arm64)\//, f);

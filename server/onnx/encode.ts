@@ -1,4 +1,5 @@
-import { float16Magnitudes, float4Magnitudes, float8Magnitudes, type Float8Name } from './float-tables';
+import { float16Bits } from './float16';
+import { float4Magnitudes, float8Magnitudes, type Float8Name } from './float-tables';
 import { rawByteLength, type DType } from './dtypes';
 
 /**
@@ -24,7 +25,7 @@ export function encodeValues(d: DType, values: ArrayLike<number>): Uint8Array {
       case 'uint32': dv.setUint32(4 * i, v, true); break;
       case 'int64': dv.setBigInt64(8 * i, BigInt(v), true); break;
       case 'uint64': dv.setBigUint64(8 * i, BigInt(v), true); break;
-      case 'float16': dv.setUint16(2 * i, nearestCode(float16Magnitudes(), v, 15), true); break;
+      case 'float16': dv.setUint16(2 * i, float16Bits(v), true); break;
       case 'bfloat16': dv.setUint16(2 * i, bfloat16Bits(v), true); break;
       case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz':
         out[i] = float8Code(d.name as Float8Name, v);

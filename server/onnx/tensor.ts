@@ -1,3 +1,4 @@
+import type { WeightLocation } from '../../common/protocol';
 import type { DType } from './dtypes';
 
 /**
@@ -18,7 +19,7 @@ export type TensorData =
 
 export type VarintField = 'int32_data' | 'int64_data' | 'uint64_data';
 
-export type WeightLocation = 'initializer' | 'constant' | 'subgraph' | 'function';
+export type { WeightLocation };
 
 /** A constant tensor found in the model: metadata plus a lazy reference to its bytes. */
 export interface TensorRef {

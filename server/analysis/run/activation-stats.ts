@@ -1,4 +1,5 @@
-import { HISTOGRAM_THRESHOLDS, nextUp, type NearZeroRule } from './instrument';
+import type { NearZeroRule } from '../../../common/protocol';
+import { HISTOGRAM_THRESHOLDS, nextUp } from './instrument';
 
 /**
  * Statistics of one value over all samples. The same definitions whether onnxruntime computed them

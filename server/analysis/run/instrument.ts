@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import type { NearZeroRule } from '../../../common/protocol';
 import type { DTypeName } from '../../onnx/dtypes';
 
 /**
@@ -34,11 +35,6 @@ export interface ProbeRequest {
   /** Statistics (else only the shape). */
   stats: boolean;
   histogram: boolean;
-}
-
-export interface NearZeroRule {
-  value: number;
-  relative: boolean;
 }
 
 /** Dtypes reduced in the graph; others are copied out and folded in JS. */

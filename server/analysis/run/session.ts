@@ -24,6 +24,12 @@ export function ortVersion(): string {
   return ort().env.versions.node ?? ort().env.versions.common ?? 'unknown';
 }
 
+/** The installed onnxruntime-node's version, read without loading its native addon (which only the run's process needs). */
+export function ortPackageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
 /** Execution providers this onnxruntime-node build knows; `bundled: false` ones need libraries installed separately. */
 export function executionProviders(): { name: string; bundled: boolean }[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

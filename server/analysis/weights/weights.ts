@@ -1,3 +1,4 @@
+import type { NearZeroRule } from '../../../common/protocol';
 import { forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
 import { newBitmap } from './bitmap';
@@ -22,7 +23,7 @@ export interface WeightMeasure {
 }
 
 export interface MeasureOptions {
-  readonly nearZero: { value: number; relative: boolean };
+  readonly nearZero: NearZeroRule;
   readonly patterns: readonly NmPattern[];
 }
 

@@ -1,0 +1,106 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { AnalysisError, CancelledError, UsageError } from '../errors';
+import type { FromChild, ToChild, WireError } from './messages';
+
+export interface ChildLimits {
+  /** Wall-clock limit; the child is killed past it. */
+  timeoutMs: number;
+  /** Resident memory limit in bytes; the child is killed past it. */
+  memoryBytes: number;
+}
+
+export interface JobControl {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+/** How often the parent reads the child's resident memory. */
+const WATCH_MS = 50;
+/** Bytes of the child's stderr kept for a crash message. */
+const STDERR_TAIL = 4096;
+
+/**
+ * Runs one job in a child process of its own and resolves with its result. onnxruntime runs
+ * synchronously inside a native call, so in-process nothing can interrupt it (an endless Loop, a
+ * 4G-element Expand) and a native out-of-memory abort would take the caller down with it; a child
+ * can be killed at once, its memory is the kernel's to take back, and its crash is one request's
+ * error. The parent stays free to answer other requests while it runs.
+ *
+ * Cancel (`signal`), the time limit and the memory limit all end the child with SIGKILL; each
+ * rejects with its own error, naming `what` (e.g. the model file).
+ */
+export function runInChild<T>(entry: string, job: string, request: unknown, limits: ChildLimits, control: JobControl, what: { file?: string }): Promise<T> {
+  if (control.signal?.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const child = fork(entry, [], {
+      serialization: 'advanced',
+      // Never our stdout: the language server may be speaking LSP on it.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    let settled = false;
+    let ending: Error | undefined;
+    let stderr = '';
+    let reportedRss = 0;
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => void (stderr = (stderr + d).slice(-STDERR_TAIL)));
+
+    const end = (e: Error): void => {
+      ending ??= e;
+      child.kill('SIGKILL');
+    };
+    const onAbort = (): void => end(new CancelledError());
+    control.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => end(new AnalysisError(`the run took longer than ${fmtSeconds(limits.timeoutMs)} (the time limit) and was stopped`, what)), limits.timeoutMs);
+    const watch = setInterval(() => {
+      const rss = Math.max(rssOf(child), reportedRss);
+      if (rss > limits.memoryBytes)
+        end(new AnalysisError(`the run was stopped when it reached ${mib(rss)} MiB of memory (the limit is ${mib(limits.memoryBytes)} MiB)`, what));
+    }, WATCH_MS);
+
+    const finish = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(watch);
+      control.signal?.removeEventListener('abort', onAbort);
+      f();
+    };
+
+    child.on('message', (m: FromChild) => {
+      if (m.type === 'progress') control.onProgress?.(m.fraction, m.message);
+      else if (m.type === 'rss') reportedRss = m.bytes;
+      else if (m.type === 'done') finish(() => resolve(m.result as T));
+      else if (m.type === 'failed') finish(() => reject(fromWire(m.error, what)));
+    });
+    child.on('error', (e) => finish(() => reject(new AnalysisError(`the run could not start: ${e.message}`, what, { cause: e }))));
+    child.on('exit', (code, signal) => finish(() => {
+      if (ending) return reject(ending);
+      const tail = stderr.trim().split('\n').slice(-3).join(' / ');
+      reject(new AnalysisError(`the run crashed (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`, what));
+    }));
+    child.send({ type: 'start', job, request } satisfies ToChild);
+  });
+}
+
+function fromWire(e: WireError, what: { file?: string }): Error {
+  if (e.kind === 'cancelled') return new CancelledError();
+  if (e.kind === 'usage') return new UsageError(e.message);
+  // The child's AnalysisError already names its file; an internal error gets ours.
+  if (e.kind === 'analysis') return Object.assign(new AnalysisError(e.message), { stack: e.stack });
+  return new AnalysisError(`internal error in the run: ${e.message}`, what);
+}
+
+/** The child's resident set from /proc (Linux), which stays readable while it is busy in native code; 0 elsewhere. */
+function rssOf(child: ChildProcess): number {
+  if (!child.pid || process.platform !== 'linux') return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const mib = (b: number): number => Math.round(b / 2 ** 20);
+const fmtSeconds = (ms: number): string => `${Number((ms / 1000).toPrecision(3))} s`;
