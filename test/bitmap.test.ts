@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getBits, newBitmap, orBits, popcount, transpose32, transposeBits } from '../server/analysis/weights/bitmap';
 import { foldMagnitudes, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
-import { fieldsOver } from '../server/analysis/weights/patterns';
+import { fieldsOver } from '../server/analysis/weights/nm-groups';
 import { rng } from '../server/random';
 import { SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { ModelMemory } from '../server/onnx/model-memory';

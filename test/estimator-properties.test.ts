@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { estimate } from '../server/estimate/estimate';
-import { ProfileError, validateProfile, type AcceleratorProfile } from '../server/estimate/profile';
+import { ProfileError, validateProfile, type CurveProfile } from '../server/estimate/profile';
 import { builtinProfiles } from '../server/estimate/profiles';
 import type { WorkLayer, Workload } from '../server/estimate/workload';
 
@@ -15,7 +15,7 @@ function gemm(over: Partial<WorkLayer> = {}): WorkLayer {
 }
 const work = (...layers: WorkLayer[]): Workload => ({ layers, others: [], assumptions: [] });
 
-const sparseKinds: AcceleratorProfile[] = [
+const sparseKinds = [
   validateProfile({
     id: 'cpu', name: 'sparse CPU', kind: 'unstructured-weights',
     peakMacsPerSecond: { float16: { value: 1e12, source: 't' } }, memoryBandwidth: { value: 1e11, source: 't' }, utilization: { value: 0.5, source: 't' },
@@ -31,7 +31,7 @@ const sparseKinds: AcceleratorProfile[] = [
     peakMacsPerSecond: { float16: { value: 1e12, source: 't' } }, memoryBandwidth: { value: 1e11, source: 't' }, utilization: { value: 0.5, source: 't' },
     sparsity: { block: [32, 32], curve: { value: [[0, 0.02], [1, 1.1]], source: 't' }, indexOverhead: { value: 0.01, source: 't' } },
   }, 'test'),
-];
+] as CurveProfile[];
 
 describe('the estimator, as properties', () => {
   const profiles = builtinProfiles();

@@ -68,8 +68,7 @@ function profileAssumptions(p: AcceleratorProfile, w: Workload): string[] {
     `memory ${(p.memoryBandwidth.value / 1e9).toFixed(0)} GB/s (${p.memoryBandwidth.source})`,
     'time per layer = max(MACs / (peak x utilization), bytes / bandwidth); other ops at dense cost',
   ];
-  const s = p.sparsity;
-  if (s?.mathSpeedup) a.push(`${s.n}:${s.m}-ready layers: math ${s.mathSpeedup.value}x faster (${s.mathSpeedup.source})`);
-  if (s?.curve) a.push(`sparse time relative to dense by density: ${s.curve.value.map(([d, t]) => `${d}->${t}`).join(', ')} (${s.curve.source})`);
+  if (p.kind === 'n:m') a.push(`${p.sparsity.n}:${p.sparsity.m}-ready layers: math ${p.sparsity.mathSpeedup.value}x faster (${p.sparsity.mathSpeedup.source})`);
+  else if (p.kind !== 'none') a.push(`sparse time relative to dense by density: ${p.sparsity.curve.value.map(([d, t]) => `${d}->${t}`).join(', ')} (${p.sparsity.curve.source})`);
   return a;
 }

@@ -53,33 +53,34 @@ export function layerTime(l: WorkLayer, p: AcceleratorProfile, c: Case): LayerTi
   let macs = denseMacs;
   let bytes = denseBytes;
   let exploited = compact < 1 ? `removed channels keep ${(compact * 100).toFixed(1)}% of the layer` : 'dense';
-  const s = p.sparsity;
   const valueBytes = dtypeByName(l.dtype).bits / 8;
   // Density among what compaction keeps: zeros in removed rows/columns are already gone.
   const dw = Math.min(1, l.weightDensity / Math.max(compact, 1e-12));
   switch (p.kind) {
     case 'n:m': {
-      const key = `${s!.n}:${s!.m}`;
+      const s = p.sparsity;
+      const key = `${s.n}:${s.m}`;
       if (!l.nmReady.includes(key)) break;
-      const speedup = pick(s!.mathSpeedup!, c, true);
+      const speedup = pick(s.mathSpeedup, c, true);
       macs = denseMacs / speedup;
-      const meta = pick(s!.metadataBitsPerNonzero!, c, false) / 8;
-      bytes = l.weightBytes * compact * (s!.n! / s!.m!) * (1 + meta / valueBytes) + l.activationBytes;
+      const meta = pick(s.metadataBitsPerNonzero, c, false) / 8;
+      bytes = l.weightBytes * compact * (s.n / s.m) * (1 + meta / valueBytes) + l.activationBytes;
       exploited = `${key}-ready: math at 1/${speedup.toFixed(2)}`;
       break;
     }
     case 'unstructured-weights':
     case 'block':
     case 'dual': {
-      const density = p.kind === 'block' ? blockDensity(l, s!.block!) : p.kind === 'dual' ? dw * (l.activationDensity ?? 1) : dw;
-      const rel = curveAt(s!.curve!.value, density) * pick({ value: 1, range: s!.curve!.range }, c, false);
+      const s = p.sparsity;
+      const density = p.kind === 'block' && s.block ? blockDensity(l, s.block) : p.kind === 'dual' ? dw * (l.activationDensity ?? 1) : dw;
+      const rel = curveAt(s.curve.value, density) * pick({ value: 1, range: s.curve.range }, c, false);
       if (rel >= 1) {
         exploited = `density ${(density * 100).toFixed(1)}% is above the crossover: dense path`;
         break;
       }
       macs = denseMacs * rel;
       // Compressed operands: values kept plus their indices, never more than dense.
-      const index = 1 + pick(s!.indexOverhead!, c, false);
+      const index = 1 + pick(s.indexOverhead, c, false);
       const wFactor = Math.min(1, (p.kind === 'block' ? density : dw) * index);
       const aFactor = p.kind === 'dual' && l.activationDensity !== null ? Math.min(1, l.activationDensity * index) : 1;
       bytes = l.weightBytes * compact * wFactor + l.activationBytes * aFactor;

@@ -17,32 +17,50 @@ export type SparsityKind = 'none' | 'n:m' | 'unstructured-weights' | 'block' | '
 /** Time of the sparse path relative to the dense one, by density: piecewise linear in density. */
 export type Curve = [number, number][];
 
-export interface AcceleratorProfile {
+interface ProfileBase {
   id: string;
   name: string;
-  kind: SparsityKind;
   /** Dense peak multiply-accumulates per second, by compute dtype (float32 may mean TF32 tensor cores; see source). */
   peakMacsPerSecond: Partial<Record<PeakDtype, Sourced>>;
   /** Bytes per second to and from device memory. */
   memoryBandwidth: Sourced;
   /** Share of peak a large dense layer achieves. */
   utilization: Sourced;
-  sparsity?: {
-    /** n:m: the pattern, and how much faster an N:M-ready layer's math runs than dense. */
-    n?: number;
-    m?: number;
-    mathSpeedup?: Sourced;
-    /** Index bits stored per kept value (2:4: 2 bits). */
-    metadataBitsPerNonzero?: Sourced;
-    /** unstructured-weights / block / dual: relative time of the sparse path by density. */
-    curve?: Sourced<Curve>;
-    /** block: the block shape it skips, rows x cols of the GEMM view. */
-    block?: [number, number];
-    /** Index bytes per nonzero value moved, relative to the value's own bytes. */
-    indexOverhead?: Sourced;
-  };
   notes?: string;
 }
+
+/** A dense chip: zeros cost full price; only removed channels help. */
+export interface DenseProfile extends ProfileBase {
+  kind: 'none';
+}
+
+/** Sparse tensor cores: the math of N:M-ready layers runs `mathSpeedup` faster. */
+export interface NmProfile extends ProfileBase {
+  kind: 'n:m';
+  sparsity: {
+    n: number;
+    m: number;
+    mathSpeedup: Sourced;
+    /** Index bits stored per kept value (2:4: 2 bits). */
+    metadataBitsPerNonzero: Sourced;
+  };
+}
+
+/** Kernels that skip zero weights (unstructured or all-zero blocks), or zero weights x zero activations (dual). */
+export interface CurveProfile extends ProfileBase {
+  kind: 'unstructured-weights' | 'block' | 'dual';
+  sparsity: {
+    /** Relative time of the sparse path by density. */
+    curve: Sourced<Curve>;
+    /** Index bytes per nonzero value moved, relative to the value's own bytes. */
+    indexOverhead: Sourced;
+    /** block: the block shape it skips, rows x cols of the GEMM view. */
+    block?: [number, number];
+  };
+}
+
+/** A profile is a discriminated union on `kind`: each kind carries exactly the sparsity fields it needs. */
+export type AcceleratorProfile = DenseProfile | NmProfile | CurveProfile;
 
 export type PeakDtype = 'float32' | 'float16' | 'bfloat16' | 'int8' | 'float8';
 
@@ -121,20 +139,20 @@ export function validateProfile(raw: unknown, where: string): AcceleratorProfile
     peakMacsPerSecond[k as PeakDtype] = r.sourced(v, `peakMacsPerSecond.${k}`, 1);
   }
   if (!Object.keys(peakMacsPerSecond).length) r.fail('peakMacsPerSecond', 'must give at least one dtype');
-  const profile: AcceleratorProfile = {
-    id, kind, peakMacsPerSecond,
+  const base: ProfileBase = {
+    id, peakMacsPerSecond,
     name: r.str(o.name, 'name'),
     memoryBandwidth: r.sourced(o.memoryBandwidth, 'memoryBandwidth', 1),
     utilization: r.sourced(o.utilization, 'utilization', 0.01, 1),
     ...(typeof o.notes === 'string' ? { notes: o.notes } : {}),
   };
-  if (kind === 'none') return profile;
+  if (kind === 'none') return { ...base, kind };
   const s = r.obj(o.sparsity, 'sparsity');
   if (kind === 'n:m') {
     const n = r.num(s.n, 'sparsity.n', 1, 32);
     const m = r.num(s.m, 'sparsity.m', n, 32);
     return {
-      ...profile,
+      ...base, kind,
       sparsity: {
         n, m,
         mathSpeedup: r.sourced(s.mathSpeedup, 'sparsity.mathSpeedup', 1, m / n),
@@ -142,9 +160,11 @@ export function validateProfile(raw: unknown, where: string): AcceleratorProfile
       },
     };
   }
+  if (kind === 'block' && (!Array.isArray(s.block) || !s.block.every((x) => Number.isInteger(x))))
+    r.fail('sparsity.block', 'must be [rows, cols] of whole numbers');
   const block = kind === 'block' ? r.pair(s.block, 'sparsity.block', 1, 1024) : undefined;
   return {
-    ...profile,
+    ...base, kind,
     sparsity: {
       curve: r.curve(s.curve, 'sparsity.curve'),
       indexOverhead: r.sourced(s.indexOverhead, 'sparsity.indexOverhead', 0, 16),

@@ -1,7 +1,11 @@
 import type { LayerReport } from '../../../common/protocol';
 import type { Layer } from '../layers/layers';
 import type { BlockShape } from './options';
-import { heatmap, nmGroupShares, structure, viewBitmap, zeroBlockShares } from './patterns';
+import { heatmap } from './heatmap';
+import { nmGroupShares, nmReady } from './nm-groups';
+import { structure } from './structure';
+import { viewBitmap } from './view-bitmap';
+import { zeroBlockShares } from './zero-blocks';
 import { keptShares } from './summaries';
 import type { NmPattern, WeightMeasure } from './weights';
 
@@ -19,7 +23,7 @@ export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patte
     const { compliant, groups } = shares[i];
     nm[p.key] = {
       groupShare: groups ? compliant / groups : 1,
-      ready: groups > 0 && compliant === groups && v.k % p.m === 0,
+      ready: nmReady(shares[i], v.k, p.m),
       ...keptShares(m.kept[viewIndex], m.stats, p.n, p.m),
     };
   }
