@@ -7,26 +7,29 @@ import { inferShapes, type Dim, type InferredValue, type ShapeInference } from '
 import { nodeAttrs } from '../server/analysis/cost/node-attrs';
 import type { ShapeContext } from '../server/analysis/cost/shape-dims';
 import { ruleFor } from '../server/analysis/cost/shape-rules';
-import type { GraphScope, NodeRef } from '../server/onnx/graph';
-import { rng } from '../server/random';
 import { largestValues, staticCosts } from '../server/analysis/cost/static-costs';
 import { ort } from '../server/analysis/run/session';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import type { DTypeName } from '../server/onnx/dtypes';
+import type { GraphScope, NodeRef } from '../server/onnx/graph';
 import { loadModel, parseModel, type LoadedModel } from '../server/onnx/load';
 import { ModelMemory } from '../server/onnx/model-memory';
 import { analyzeModel } from '../server/pipeline/analyze';
+import { rng } from '../server/random';
 import type { Report } from '../common/protocol';
 import { tempDir } from './helpers';
 import { ELEMENTWISE, LAYERS, MALFORMED, TENSOR_OPS, type In, type OpCase } from './shape-cases';
 
 type Feed = { dtype: DTypeName; dims: number[]; int?: number };
 
+/** Where built models claim to live: parseModel reads nothing there unless a model has external data. */
+const BUILT = path.join(tempDir(), 'built.onnx');
+
 /** A model from bytes in memory: the loader's own parse, without a file. */
-function parseBytes(bytes: Uint8Array, name = 'built.onnx'): LoadedModel {
+function parseBytes(bytes: Uint8Array): LoadedModel {
   const memory = new ModelMemory(bytes.length);
   memory.file.set(bytes);
-  return parseModel(path.join(tempDir(), name), memory);
+  return parseModel(BUILT, memory);
 }
 
 /** A one-node model for a case: inputs in0.., outputs out0.. declared by name only (no shape to lean on). */
