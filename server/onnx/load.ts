@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { AnalysisError } from '../errors';
 import { describeFsError, openRegular, readExactly } from '../files/read-file';
+import { decodeAttribute } from './attribute-proto';
 import { decodeLazyTensor } from './tensor-proto';
 import { walkModel, type GraphScope, type NodeRef } from './graph';
 import { toSafeNumber, type Int64Like } from './long';
@@ -79,7 +80,9 @@ export function parseModel(abs: string, memory: ModelMemory): LoadedModel {
  */
 function decodeWithLazyTensors(abs: string, buffer: Buffer): onnx.ModelProto {
   const generated = onnx.TensorProto.decode;
+  const generatedAttribute = onnx.AttributeProto.decode;
   onnx.TensorProto.decode = decodeLazyTensor as unknown as typeof generated;
+  onnx.AttributeProto.decode = decodeAttribute as unknown as typeof generatedAttribute;
   try {
     return onnx.ModelProto.decode(buffer);
   } catch (e) {
@@ -88,5 +91,6 @@ function decodeWithLazyTensors(abs: string, buffer: Buffer): onnx.ModelProto {
     throw new AnalysisError(`not a valid ONNX model (truncated or corrupt protobuf: ${why})`, { file: abs }, { cause: e });
   } finally {
     onnx.TensorProto.decode = generated;
+    onnx.AttributeProto.decode = generatedAttribute;
   }
 }

@@ -1,10 +1,13 @@
 import type { AnalysisOptions, LayerReport, OpReport, Report, RunOptions, RunReport, Totals } from '../../common/protocol';
+import { inferShapes } from '../analysis/cost/infer-shapes';
+import { largestValues } from '../analysis/cost/static-costs';
 import { focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
 import type { MeasuredWeights } from '../analysis/weights/measure-model';
 import { runInChild } from '../child/run-in-child';
 import { AnalysisError, CancelledError } from '../errors';
+import { graphInputs, resolveShape } from '../inputs/input-specs';
 import type { LoadedModel } from '../onnx/load';
 import type { Control } from './control';
 import { childLimits, ORT_CHILD } from './limits';
@@ -29,6 +32,7 @@ export async function runStage(
   const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run };
   let wire: WireRunResult;
   try {
+    checkValueSizes(model, run);
     wire = await runInChild<WireRunResult>(ORT_CHILD, 'run', job, childLimits(run, model.fileBytes + externalBytes), {
       signal: control.signal,
       onProgress: (fraction, message) => control.onProgress?.({ fraction, message, phase: 'run' }),
@@ -46,6 +50,23 @@ export async function runStage(
     totals: runTotals(ops, layers),
     warnings: result.warnings,
   };
+}
+
+/**
+ * Before anything runs: the shapes every value will have (inferred from the model and the input
+ * sizes), so a value no budget can hold (a 94-byte model can Expand a scalar to 2^30 floats) is
+ * refused before onnxruntime tries to allocate it. Inputs from files have their sizes checked as
+ * they are read instead.
+ */
+function checkValueSizes(model: LoadedModel, run: RunOptions): void {
+  if (run.inputs.length) return;
+  const shapes = new Map(graphInputs(model).map((s) => [s.name, resolveShape(s, run.dims, model.path)]));
+  const [largest] = largestValues(inferShapes(model, shapes), 1);
+  if (largest && largest.bytes > run.memoryBudget)
+    throw new AnalysisError(
+      `value '${largest.name}' would hold ${largest.bytes} bytes ([${largest.dims.join(', ')}] ${largest.dtype}), more than the memory budget of ${run.memoryBudget} bytes; the model was not run`,
+      { file: model.path },
+    );
 }
 
 function failedRun(run: RunOptions, error: string): RunReport {

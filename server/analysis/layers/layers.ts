@@ -63,7 +63,7 @@ export function findLayers(nodes: readonly NodeRef[]): Layer[] {
         found = { node, weight: traced.source, problem: traced.problem };
         break;
       }
-      const viewed = slot.view(traced.dims, traced.transposed);
+      const viewed = checkedView(slot.view(traced.dims, traced.transposed), traced.dims, traced.tensor.elements);
       let quant = traced.quant;
       if (!quant && slot.zp !== undefined) {
         const zp = constantInput(node, slot.zp);
@@ -78,6 +78,20 @@ export function findLayers(nodes: readonly NodeRef[]): Layer[] {
     layers.push(found ?? { node });
   }
   return layers;
+}
+
+/**
+ * A view is only usable if it is exactly the weight: whole positive rows and K whose product is
+ * its element count. A Reshape target with -1 can make K fractional (1440 / 7), an empty axis
+ * makes every loop over rows spin for nothing: both are reported, never measured.
+ */
+function checkedView(v: ViewResult, dims: readonly number[], elements: number): ViewResult {
+  if (!('view' in v)) return v;
+  if (elements === 0) return { problem: `the weight is empty (shape [${dims.join(', ')}])` };
+  const { rows, k } = v.view;
+  if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(k) || rows < 1 || k < 1 || rows * k !== elements)
+    return { problem: `shape [${dims.join(', ')}] as the layer reads it is not a ${elements}-element matrix (rows ${rows}, K ${k})` };
+  return v;
 }
 
 /** The constant was found but its shape on arrival cannot be told. */

@@ -9,7 +9,8 @@ import { firstLine, modelSession, openSession, ortVersion, type OrtSession, type
 import { product } from '../../onnx/tensor';
 import type { NearZeroRule, RunOptions, RunReport } from '../../../common/protocol';
 import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
-import type { Feeds, InputSpec } from './activation-inputs';
+import type { InputSpec } from '../../inputs/input-specs';
+import type { Feeds } from './activation-inputs';
 import { inGraphDtype, planProbes, type Probe, type ProbePlan, type ProbeRequest } from './instrument';
 import { spliceMainGraph } from '../../onnx/splice';
 import { opTimes, type ProfileEvent } from './op-times';

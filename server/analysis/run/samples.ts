@@ -6,7 +6,8 @@ import { readInputFile, readTestDataSets, type InputTensor } from '../../inputs/
 import type { LoadedModel } from '../../onnx/load';
 import { product } from '../../onnx/tensor';
 import type { RunOptions, RunReport } from '../../../common/protocol';
-import { feedsFromFiles, generateFeeds, graphInputs, resolveShape, type Feeds, type InputSpec } from './activation-inputs';
+import { graphInputs, resolveShape, type InputSpec } from '../../inputs/input-specs';
+import { feedsFromFiles, generateFeeds, type Feeds } from './activation-inputs';
 
 export interface Samples {
   specs: InputSpec[];
