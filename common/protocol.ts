@@ -121,6 +121,13 @@ export interface RunReport {
   runtimeInsertedMs?: number;
   /** Fastest instrumented run (statistics in the graph), ms. */
   instrumentedMs?: number;
+  /**
+   * How values were measured: probes spliced into the graph (few values), or every value copied
+   * out (many values: then there is no separate plain run, and per-op times come from that run).
+   */
+  strategy?: 'probes' | 'copy-out';
+  /** With copy-out: the first sample's run with its batch of values as outputs, ms. */
+  copiedRunMs?: number;
   /** Runs that copied values out within the memory budget. */
   batches: number;
 }
@@ -145,6 +152,8 @@ export interface ValueReport {
   /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
   histogram?: { thresholds: number[]; below: number[] };
   method: 'in-graph' | 'copied' | 'input' | 'shape-only';
+  /** 'inferred': the shape comes from static shape inference, not from the run (no statistics were asked of this value). */
+  shapeSource?: 'inferred';
 }
 
 export interface OpReport {

@@ -1,5 +1,6 @@
 import { UsageError } from './errors';
 import type { AnalysisOptions, RunOptions } from '../common/protocol';
+import { BOUNDS } from './pipeline/settings';
 import { VERSION } from './version';
 
 /** The command line's words: usage text and the parsing of every flag into engine options. */
@@ -92,11 +93,15 @@ export interface RunFlags {
 export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['no-run']) return false;
   const o: Partial<RunOptions> = {};
-  const int = (flag: string, s: string, min: number): number => number(flag, s, min, true);
+  const int = (flag: string, s: string, [min, max]: readonly [number, number]): number => {
+    const n = number(flag, s, min, true);
+    if (n > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, not '${s}'`);
+    return n;
+  };
   if (v.ep !== undefined) o.ep = v.ep;
   if (v['strict-ep']) o.strictEp = true;
-  if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
-  if (v.samples !== undefined) o.samples = int('samples', v.samples, 1);
+  if (v.threads !== undefined) o.threads = int('threads', v.threads, BOUNDS.threads);
+  if (v.samples !== undefined) o.samples = int('samples', v.samples, BOUNDS.samples);
   if (v.dim) {
     o.dims = {};
     for (const d of v.dim) {

@@ -15,6 +15,8 @@ export interface RunJob {
   focus: string[];
   near: NearZeroRule;
   options: RunOptions;
+  /** Made and removed by the parent, so a killed run leaves no profile behind. */
+  profileDir: string;
 }
 
 export interface BenchJob {
@@ -31,7 +33,7 @@ export const ORT_JOBS = {
   async run(request, control): Promise<WireRunResult> {
     const r = request as RunJob;
     const model = await loadModel(r.file);
-    const result = await runModel({ model, focus: new Set(r.focus), near: r.near, options: r.options, ...control });
+    const result = await runModel({ model, focus: new Set(r.focus), near: r.near, options: r.options, profileDir: r.profileDir, ...control });
     return toWire(model, result);
   },
   async bench(request, control): Promise<TimedReport> {
