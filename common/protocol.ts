@@ -128,6 +128,8 @@ export interface RunReport {
   strategy?: 'probes' | 'copy-out';
   /** With copy-out: the first sample's run with its batch of values as outputs, ms. */
   copiedRunMs?: number;
+  /** Peak resident memory of the process the run happened in (onnxruntime's included), MiB. */
+  peakRssMiB?: number;
   /** Runs that copied values out within the memory budget. */
   batches: number;
 }

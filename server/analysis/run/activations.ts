@@ -46,6 +46,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
     for (const c of candidates) if (!kit.values.has(c.name)) inferredValue(kit, c.name, c.producer);
     for (const spec of samples.specs) foldInput(kit, spec.name, spec.dtype);
     report.ok = true;
+    report.peakRssMiB = process.resourceUsage().maxRSS / 1024;
     progress(1, 'run done');
     return { report, values: kit.values, nodeTimes, warnings: kit.warnings };
   } finally {
