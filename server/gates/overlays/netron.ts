@@ -53,7 +53,7 @@ export function layerSummary(l: Report['layers'][number], r: Report): string {
   const parts = [`${pct(l.sparsity)} zeros`];
   for (const p of r.options.nm) {
     const x = l.nm[p];
-    if (x) parts.push(`${p} ${x.ready ? 'ready' : `${pct(x.groupShare)} of groups`}`);
+    if (x) parts.push(`${p} ${x.ready ? 'ready' : `not ready (${pct(x.groupShare)} of groups comply)`}`);
   }
   if (l.activation?.inputDensity !== undefined && l.activation.inputDensity !== null) parts.push(`input density ${pct(l.activation.inputDensity)}`);
   return parts.join(', ');
