@@ -76,7 +76,8 @@ async function check(g: GateIo): Promise<number> {
     file, rules: v.rules, baseline: v.baseline, ...settings, signal, onProgress,
     analyze: (f) => analyzeModel({ file: f, ...settings, signal, onProgress }),
   }));
-  const written = [...inputs, ...read];
+  // The drift run reads in the onnxruntime child, whose reads this process does not see.
+  const written = [...inputs, ...read, ...(result.drift ? [result.drift.baseline] : [])];
   if (v.junit) await g.write(v.junit, toJunit(result, os.hostname()), written);
   if (v.markdown) await g.write(v.markdown, checkMarkdown(result), written);
   const text = format === 'json' ? JSON.stringify(result, null, 2) + '\n' : format === 'md' ? checkMarkdown(result) : format === 'junit' ? toJunit(result, os.hostname()) : checkText(result);
