@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+import type { AnalysisSettings } from '../common/requests';
 import { UsageError } from './errors';
 import type { AnalysisOptions, RunOptions } from '../common/protocol';
 import { BOUNDS } from './pipeline/settings';
@@ -11,6 +13,11 @@ Usage:
   onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
   onnx-sparsity bench MODEL [options]     measure the model's latency here (--prune 2:4|90% also times a pruned copy)
   onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
+  onnx-sparsity compare A B [options]     what changed from A to B: per layer and total deltas of sparsity,
+                                          N:M readiness and estimates (A, B: models or saved JSON reports)
+  onnx-sparsity check MODEL [options]     hold the model to rules and a baseline, for CI: exit 0 pass, 1 fail
+  onnx-sparsity export MODEL --overlay model-explorer|netron|onnx [options]
+                                          per-node figures for a graph viewer (docs/ci.md says how to open them)
 
 Options:
   --format json|md|csv|html  output format (default: md on a terminal, json otherwise); html is the
@@ -41,12 +48,25 @@ Options:
   --warmup N, --iterations N, --seconds S, --prune 2:4|X%   (bench) warm-up runs, timed runs or duration
                          (default 2 s), and a pruned copy to time against the model
   --shape MxKxN          (crossover) weight [M, K] x activations [K, N] (default 1024x1024x256)
+  --baseline FILE        (check) a saved report (analyze --format json) or a model to compare with;
+                         alone, the default rules apply (no N:M-ready layer loses it, total sparsity
+                         drops by at most 1 pp, no as-is speedup estimate drops by more than 2%)
+  --rules FILE           (check) rules.json (docs/ci.md lists every rule)
+  --junit FILE           (check) also write JUnit XML (GitHub test reporters, GitLab, Jenkins)
+  --markdown FILE        (check) also write a Markdown block for a pull-request comment
+                         (check --format text|json|md|junit: what goes to stdout or --out; default text)
+  --overlay KIND         (export) model-explorer (node-data JSON), netron (attachment JSON) or onnx (an
+                         annotated copy of the model; --out defaults to MODEL.sparsity.onnx beside it)
+  --metric NAME          (export, model-explorer) sparsity (default), near-zero, input-density, speedup
+                         or an N:M pattern such as 2:4
+  --target ID            (export) the accelerator id for --metric speedup (see the report's estimates)
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
 
-Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage, 3 the model could not be run
-(the weight report is still written), 130 interrupted.`;
+Exit codes: 0 ok, 1 the model could not be analysed (check: a rule failed or could not be
+checked), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
+interrupted.`;
 
 /** Every flag, for node:util parseArgs. */
 export const FLAGS = {
@@ -59,10 +79,38 @@ export const FLAGS = {
   accelerators: { type: 'string' }, scenario: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
   seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
+  baseline: { type: 'string' }, rules: { type: 'string' }, junit: { type: 'string' }, markdown: { type: 'string' },
+  overlay: { type: 'string' }, metric: { type: 'string' }, target: { type: 'string' },
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
+export const parseCli = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
+
+export type CliValues = ReturnType<typeof parseCli>['values'];
+
+/** What every command that analyses takes from the flags. */
+export function analysisSettings(v: CliValues): Required<AnalysisSettings> {
+  return { options: analysisOptions(v), run: runOptions(v), estimate: estimateOptions(v) };
+}
+
 export type Format = 'json' | 'md' | 'csv' | 'html';
+
+export type CheckFormat = 'text' | 'json' | 'md' | 'junit';
+
+export function parseCheckFormat(f: string | undefined): CheckFormat {
+  if (f === undefined) return 'text';
+  if (f === 'text' || f === 'json' || f === 'md' || f === 'junit') return f;
+  throw new UsageError(`check --format must be text, json, md or junit, not '${f}'`);
+}
+
+/** The estimate settings from --accelerators, --scenario and --no-estimate. */
+export function estimateOptions(v: { accelerators?: string; scenario?: string; 'no-estimate'?: boolean }): { accelerators?: string; scenarios?: string[] } | false {
+  if (v['no-estimate']) return false;
+  return {
+    ...(v.accelerators ? { accelerators: v.accelerators } : {}),
+    ...(v.scenario ? { scenarios: v.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+  };
+}
 
 export function parseFormat(f: string | undefined, tty: boolean): Format {
   if (f === undefined) return tty ? 'md' : 'json';

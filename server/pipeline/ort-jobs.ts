@@ -1,9 +1,10 @@
-import type { CrossoverReport, NearZeroRule, RunOptions } from '../../common/protocol';
+import type { CrossoverReport, DriftReport, NearZeroRule, RunOptions } from '../../common/protocol';
 import { runModel } from '../analysis/run/activations';
 import { toWire, type WireRunResult } from '../analysis/run/run-wire';
 import { measureCrossover, type CrossoverOptions } from '../bench/crossover';
 import { timeModel, type TimedReport, type TimingPlan } from '../bench/model-bench';
 import type { Job } from '../child/serve-job';
+import { measureDrift, type DriftJob } from '../gates/drift';
 import { loadModel } from '../onnx/load';
 
 /**
@@ -42,5 +43,8 @@ export const ORT_JOBS = {
   },
   async crossover(request, control): Promise<CrossoverReport> {
     return measureCrossover({ ...(request as CrossoverJob), ...control });
+  },
+  async drift(request, control): Promise<DriftReport> {
+    return measureDrift(request as DriftJob, control);
   },
 } satisfies Record<string, Job>;
