@@ -1,6 +1,7 @@
 import type { AnalysisOptions, LayerReport, OpReport, Report, RunOptions, RunReport, Totals } from '../../common/protocol';
 import { inferShapes } from '../analysis/cost/infer-shapes';
 import { largestValues } from '../analysis/cost/static-costs';
+import { checkOrtBuild } from '../analysis/run/ort-build';
 import { focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
@@ -32,6 +33,7 @@ export async function runStage(
   const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run };
   let wire: WireRunResult;
   try {
+    checkOrtBuild({ file: model.path });
     checkValueSizes(model, run);
     wire = await runInChild<WireRunResult>(ORT_CHILD, 'run', job, childLimits(run, model.fileBytes + externalBytes), {
       signal: control.signal,
