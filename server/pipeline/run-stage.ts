@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { AnalysisOptions, LayerReport, OpReport, Report, RunOptions, RunReport, Totals } from '../../common/protocol';
 import { inferShapes } from '../analysis/cost/infer-shapes';
 import { largestValues } from '../analysis/cost/static-costs';
+import { checkOrtBuild } from '../analysis/run/ort-build';
 import { focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
@@ -35,6 +36,7 @@ export async function runStage(
   let wire: WireRunResult;
   const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'onnx-sparsity-profile-'));
   try {
+    checkOrtBuild({ file: model.path });
     checkValueSizes(model, run);
     const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run, profileDir };
     wire = await runInChild<WireRunResult>(ORT_CHILD, 'run', job, childLimits(run, model.fileBytes + externalBytes), {
