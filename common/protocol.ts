@@ -77,6 +77,10 @@ export interface RunOptions {
   threads: number;
   /** Sizes for symbolic input dims, by dim name. */
   dims: Record<string, number>;
+  /** Whole shapes by input name: for dims the model leaves unnamed. */
+  shapes: Record<string, number[]>;
+  /** Sizes named for dims or inputs the model does not have are an error (the CLI), not ignored (shared editor settings). */
+  strictSizes: boolean;
   /** Integer inputs are drawn from [lo, hi]. */
   intRange: [number, number];
   samples: number;
@@ -94,7 +98,7 @@ export interface RunOptions {
 }
 
 export const DEFAULT_RUN: RunOptions = {
-  ep: 'cpu', strictEp: false, threads: 0, dims: {}, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
+  ep: 'cpu', strictEp: false, threads: 0, dims: {}, shapes: {}, strictSizes: false, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
   memoryBudget: 1 << 30, level: 'all', timeoutSeconds: 300, memoryLimit: 0,
 };
 
@@ -113,6 +117,8 @@ export interface RunReport {
   samples: number;
   level: RunOptions['level'];
   inputs: { name: string; dtype: string; shape: number[]; source: string }[];
+  /** When the run failed for want of input sizes: every dim without one, with a guess. */
+  missingSizes?: { input: string; dim: number; name: string | null; rank: number; guess: number; inputShape: number[] }[];
   ortVersion: string;
   /** Latency of one plain inference (warm), ms. */
   plainMs?: number;

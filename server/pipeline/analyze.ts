@@ -11,6 +11,8 @@ import { builtinProfiles, mergeProfiles, userProfiles } from '../estimate/profil
 import { parseScenario } from '../estimate/scenarios';
 import { ExternalFiles } from '../onnx/external';
 import { sha256 } from '../onnx/hash';
+import { UsageError } from '../errors';
+import { graphInputs, unknownSizeNames } from '../inputs/input-specs';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import { VERSION } from '../version';
 import type { Control } from './control';
@@ -38,6 +40,10 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   const t0 = performance.now();
   const model = await loadModel(req.file);
   const loadMs = performance.now() - t0;
+  if (run && run.strictSizes) {
+    const unknown = unknownSizeNames(graphInputs(model), run);
+    if (unknown) throw new UsageError(unknown);
+  }
   const hashing = sha256(model.buffer);
   const external = new ExternalFiles(model.dir, model.path);
   try {

@@ -11,7 +11,7 @@ import { ortPackageVersion } from '../analysis/run/session';
 import type { MeasuredWeights } from '../analysis/weights/measure-model';
 import { runInChild } from '../child/run-in-child';
 import { AnalysisError, CancelledError } from '../errors';
-import { graphInputs, resolveShape } from '../inputs/input-specs';
+import { graphInputs, MissingSizesError, resolveShapes } from '../inputs/input-specs';
 import type { LoadedModel } from '../onnx/load';
 import type { Control } from './control';
 import { childLimits, ORT_CHILD } from './limits';
@@ -45,7 +45,9 @@ export async function runStage(
     }, { file: model.path });
   } catch (e) {
     if (e instanceof CancelledError || !(e instanceof AnalysisError)) throw e;
-    return { parts: { run: failedRun(run, e.message) }, warnings: [`the model was not run: ${e.message}`] };
+    const failed = failedRun(run, e.message);
+    if (e instanceof MissingSizesError) failed.missingSizes = e.missing;
+    return { parts: { run: failed }, warnings: [`the model was not run: ${e.message}`] };
   } finally {
     await fs.rm(profileDir, { recursive: true, force: true });
   }
@@ -68,7 +70,9 @@ export async function runStage(
  */
 function checkValueSizes(model: LoadedModel, run: RunOptions): void {
   if (run.inputs.length) return;
-  const shapes = new Map(graphInputs(model).map((s) => [s.name, resolveShape(s, run.dims, model.path)]));
+  const specs = graphInputs(model);
+  const resolved = resolveShapes(specs, run, model.path);
+  const shapes = new Map(specs.map((s, i) => [s.name, resolved[i]]));
   const [largest] = largestValues(inferShapes(model, shapes), 1);
   if (largest && largest.bytes > run.memoryBudget)
     throw new AnalysisError(

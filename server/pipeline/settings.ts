@@ -60,7 +60,7 @@ function bool(v: unknown, field: string): boolean {
 /** Run options over the defaults; `field` prefixes the names in errors ("run"). */
 export function checkRun(v: unknown, field = 'run'): RunOptions {
   const o = obj(v ?? {}, field);
-  const r: RunOptions = { ...DEFAULT_RUN, dims: {}, inputs: [] };
+  const r: RunOptions = { ...DEFAULT_RUN, dims: {}, shapes: {}, inputs: [] };
   const f = (k: string): string => `${field}.${k}`;
   if (o.ep !== undefined) r.ep = str(o.ep, f('ep'));
   if (o.strictEp !== undefined) r.strictEp = bool(o.strictEp, f('strictEp'));
@@ -72,6 +72,15 @@ export function checkRun(v: unknown, field = 'run'): RunOptions {
     if (Object.keys(dims).length > 256) fail(f('dims'), 'must name at most 256 dims', Object.keys(dims).length);
     for (const [k, d] of Object.entries(dims)) r.dims[k] = num(d, `${f('dims')}.${k}`, BOUNDS.dim, true);
   }
+  if (o.shapes !== undefined) {
+    const shapes = obj(o.shapes, f('shapes'));
+    if (Object.keys(shapes).length > 256) fail(f('shapes'), 'must name at most 256 inputs', Object.keys(shapes).length);
+    for (const [k, d] of Object.entries(shapes)) {
+      if (!Array.isArray(d) || d.length > 64) fail(`${f('shapes')}.${k}`, 'must be a list of at most 64 sizes', d);
+      r.shapes[k] = d.map((x, i) => num(x, `${f('shapes')}.${k}[${i}]`, BOUNDS.dim, true));
+    }
+  }
+  if (o.strictSizes !== undefined) r.strictSizes = bool(o.strictSizes, f('strictSizes'));
   if (o.intRange !== undefined) {
     const ir = o.intRange;
     if (!Array.isArray(ir) || ir.length !== 2) fail(f('intRange'), 'must be [lo, hi]', ir);

@@ -9,6 +9,8 @@ import { inferShapes } from '../cost/infer-shapes';
 import { copyOut } from './copy-run';
 import { probeRun } from './probe-run';
 import { foldTensor, runKit, type MeasuredValue, type RunContext, type RunKit, type RunResult } from './run-kit';
+import { AnalysisError } from '../../errors';
+import { MIN_OPSET } from './probe-ops';
 import { prepareSamples } from './samples';
 import { ortVersion } from './session';
 
@@ -30,6 +32,9 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
   const ownDir = ctx.profileDir ? undefined : await fs.mkdtemp(path.join(os.tmpdir(), 'onnx-sparsity-profile-'));
   const profileDir = ctx.profileDir ?? ownDir!;
   try {
+    const opset = model.opsets['ai.onnx'] ?? 1;
+    if (opset < MIN_OPSET)
+      throw new AnalysisError(`the model's default-domain opset is ${opset}; onnxruntime runs opset ${MIN_OPSET} and newer`, { file: model.path });
     progress(0, 'preparing inputs');
     const samples = await prepareSamples(model, options);
     const inferred = inferShapes(model, new Map(samples.specs.map((s) => [s.name, [...samples.feeds[0][s.name].dims]])));

@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 import type { NearZeroRule } from '../../../common/protocol';
 import type { DTypeName } from '../../onnx/dtypes';
+import { reduceSumSpelling, sliceSpelling, type Spelled } from './probe-ops';
 
 /**
  * Statistics of a model's intermediate values computed by onnxruntime itself: nodes that reduce
@@ -8,7 +9,8 @@ import type { DTypeName } from '../../onnx/dtypes';
  * back. They are spliced into a copy of the model's bytes right after the node producing the
  * value (server/onnx/splice.ts), so each value can be freed as soon as its statistics are taken.
  *
- * Only ops valid from opset 7 on are used, with no `axes` except where the opset says how.
+ * Every op is spelled as the model's default-domain opset takes it (probe-ops.ts: Slice and
+ * ReduceSum changed attributes into inputs); the other reductions take no axes, valid in all.
  * Counting is done with Less against thresholds, which treats NaN as neither zero nor near-zero,
  * the same as the copied-out path. Counts are summed as float32 (ORT's int32 reductions run at
  * half the speed): exact below 2^24 elements per value, which no ordinary activation reaches.
@@ -103,7 +105,7 @@ class NodeSink {
         max: this.reduce('ReduceMax', x, `${p}max`),
         sum: this.reduce('ReduceSum', x, `${p}sum`),
         sumSq: this.reduce('ReduceSumSquare', x, `${p}sumsq`),
-        ...(r.histogram ? { histBelow: this.node('Slice', [counts, this.ints([first]), this.ints([first + HISTOGRAM_THRESHOLDS.length])], `${p}hist`) } : {}),
+        ...(r.histogram ? { histBelow: this.spelled('Slice', counts, sliceSpelling(this.opset, first, first + HISTOGRAM_THRESHOLDS.length, 0), `${p}hist`) } : {}),
       },
     };
   }
@@ -111,9 +113,12 @@ class NodeSink {
   /** For a [K, 1] column of thresholds and a row of |x|: how many |x| are below each, as float32 [K]. */
   private countBelow(row: string, column: string, output: string): string {
     const below = this.node('Cast', [this.node('Greater', [column, row], `${output}_gt`)], `${output}_f`, { to: FLOAT });
-    return this.opset >= 13
-      ? this.node('ReduceSum', [below, this.ints([1])], output, { keepdims: 0 })
-      : this.node('ReduceSum', [below], output, { keepdims: 0, axes: [1] });
+    return this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [1], 0), output);
+  }
+
+  /** An op in the form the model's opset takes (probe-ops.ts). */
+  private spelled(opType: string, input: string, s: Spelled, output: string): string {
+    return this.node(opType, [input, ...s.inputs.map((i) => this.ints(i.ints))], output, s.attributes);
   }
 
   /** A reduction over all axes to a scalar (no axes given: valid in every opset). */

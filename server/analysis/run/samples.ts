@@ -6,7 +6,7 @@ import { readInputFile, readTestDataSets, type InputTensor } from '../../inputs/
 import type { LoadedModel } from '../../onnx/load';
 import { product } from '../../onnx/tensor';
 import type { RunOptions, RunReport } from '../../../common/protocol';
-import { graphInputs, resolveShape, type InputSpec } from '../../inputs/input-specs';
+import { graphInputs, resolveShapes, type InputSpec } from '../../inputs/input-specs';
 import { feedsFromFiles, generateFeeds, type Feeds } from './activation-inputs';
 
 export interface Samples {
@@ -29,7 +29,7 @@ export async function prepareSamples(model: LoadedModel, o: RunOptions): Promise
     feeds = sets.map((tensors) => feedsFromFiles(specs, tensors, model.path));
     sources = specs.map((s) => sets[0].find((t) => t.name === s.name)?.source ?? sets[0][specs.indexOf(s)]?.source ?? 'file');
   } else {
-    const shapes = specs.map((s) => resolveShape(s, o.dims, model.path));
+    const shapes = resolveShapes(specs, o, model.path);
     const bytes = specs.reduce((sum, s, k) => sum + rawByteLength(dtypeByName(s.dtype), product(shapes[k])), 0);
     if (bytes > o.memoryBudget)
       throw new AnalysisError(`the inputs would take ${bytes} bytes, more than the memory budget (${o.memoryBudget}); give smaller --dim values`, { file: model.path });

@@ -112,7 +112,12 @@ export function ortDtype(t: string): DTypeName {
   return (t === 'float' ? 'float32' : t === 'double' ? 'float64' : t) as DTypeName;
 }
 
+/**
+ * The first line of an onnxruntime error, without the C++ source location and function signature
+ * it may start with ("/onnxruntime_src/.../model.cc:202 onnxruntime::Model::Model(...) Unsupported
+ * model IR version: 14"): what is left says what is wrong.
+ */
 export function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0].trim();
+  return m.split('\n')[0].trim().replace(/^\S*onnxruntime_src\/\S+:\d+ (?:[\w:<>~]+\((?:[^()]|\([^()]*\))*\)(?: const)? )?/, '');
 }
