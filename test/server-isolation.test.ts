@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { CancellationTokenSource, InitializeRequest, LSPErrorCodes, WorkDoneProgress, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { AnalyzeRequest, ErrorCode } from '../common/requests';
 import { buildDemoModel } from '../server/demo/demo-model';
-import { writeModel } from '../server/onnx/builder';
+import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { tempDir } from './helpers';
 import { expandModel, loopModel } from './hostile-models';
 
@@ -87,6 +88,25 @@ describe('the language server while a model runs', () => {
     assert.equal(r.run?.ok, false);
     assert.match(r.run!.error!, /stopped when it reached \d+ MiB of memory \(the limit is 256 MiB\)/);
     assert.equal((await conn.sendRequest(AnalyzeRequest, { path: demo, run: false })).model.name, 'demo.onnx');
+  });
+
+  it('holds about the memory after analysing a 3,000-node model that it held before (the run was another process)', async () => {
+    const b = new ModelBuilder();
+    let prev = 'x';
+    for (let i = 0; i < 3000; i++) {
+      b.main.node(i % 2 ? 'Relu' : 'Neg', [prev], [i === 2999 ? 'y' : `v${i}`], {}, `n${i}`);
+      prev = `v${i}`;
+    }
+    b.main.input('x', 'float32', [1, 64]).output('y', 'float32', [1, 64]);
+    const wide = await writeModel(b, tempDir(), 'wide.onnx');
+    const rss = (): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024;
+    const before = rss();
+    const r = await conn.sendRequest(AnalyzeRequest, { path: wide });
+    assert.equal(r.run?.ok, true, r.run?.error);
+    assert.equal(r.run?.strategy, 'copy-out');
+    const after = rss();
+    console.log(`    server RSS ${before.toFixed(0)} MiB before, ${after.toFixed(0)} MiB after analysing 3,000 nodes (its run peaked at ${r.run?.peakRssMiB?.toFixed(0)} MiB in the run's own process)`);
+    assert.ok(after - before < 150, `server grew by ${(after - before).toFixed(0)} MiB`);
   });
 
   const usage: [string, Record<string, unknown>, RegExp][] = [
