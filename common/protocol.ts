@@ -117,6 +117,8 @@ export interface RunReport {
   samples: number;
   level: RunOptions['level'];
   inputs: { name: string; dtype: string; shape: number[]; source: string }[];
+  /** The model's inputs as declared: a dim is a size, a symbolic name, or null (unnamed): what an editor can ask sizes for. */
+  declaredInputs?: { name: string; dims: (number | string | null)[] }[];
   /** When the run failed for want of input sizes: every dim without one, with a guess. */
   missingSizes?: { input: string; dim: number; name: string | null; rank: number; guess: number; inputShape: number[] }[];
   ortVersion: string;
@@ -407,7 +409,12 @@ export type WebviewToHost =
   /** Export the shown report in a format; the host asks where to save. */
   | { type: 'export'; id: number; format: 'json' | 'md' | 'csv' | 'html' }
   /** Analyze the shown model again. */
-  | { type: 'reanalyze'; id: number };
+  | { type: 'reanalyze'; id: number }
+  /** Something only the editor can do for the shown model (ask for input sizes, pick sample inputs). */
+  | { type: 'action'; id: number; action: HostAction };
+
+export type HostAction = 'setInputSizes' | 'chooseInputs';
+export const HOST_ACTIONS: readonly HostAction[] = ['setInputSizes', 'chooseInputs'];
 
 /** What a report page displays: one model's report (with what changed), or two models compared. */
 export type Shown = Extract<HostToWebview, { type: 'report' } | { type: 'compare' }>;

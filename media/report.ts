@@ -3,7 +3,7 @@
  * against the previous analysis, or a comparison of two), and sends export / re-analyze requests
  * whose replies are paired by id. The state is saved so a hidden-then-restored panel redraws at once.
  */
-import type { ExportFormat, HostToWebview } from '../common/protocol';
+import type { ExportFormat, HostAction, HostToWebview } from '../common/protocol';
 import { compareView } from './views/compare';
 import { el } from './parts/dom';
 import { reportView, type SortPrefs } from './views/report-view';
@@ -17,6 +17,8 @@ import { slimShown, type Shown, type ViewState } from './host/vscode';
 const REANALYZE_TIMEOUT_MS = 30_000;
 /** Export waits on the host's save dialog, that is on the user, so it gets longer. */
 const EXPORT_TIMEOUT_MS = 300_000;
+/** An action waits on the user's answers in the editor, then on a new analysis. */
+const ACTION_TIMEOUT_MS = 600_000;
 
 const vscode = acquireVsCodeApi<ViewState>();
 const saved = vscode.getState();
@@ -39,6 +41,12 @@ const toolbar = createToolbar(
     save();
   },
 );
+/** Asks the editor for what only it can do; the reply is its outcome line. */
+function act(action: HostAction): void {
+  requests.send({ type: 'action', action }, ACTION_TIMEOUT_MS);
+  status.pending(action === 'setInputSizes' ? 'Asking for input sizes\u2026' : 'Choosing sample inputs\u2026');
+  save();
+}
 const content = el('main', { cls: 'content', attrs: { 'aria-live': 'off' } });
 const sorts: SortPrefs = { get: (t) => state.sorts[t], set: (t, s) => { state.sorts[t] = s; save(); } };
 
@@ -56,7 +64,7 @@ function saveUi(ui: UiPrefs): void {
 }
 
 function done(o: Outcome): void {
-  const what = o.request.type === 'export' ? `Export as ${o.request.format.toUpperCase()}` : 'Re-analysis';
+  const what = o.request.type === 'export' ? `Export as ${o.request.format.toUpperCase()}` : o.request.type === 'action' ? (o.request.action === 'setInputSizes' ? 'Input sizes' : 'Sample inputs') : 'Re-analysis';
   if (o.request.type === 'reanalyze') toolbar.reanalyzing(requests.busy('reanalyze'));
   if (o.timedOut !== undefined) {
     // The host may still be working: a report that arrives later is drawn all the same.
@@ -75,7 +83,7 @@ function draw(shown: Shown | null): void {
   }
   try {
     content.replaceChildren(shown.type === 'report'
-      ? reportView(shown.report, shown.diff, sorts, state.ui ?? {}, saveUi)
+      ? reportView(shown.report, shown.diff, sorts, state.ui ?? {}, saveUi, act)
       : compareView(shown.a, shown.b, shown.diff, sorts.get('compare'), (s) => sorts.set('compare', s)));
     // For timing first paint in tests and profiles: the report's DOM is in place here.
     performance.mark('onnx-sparsity:drawn');

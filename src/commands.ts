@@ -60,6 +60,14 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   'onnxSparsity.crossover': (ctx) => async () => {
     if (await crossover(ctx).catch(alreadyShown)) await ReportView.active?.reanalyze().catch(alreadyShown);
   },
+  /** Palette (and the report's run line): sizes for the active model's dynamic input dims, remembered for it. */
+  'onnxSparsity.setInputSizes': () => async (arg) => {
+    const model = asModel(arg) ?? activeModel();
+    const doc = model && ReportEditorProvider.document(model);
+    if (!doc) return void vscode.window.showInformationMessage('Open a model\'s sparsity report first; its input sizes are what get set.');
+    const r = await doc.act('setInputSizes');
+    if (!r.ok && r.message) void vscode.window.showInformationMessage(r.message);
+  },
   [LOG_COMMAND]: (ctx) => () => ctx.server.showLog(),
 };
 

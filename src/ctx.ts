@@ -4,6 +4,7 @@ import { Server } from './client';
 import { changesNeedingRestart } from './config';
 import { describeFailure } from './failure';
 import type { ReportView } from './report-panel';
+import { RunMemory } from './run-memory';
 
 export const VIEW_TYPE = 'onnxSparsity.report';
 export const COMPARE_VIEW_TYPE = 'onnxSparsity.compare';
@@ -24,10 +25,13 @@ export class Ctx {
   readonly server: Server;
   /** The check against the workspace's rules file, in the status bar. */
   readonly checks: CheckStatus;
+  /** Each model's input sizes and sample inputs, as the user gave them. */
+  readonly runs: RunMemory;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.server = new Server(extension.asAbsolutePath('dist/server.js'), LOG_COMMAND);
     this.checks = new CheckStatus(this.server, activeReportModel);
+    this.runs = new RunMemory(extension.workspaceState);
     extension.subscriptions.push(
       this.server,
       this.checks,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AnalyzeRequest } from '../common/requests';
-import type { Report, ReportDiff } from '../common/protocol';
+import type { HostAction, Report, ReportDiff } from '../common/protocol';
 import { diffReports } from '../common/report/diff';
 import { coalesce } from './coalesce';
 import { Config } from './config';
@@ -9,6 +9,11 @@ import { VIEW_TYPE, type Ctx } from './ctx';
 import { alreadyShown } from './failure';
 import { ReportView } from './report-panel';
 import { watchModel } from './watch';
+import { askInputSizes } from './input-sizes';
+import { withRemembered } from './run-memory';
+
+/** The button that asks for input sizes. */
+export const SET_SIZES = 'Set Input Sizes...';
 
 /** An opened .onnx model: its latest report, re-analysed when its files change on disk. */
 export class ModelDocument implements vscode.CustomDocument {
@@ -39,19 +44,40 @@ export class ModelDocument implements vscode.CustomDocument {
 
   private async analyze(): Promise<void> {
     try {
-      const settings = new Config(this.uri).analysisSettings();
+      const settings = withRemembered(new Config(this.uri).analysisSettings(), this.ctx.runs.get(this.uri));
       const report = await this.ctx.server.request(AnalyzeRequest, { path: this.uri.fsPath, ...settings }, `Analyzing ${this.name}`, (s) => this.view?.busy(s), this.closed.token);
       const previous = this.report;
       // The server answers an unchanged file with its cached report: then what changed is what it was.
       if (previous && previous.createdAt !== report.createdAt) this.diff = diffReports(previous, report);
       this.report = report;
       this.view?.show({ type: 'report', report, diff: this.diff });
+      if (report.run?.missingSizes?.length) this.offerSizes(report.run.missingSizes.length);
       // Its own failures show in the status item; the report stands either way.
       void this.ctx.checks.refresh(this.uri, settings);
     } catch (e) {
       if (this.closed.token.isCancellationRequested) return;
       throw this.ctx.fail(e, `Analysis of ${this.name}`, this.view);
     }
+  }
+
+  /** The run lacked input sizes: say so once per analysis, with the way to give them. */
+  private offerSizes(missing: number): void {
+    const what = `${this.name} was not run: ${missing} input dim${missing === 1 ? ' has' : 's have'} no size.`;
+    void vscode.window.showWarningMessage(what, SET_SIZES).then((a) => a && this.act('setInputSizes'));
+  }
+
+  /** What the report page (or the palette) asks for this model. */
+  async act(action: HostAction): Promise<{ ok: boolean; message?: string }> {
+    if (action === 'setInputSizes') {
+      const run = this.report?.run;
+      if (!run) return { ok: false, message: 'The model was analysed without a run (the onnxSparsity.run setting is off).' };
+      const sizes = await askInputSizes(this.name, run);
+      if (!sizes) return { ok: true, message: 'Input sizes unchanged.' };
+      await this.ctx.runs.update(this.uri, sizes);
+      await this.reanalyze();
+      return { ok: true, message: 'Analysed again with the new input sizes.' };
+    }
+    return { ok: false, message: `${action} is not available here` };
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostToWebview, WebviewToHost } from '../common/protocol';
+import type { HostAction, HostToWebview, WebviewToHost } from '../common/protocol';
 import { exportShown } from './export';
 import { makeNonce } from './nonce';
 import type { Step } from './progress';
@@ -10,6 +10,8 @@ import { webviewHtml } from './webview-html';
 export interface ReportOwner {
   /** Analyse again and show the result; rejects with the failure already shown to the user. */
   reanalyze(): Promise<void>;
+  /** What the page asks of the editor for its model; a comparison has none. */
+  act?(action: HostAction): Promise<{ ok: boolean; message?: string }>;
 }
 
 /** Webview options for every report: scripts on, and only dist/media readable. */
@@ -111,6 +113,7 @@ export class ReportView implements vscode.Disposable {
         await this.owner.reanalyze();
         return { ok: true };
       }
+      if (m.type === 'action') return this.owner.act ? await this.owner.act(m.action) : { ok: false, message: 'A comparison has no single model to do that for.' };
       if (!this.shownNow) return { ok: false, message: 'There is no report to export yet.' };
       return await exportShown(this.shownNow, m.format, this.extensionUri);
     } catch (e) {

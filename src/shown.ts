@@ -1,4 +1,4 @@
-import type { ExportFormat, Report, Shown, WebviewToHost } from '../common/protocol';
+import { HOST_ACTIONS, type ExportFormat, type HostAction, type Report, type Shown, type WebviewToHost } from '../common/protocol';
 
 export type { ExportFormat, Shown } from '../common/protocol';
 
@@ -24,6 +24,7 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
   if (o.type === 'ready') return { type: 'ready' };
   if (typeof o.id !== 'number' || !Number.isSafeInteger(o.id)) return undefined;
   if (o.type === 'reanalyze') return { type: 'reanalyze', id: o.id };
+  if (o.type === 'action' && HOST_ACTIONS.includes(o.action as HostAction)) return { type: 'action', id: o.id, action: o.action as HostAction };
   if (o.type === 'export' && EXPORT_FORMATS.includes(o.format as ExportFormat)) return { type: 'export', id: o.id, format: o.format as ExportFormat };
   return undefined;
 }

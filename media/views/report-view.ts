@@ -8,7 +8,7 @@ import { lazy } from '../parts/lazy';
 import { layerDetail } from './layer-detail';
 import { layerTable } from '../tables/layer-table';
 import { sparsityChart } from '../charts/sparsity-chart';
-import { summary } from './summary';
+import { summary, type Act } from './summary';
 import type { SortState } from '../host/vscode';
 
 /** Sort orders by table id, kept in the webview state so a restored panel sorts the same way. */
@@ -22,7 +22,7 @@ export interface SortPrefs {
  * this machine's measurements. The summary and the table (virtualised) are built at once; every
  * chart is built when it scrolls into view, so first paint does not wait on any of them.
  */
-export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortPrefs, prefs: UiPrefs, savePrefs: (p: UiPrefs) => void): HTMLElement {
+export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortPrefs, prefs: UiPrefs, savePrefs: (p: UiPrefs) => void, act?: Act): HTMLElement {
   const ctx = createContext(r, diff, prefs, savePrefs);
   const n = r.layers.length;
   const machine = r.bench || r.crossover;
@@ -34,7 +34,7 @@ export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortP
   const nav = el('nav', { cls: 'jump', attrs: { 'aria-label': 'Sections' } },
     ...parts.filter(([, , shown]) => shown).map(([id, label]) => button(label, () => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth' }), { cls: 'link' })));
   return el('div', { cls: 'report' },
-    summary(r, diff),
+    summary(r, diff, act),
     nav,
     section('chart', 'Sparsity by layer', n ? lazy(() => sparsityChart(ctx), 330) : note('No Conv, Gemm or MatMul layers in this model.')),
     n > 0 && section('layer', 'Selected layer', lazy(() => layerDetail(ctx), 420)),

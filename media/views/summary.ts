@@ -1,15 +1,18 @@
-import type { Estimate, Report, ReportDiff, RunReport } from '../../common/protocol';
+import type { Estimate, HostAction, Report, ReportDiff, RunReport } from '../../common/protocol';
 import { deltaEl } from '../parts/delta';
-import { el, note, section, type Child } from '../parts/dom';
+import { button, el, note, section, type Child } from '../parts/dom';
 import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold, times } from '../parts/format';
 import { densityStats, latencyLine, nearZeroShare, readyCount } from '../../common/report/figures';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
-export function summary(r: Report, diff?: ReportDiff): HTMLElement {
+/** What the page can ask its editor to do (standalone reports answer that only the editor can). */
+export type Act = (action: HostAction) => void;
+
+export function summary(r: Report, diff?: ReportDiff, act?: Act): HTMLElement {
   const m = r.model;
   const t = r.totals;
   const head = el('header', { cls: 'model-head' }, el('h1', { attrs: { elementtiming: 'report-title' } }, m.name), el('p', { cls: 'path' }, m.path));
-  return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r), r.warnings.length > 0 && warnings(r.warnings),
+  return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r, act), r.warnings.length > 0 && warnings(r.warnings),
     t.params === 0 && note('This model has no constant weights to measure.'));
 }
 
@@ -66,7 +69,7 @@ function bestByKind(r: Report): Estimate[] {
   return [...best.values()].sort((a, b) => b.speedup - a.speedup);
 }
 
-function facts(r: Report): HTMLElement {
+function facts(r: Report, act?: Act): HTMLElement {
   const m = r.model;
   const row = (k: string, ...v: Child[]): HTMLElement[] => [el('dt', null, k), el('dd', null, ...v)];
   const opsets = Object.entries(m.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ');
@@ -76,21 +79,24 @@ function facts(r: Report): HTMLElement {
     ...row('Producer', `${m.producer.name} ${m.producer.version}`.trim() || '-'),
     ...row('IR / opsets', `${m.irVersion} / ${opsets}`),
     ...row('Graph', `${m.graphName || '-'}: ${count(m.nodes)} nodes, ${count(r.layers.length)} layers`),
-    ...row('Run', ...runFacts(r.run)),
+    ...row('Run', ...runFacts(r.run, act)),
     ...row('Analysis', `${ms(r.timings.totalMs, 0)} by ${r.tool.name} ${r.tool.version}, ${r.createdAt}`),
   );
 }
 
-function runFacts(run: RunReport | undefined): Child[] {
+function runFacts(run: RunReport | undefined, act?: Act): Child[] {
   if (!run) return ['not run (weights only)'];
-  if (!run.ok) return [el('span', { cls: 'run-error' }, `failed: ${run.error ?? 'unknown error'}`), note('The weight figures stand; activation density, MACs and times need a run.')];
+  // Dims the model leaves open can be given here; after a failure for want of them, this is the way on.
+  const dynamic = (run.declaredInputs ?? []).some((i) => i.dims.some((d) => typeof d !== 'number'));
+  const sizes = act && (dynamic || run.missingSizes?.length) ? button('Set input sizes\u2026', () => act('setInputSizes'), { cls: 'link set-sizes' }) : '';
+  if (!run.ok) return [el('span', { cls: 'run-error' }, `failed: ${run.error ?? 'unknown error'}`), ' ', sizes, note('The weight figures stand; activation density, MACs and times need a run.')];
   const inputs = run.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype} (${i.source})`).join(', ');
   return [
     `onnxruntime ${run.ortVersion} on ${run.ep}`,
     run.fallback ? el('span', { cls: 'warn' }, ` (asked for ${run.requestedEp}: ${run.fallback})`) : '',
     `, ${run.samples} sample${run.samples === 1 ? '' : 's'}; `,
     latencyLine(run),
-    el('div', { cls: 'sub' }, `inputs: ${inputs || '-'}`),
+    el('div', { cls: 'sub' }, `inputs: ${inputs || '-'} `, sizes),
   ];
 }
 

@@ -46,6 +46,7 @@ export async function runStage(
   } catch (e) {
     if (e instanceof CancelledError || !(e instanceof AnalysisError)) throw e;
     const failed = failedRun(run, e.message);
+    failed.declaredInputs = declared(model);
     if (e instanceof MissingSizesError) failed.missingSizes = e.missing;
     return { parts: { run: failed }, warnings: [`the model was not run: ${e.message}`] };
   } finally {
@@ -79,6 +80,15 @@ function checkValueSizes(model: LoadedModel, run: RunOptions): void {
       `value '${largest.name}' would hold ${largest.bytes} bytes ([${largest.dims.join(', ')}] ${largest.dtype}), more than the memory budget of ${run.memoryBudget} bytes; the model was not run`,
       { file: model.path },
     );
+}
+
+/** The model's inputs as declared, when they can be read (a non-tensor input cannot be fed, or described). */
+function declared(model: LoadedModel): RunReport['declaredInputs'] {
+  try {
+    return graphInputs(model).map((s) => ({ name: s.name, dims: s.dims }));
+  } catch {
+    return undefined;
+  }
 }
 
 function failedRun(run: RunOptions, error: string): RunReport {

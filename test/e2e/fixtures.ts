@@ -23,6 +23,8 @@ export interface Workspace {
   corrupt: string;
   /** One Relu over a 1 MiB input: cheap per sample, about 20 s over SAMPLES samples. */
   slow: string;
+  /** A Conv over an image input of symbolic height and width: it cannot run until they are given. */
+  sized: string;
 }
 
 export async function writeWorkspace(dir: string): Promise<Workspace> {
@@ -36,6 +38,7 @@ export async function writeWorkspace(dir: string): Promise<Workspace> {
     mlp: await writeModel(mlpModel(), dir, 'mlp.onnx'),
     corrupt,
     slow: await writeModel(slowModel(), dir, 'slow.onnx'),
+    sized: await writeModel(sizedModel(), dir, 'sized.onnx'),
   };
 }
 
@@ -51,6 +54,15 @@ function mlpModel(): ModelBuilder {
     .node('Gemm', ['x', 'fc1.weight'], ['h'], { transB: 1 }, 'fc1')
     .node('Relu', ['h'], ['hr'], {}, 'relu')
     .node('MatMul', ['hr', 'fc2.weight'], ['y'], {}, 'fc2');
+  return b;
+}
+
+function sizedModel(): ModelBuilder {
+  const b = new ModelBuilder({ producer: 'onnx-sparsity e2e', graphName: 'sized' });
+  const w = Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => (i % 2 ? 0 : ((i * 3) % 7) / 7 - 0.3));
+  b.main.input('image', 'float32', ['batch', 3, 'height', 'width']).output('y', 'float32', ['batch', 4, 'height', 'width'])
+    .initializer('w', { dtype: 'float32', dims: [4, 3, 3, 3], values: w })
+    .node('Conv', ['image', 'w'], ['y'], { pads: [1, 1, 1, 1] }, 'conv');
   return b;
 }
 

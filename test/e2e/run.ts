@@ -12,9 +12,10 @@ import { cancelAnalysis } from './flows/cancel-analysis';
 import { corruptModel } from './flows/corrupt-model';
 import { openByDoubleClick } from './flows/open-by-double-click';
 import { reportThemes } from './flows/report-themes';
+import { setInputSizes } from './flows/set-input-sizes';
 
 /** In order; each starts from a plain workbench (no editors, menus or notifications). */
-const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette];
+const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette, setInputSizes];
 
 /** A cold run (nothing cached) must finish within this; a warm one takes about a minute. */
 const BUDGET_S = 360;

@@ -41,6 +41,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
     const report: RunReport = {
       ok: false, requestedEp: options.ep, ep: options.ep, threads: options.threads, samples: samples.feeds.length,
       level: options.level, inputs: samples.described, ortVersion: ortVersion(), batches: 0,
+      declaredInputs: samples.specs.map((s) => ({ name: s.name, dims: s.dims })),
     };
     const kit = runKit(ctx, samples, inferred, report, profileDir, progress);
     const main = model.scopes[0];
