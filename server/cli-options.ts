@@ -33,6 +33,8 @@ Options:
   --run-timeout SECONDS  stop the run past this (default 300)
   --memory-limit BYTES   stop the run when its process holds this much memory (default: from the
                          model's size and the budget, at most 80% of this machine's)
+  --target LIST          estimate targets, chip+runtime (e.g. h100+tensorrt,a100+pytorch), or default,
+                         all, this-machine (default: default and this-machine when the run measured it)
   --accelerators FILE    extra accelerator profiles (JSON; same id replaces a built-in one)
   --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
                          (default as-is,pruned-2:4,pruned-90%)
@@ -55,7 +57,7 @@ export const FLAGS = {
   threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
   samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
   activations: { type: 'string' }, 'run-timeout': { type: 'string' }, 'memory-limit': { type: 'string' },
-  accelerators: { type: 'string' }, scenario: { type: 'string' },
+  accelerators: { type: 'string' }, scenario: { type: 'string' }, target: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
   seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
@@ -89,6 +91,18 @@ export interface RunFlags {
   'run-timeout'?: string; 'memory-limit'?: string;
 }
 
+/** --dim NAME=N values: the run's input sizes, and static shape inference's when the model is not run. */
+export function dimsOf(v: { dim?: string[] }): Record<string, number> | undefined {
+  if (!v.dim) return undefined;
+  const dims: Record<string, number> = {};
+  for (const d of v.dim) {
+    const m = /^(.+)=(\d+)$/.exec(d);
+    if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
+    dims[m[1]] = Number(m[2]);
+  }
+  return dims;
+}
+
 export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['no-run']) return false;
   const o: Partial<RunOptions> = {};
@@ -97,14 +111,8 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['strict-ep']) o.strictEp = true;
   if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
   if (v.samples !== undefined) o.samples = int('samples', v.samples, 1);
-  if (v.dim) {
-    o.dims = {};
-    for (const d of v.dim) {
-      const m = /^(.+)=(\d+)$/.exec(d);
-      if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
-      o.dims[m[1]] = Number(m[2]);
-    }
-  }
+  const dims = dimsOf(v);
+  if (dims) o.dims = dims;
   if (v['int-range'] !== undefined) {
     const m = /^(-?\d+):(-?\d+)$/.exec(v['int-range']);
     if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--int-range must be LO:HI with LO <= HI, not '${v['int-range']}'`);

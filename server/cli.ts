@@ -8,7 +8,7 @@ import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdow
 import { toCsv } from '../common/report/csv';
 import { standaloneHtml } from '../common/report/html';
 import { toMarkdown } from '../common/report/markdown';
-import { analysisOptions, FLAGS, number, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
+import { analysisOptions, dimsOf, FLAGS, number, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
 import { buildDemoModel } from './demo/demo-model';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { recordingReads } from './files/read-log';
@@ -58,9 +58,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const model = await modelOf(command, rest, io);
     const run = runOptions(values);
     if (values.out) await refuseOutput(values.out, [model, ...(values.inputs ?? [])]);
+    const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+    const dims = run === false ? dimsOf(values) : undefined;
     const estimate = values['no-estimate'] ? false as const : {
       ...(values.accelerators ? { accelerators: values.accelerators } : {}),
-      ...(values.scenario ? { scenarios: values.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+      ...(values.scenario ? { scenarios: list(values.scenario) } : {}),
+      ...(values.target ? { targets: list(values.target) } : {}),
+      ...(dims ? { dims } : {}),
     };
     const { result: report, read } = await recordingReads(() => interruptible((signal) =>
       analyzeModel({ file: model, options: analysisOptions(values), run, estimate, signal, onProgress: progress.show })));
