@@ -132,6 +132,15 @@ export interface RunReport {
   runtimeInsertedMs?: number;
   /** Fastest instrumented run (statistics in the graph), ms. */
   instrumentedMs?: number;
+  /**
+   * How values were measured: probes spliced into the graph (few values), or every value copied
+   * out (many values: then there is no separate plain run, and per-op times come from that run).
+   */
+  strategy?: 'probes' | 'copy-out';
+  /** With copy-out: the first sample's run with its batch of values as outputs, ms. */
+  copiedRunMs?: number;
+  /** Peak resident memory of the process the run happened in (onnxruntime's included), MiB. */
+  peakRssMiB?: number;
   /** Runs that copied values out within the memory budget. */
   batches: number;
 }
@@ -156,6 +165,8 @@ export interface ValueReport {
   /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
   histogram?: { thresholds: number[]; below: number[] };
   method: 'in-graph' | 'copied' | 'input' | 'shape-only';
+  /** 'inferred': the shape comes from static shape inference, not from the run (no statistics were asked of this value). */
+  shapeSource?: 'inferred';
 }
 
 export interface OpReport {
@@ -387,7 +398,22 @@ export interface ReportDiff {
   /** Layer names only in a, only in b. */
   removed: string[];
   added: string[];
-  totals: { sparsity: number; params: number; macs: number | null; timeMs: number | null };
+  totals: {
+    sparsity: number;
+    params: number;
+    macs: number | null;
+    timeMs: number | null;
+    /** b - a of the near-zero share of all weights; null when either has no weights. */
+    nearZeros: number | null;
+    /** b - a of the sparsity of layer weights only. */
+    layerSparsity: number;
+  };
+  /** N:M readiness for every pattern both analyses measured. */
+  patterns: PatternDelta[];
+  /** Speedup estimates per target (accelerator id) and scenario found in either report. */
+  estimates: EstimateDelta[];
+  /** Why some figures do not compare like for like (the analyses used different options). */
+  notes: string[];
 }
 
 export interface LayerDelta {
@@ -401,6 +427,39 @@ export interface LayerDelta {
   ready24: [boolean, boolean];
   macs: number | null;
   timeMs: number | null;
+  /** b - a of the weight's near-zero share; null without parameters on either side. */
+  nearZeros: number | null;
+  params: number;
+  /** Per N:M pattern measured in both: b - a of the complying group share, and readiness in a and in b. */
+  nm: Record<string, { groupShare: number; ready: [boolean, boolean] }>;
+  /** Per block shape measured in both: b - a of the all-zero block share. */
+  blocks: Record<string, number>;
+}
+
+export interface PatternDelta {
+  /** "2:4". */
+  pattern: string;
+  /** Ready layers in a and in b, of the layers with a GEMM view in each. */
+  ready: [number, number];
+  of: [number, number];
+  /** Ready in a, not ready in b (layers in both). */
+  lost: string[];
+  /** Not ready in a, ready in b. */
+  gained: string[];
+  /** Ready in a and not found in b (removed or renamed). */
+  missing: string[];
+}
+
+export interface EstimateDelta {
+  /** The accelerator (target) id, as in `report.estimates[].accelerator.id`. */
+  target: string;
+  name: string;
+  scenario: string;
+  /** The speedup in a and in b; null where that report has no such estimate. */
+  speedup: [number | null, number | null];
+  /** b - a, and (b - a) / a. */
+  delta: number | null;
+  relative: number | null;
 }
 
 /**
@@ -499,4 +558,64 @@ export interface CrossoverLevel {
   };
   /** Largest |difference| of any variant from the dense product. */
   maxError: number;
+}
+
+/** One rule's verdict on one subject (the model, a layer glob, a target, an output) in `onnx-sparsity check`. */
+export interface RuleOutcome {
+  /** The rule as rules.json names it: "minTotalSparsity", "minLayerSparsity[0]", "speedup[1]". */
+  rule: string;
+  /** What it was applied to: "model", a layer glob, "h100-2of4 as-is", an output name. */
+  subject: string;
+  status: 'pass' | 'fail' | 'error' | 'skip';
+  /** One line: what was measured against what was allowed. */
+  message: string;
+  /** The layers (or other items) behind the result, each with its figure. */
+  details: string[];
+}
+
+export type RuleStatus = RuleOutcome['status'];
+
+/** `onnx-sparsity check`: the model against its rules (and its baseline); exit 0 when `passed`. */
+export interface CheckResult {
+  tool: { name: 'onnx-sparsity'; version: string };
+  createdAt: string;
+  model: { path: string; name: string; sha256: string };
+  /** What the model was held against: a saved report or a model analysed for the check. */
+  baseline?: { path: string; kind: 'report' | 'model'; model: string; sha256: string };
+  /** The rules file, or null when the default rules against the baseline applied. */
+  rules: string | null;
+  /** No rule failed or could not be evaluated. */
+  passed: boolean;
+  counts: Record<RuleStatus, number>;
+  outcomes: RuleOutcome[];
+  /** Output drift against the baseline model, when a rule asked for it and both models ran. */
+  drift?: DriftReport;
+  warnings: string[];
+  durationMs: number;
+}
+
+/** Both models run on the same inputs; their outputs compared name by name. */
+export interface DriftReport {
+  model: string;
+  baseline: string;
+  samples: number;
+  inputs: RunReport['inputs'];
+  ep: string;
+  outputs: OutputDrift[];
+}
+
+export interface OutputDrift {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Largest |model - baseline| over every element of every sample; Infinity where one side is NaN or infinite and the other differs. */
+  maxAbs: number;
+  /** ||model - baseline||2 / ||baseline||2 over the finite elements (0 when both are all zero). */
+  relL2: number;
+  /** Cosine similarity of the two outputs flattened over samples (1 when both are all zero). */
+  cosine: number;
+  /** Elements where one side was NaN or infinite and the other not the same value. */
+  nonFinite: number;
+  /** Why this output was not compared (absent when it was). */
+  skipped?: string;
 }

@@ -1,5 +1,5 @@
 import { RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
-import type { AnalysisOptions, BenchReport, CrossoverReport, Report, ReportDiff, RunOptions } from './protocol';
+import type { AnalysisOptions, BenchReport, CheckResult, CrossoverReport, Report, ReportDiff, RunOptions } from './protocol';
 
 /**
  * The custom requests of our language server, one typed constant each, so no method string
@@ -24,7 +24,7 @@ export interface AnalyzeParams extends WorkDoneProgressParams, AnalysisSettings 
 }
 
 export interface CompareParams extends WorkDoneProgressParams, AnalysisSettings {
-  /** Absolute paths of the two .onnx files. */
+  /** Absolute paths of the two .onnx files; either may be a saved report (.json) instead. */
   a: string;
   b: string;
 }
@@ -33,6 +33,15 @@ export interface CompareResult {
   a: Report;
   b: Report;
   diff: ReportDiff;
+}
+
+export interface CheckParams extends WorkDoneProgressParams, AnalysisSettings {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Absolute path of the rules file (onnx-sparsity.rules.json). */
+  rules: string;
+  /** Absolute path of a saved report or model to compare with, over the rules file's "baseline". */
+  baseline?: string;
 }
 
 /** How to benchmark a model: the run's provider and inputs, warm-up and timed runs, a pruned copy. */
@@ -63,6 +72,10 @@ export const AnalyzeRequest = new RequestType<AnalyzeParams, Report, void>('onnx
 export const BenchRequest = new RequestType<BenchParams, BenchReport, void>('onnxSparsity/bench');
 export const CrossoverRequest = new RequestType<CrossoverParams, CrossoverReport, void>('onnxSparsity/crossover');
 export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('onnxSparsity/compare');
+export const CheckRequest = new RequestType<CheckParams, CheckResult, void>('onnxSparsity/check');
+
+/** The rules file the client looks for at the root of the model's workspace folder. */
+export const RULES_FILE = 'onnx-sparsity.rules.json';
 
 /** Error codes the server answers with (JSON-RPC application range), besides LSP's RequestCancelled. */
 export const ErrorCode = {

@@ -8,4 +8,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-npm install
+# onnxruntime-node's postinstall downloads CUDA provider libraries from NuGet, which fails offline:
+# skipped here for every npm, and by package.json allowScripts on npm >= 11.16 (README: CUDA).
+ONNXRUNTIME_NODE_INSTALL=skip npm install

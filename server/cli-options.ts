@@ -1,5 +1,8 @@
+import { parseArgs } from 'node:util';
+import type { AnalysisSettings } from '../common/requests';
 import { UsageError } from './errors';
 import type { AnalysisOptions, RunOptions } from '../common/protocol';
+import { BOUNDS } from './pipeline/settings';
 import { VERSION } from './version';
 
 /** The command line's words: usage text and the parsing of every flag into engine options. */
@@ -10,6 +13,11 @@ Usage:
   onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
   onnx-sparsity bench MODEL [options]     measure the model's latency here (--prune 2:4|90% also times a pruned copy)
   onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
+  onnx-sparsity compare A B [options]     what changed from A to B: per layer and total deltas of sparsity,
+                                          N:M readiness and estimates (A, B: models or saved JSON reports)
+  onnx-sparsity check MODEL [options]     hold the model to rules and a baseline, for CI: exit 0 pass, 1 fail
+  onnx-sparsity export MODEL --overlay model-explorer|netron|onnx [options]
+                                          per-node figures for a graph viewer (docs/ci.md says how to open them)
 
 Options:
   --format json|md|csv|html  output format (default: md on a terminal, json otherwise); html is the
@@ -42,12 +50,25 @@ Options:
   --warmup N, --iterations N, --seconds S, --prune 2:4|X%   (bench) warm-up runs, timed runs or duration
                          (default 2 s), and a pruned copy to time against the model
   --shape MxKxN          (crossover) weight [M, K] x activations [K, N] (default 1024x1024x256)
+  --baseline FILE        (check) a saved report (analyze --format json) or a model to compare with;
+                         alone, the default rules apply (no N:M-ready layer loses it, total sparsity
+                         drops by at most 1 pp, no as-is speedup estimate drops by more than 2%)
+  --rules FILE           (check) rules.json (docs/ci.md lists every rule)
+  --junit FILE           (check) also write JUnit XML (GitHub test reporters, GitLab, Jenkins)
+  --markdown FILE        (check) also write a Markdown block for a pull-request comment
+                         (check --format text|json|md|junit: what goes to stdout or --out; default text)
+  --overlay KIND         (export) model-explorer (node-data JSON), netron (attachment JSON) or onnx (an
+                         annotated copy of the model; --out defaults to MODEL.sparsity.onnx beside it)
+  --metric NAME          (export, model-explorer) sparsity (default), near-zero, input-density, speedup
+                         or an N:M pattern such as 2:4
+  --target ID            (export) the target whose speedup --metric speedup shows (an id from the report)
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
 
-Exit codes: 0 ok, 1 the model could not be analysed, 2 bad usage, 3 the model could not be run
-(the weight report is still written), 130 interrupted.`;
+Exit codes: 0 ok, 1 the model could not be analysed (check: a rule failed or could not be
+checked), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
+interrupted.`;
 
 /** Every flag, for node:util parseArgs. */
 export const FLAGS = {
@@ -60,10 +81,45 @@ export const FLAGS = {
   accelerators: { type: 'string' }, scenario: { type: 'string' }, target: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
   seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
+  baseline: { type: 'string' }, rules: { type: 'string' }, junit: { type: 'string' }, markdown: { type: 'string' },
+  overlay: { type: 'string' }, metric: { type: 'string' },
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
+export const parseCli = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
+
+export type CliValues = ReturnType<typeof parseCli>['values'];
+
+/** What every command that analyses takes from the flags. */
+export function analysisSettings(v: CliValues): Required<AnalysisSettings> {
+  return { options: analysisOptions(v), run: runOptions(v), estimate: estimateOptions(v) };
+}
+
 export type Format = 'json' | 'md' | 'csv' | 'html';
+
+export type CheckFormat = 'text' | 'json' | 'md' | 'junit';
+
+export function parseCheckFormat(f: string | undefined): CheckFormat {
+  if (f === undefined) return 'text';
+  if (f === 'text' || f === 'json' || f === 'md' || f === 'junit') return f;
+  throw new UsageError(`check --format must be text, json, md or junit, not '${f}'`);
+}
+
+/**
+ * The estimate settings from --accelerators, --scenario, --target and --no-estimate; with
+ * --no-run the --dim values size static shape inference instead of the run.
+ */
+export function estimateOptions(v: { accelerators?: string; scenario?: string; target?: string; 'no-estimate'?: boolean; 'no-run'?: boolean; dim?: string[] }): NonNullable<AnalysisSettings['estimate']> {
+  if (v['no-estimate']) return false;
+  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const dims = v['no-run'] ? dimsOf(v) : undefined;
+  return {
+    ...(v.accelerators ? { accelerators: v.accelerators } : {}),
+    ...(v.scenario ? { scenarios: list(v.scenario) } : {}),
+    ...(v.target ? { targets: list(v.target) } : {}),
+    ...(dims ? { dims } : {}),
+  };
+}
 
 export function parseFormat(f: string | undefined, tty: boolean): Format {
   if (f === undefined) return tty ? 'md' : 'json';
@@ -106,11 +162,15 @@ export function dimsOf(v: { dim?: string[] }): Record<string, number> | undefine
 export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['no-run']) return false;
   const o: Partial<RunOptions> = {};
-  const int = (flag: string, s: string, min: number): number => number(flag, s, min, true);
+  const int = (flag: string, s: string, [min, max]: readonly [number, number]): number => {
+    const n = number(flag, s, min, true);
+    if (n > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, not '${s}'`);
+    return n;
+  };
   if (v.ep !== undefined) o.ep = v.ep;
   if (v['strict-ep']) o.strictEp = true;
-  if (v.threads !== undefined) o.threads = int('threads', v.threads, 0);
-  if (v.samples !== undefined) o.samples = int('samples', v.samples, 1);
+  if (v.threads !== undefined) o.threads = int('threads', v.threads, BOUNDS.threads);
+  if (v.samples !== undefined) o.samples = int('samples', v.samples, BOUNDS.samples);
   const dims = dimsOf(v);
   if (dims) o.dims = dims;
   if (v['int-range'] !== undefined) {

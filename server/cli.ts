@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Report } from '../common/protocol';
+import type { Report, Shown } from '../common/protocol';
 import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdown';
 import { toCsv } from '../common/report/csv';
 import { standaloneHtml } from '../common/report/html';
+import { jsonPieces } from '../common/report/json-text';
 import { toMarkdown } from '../common/report/markdown';
-import { analysisOptions, dimsOf, FLAGS, number, parseFormat, parseShape, runOptions, USAGE, type Format } from './cli-options';
+import { isGateCommand, runGateCommand } from './cli-gates';
+import { analysisOptions, estimateOptions, number, parseCli, parseFormat, parseShape, runOptions, USAGE, type CliValues, type Format } from './cli-options';
 import { buildDemoModel } from './demo/demo-model';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { recordingReads } from './files/read-log';
@@ -22,13 +23,12 @@ import { VERSION } from './version';
 
 /** Exit code of an analysis whose run failed: the partial (weights-only) report was still written. */
 export const EXIT_RUN_FAILED = 3;
-/** Exit code after Ctrl-C (128 + SIGINT), as shells expect. */
+/** Exit codes after Ctrl-C and SIGTERM (128 + the signal), as shells expect. */
 const EXIT_INTERRUPTED = 130;
+const EXIT_TERMINATED = 143;
 
 type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
-type Values = ReturnType<typeof parseCli>['values'];
-
-const parseCli = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
+type Values = CliValues;
 
 /** The CLI: flags in, one pipeline call, the report out. Every command ends on Ctrl-C at once. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -40,32 +40,37 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (values.help) return write(io.stdout, USAGE + '\n');
     if (values.version) return write(io.stdout, VERSION + '\n');
     const [command, ...rest] = positionals;
-    const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
-    const emit = async (text: string, inputs: readonly string[]): Promise<void> => {
+    const emit = async (text: string | Iterable<string>, inputs: readonly string[]): Promise<void> => {
       progress.clear();
       if (values.out) await writeReport(values.out, text, inputs);
-      else io.stdout.write(text);
+      else await writePieces(io.stdout, typeof text === 'string' ? [text] : text);
     };
+    if (isGateCommand(command)) {
+      return await runGateCommand(command, {
+        values, args: rest, stdout: io.stdout, stderr: io.stderr, emit,
+        work: (fn) => recordingReads(() => interruptible((signal) => fn(signal, progress.show))),
+        write: (file, content, inputs) => {
+          progress.clear();
+          return writeReport(file, content, inputs);
+        },
+        refuse: refuseOutput,
+        html: appHtml,
+      });
+    }
+    const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
     if (command === 'bench' || command === 'crossover') {
       if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
       if (command === 'bench' && rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
       if (command === 'crossover' && rest.length) throw new UsageError('crossover takes no MODEL');
       if (values.out) await refuseOutput(values.out, rest);
       const { result: text, read } = await recordingReads(() => interruptible((signal) => measure(command, rest[0], values, format, signal, progress.show)));
-      await emit(text, [...rest, ...read]);
+      await emit([text], [...rest, ...read]);
       return 0;
     }
     const model = await modelOf(command, rest, io);
     const run = runOptions(values);
     if (values.out) await refuseOutput(values.out, [model, ...(values.inputs ?? [])]);
-    const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
-    const dims = run === false ? dimsOf(values) : undefined;
-    const estimate = values['no-estimate'] ? false as const : {
-      ...(values.accelerators ? { accelerators: values.accelerators } : {}),
-      ...(values.scenario ? { scenarios: list(values.scenario) } : {}),
-      ...(values.target ? { targets: list(values.target) } : {}),
-      ...(dims ? { dims } : {}),
-    };
+    const estimate = estimateOptions(values);
     const { result: report, read } = await recordingReads(() => interruptible((signal) =>
       analyzeModel({ file: model, options: analysisOptions(values), run, estimate, signal, onProgress: progress.show })));
     await emit(render(report, format), [model, ...read]);
@@ -113,15 +118,16 @@ async function measure(command: 'bench' | 'crossover', model: string | undefined
 }
 
 /**
- * Runs `work` with a signal that SIGINT or SIGTERM aborts. The run's child is killed at once; the
- * weight pass yields every 25 ms and stops at its next chunk. Should anything not let go, the
- * process ends anyway a second later.
+ * Runs `work` under SIGINT and SIGTERM handlers that end the process at once: the abort kills
+ * the run's child synchronously, and nothing half-written is left (outputs are renamed into place
+ * whole). The weight pass yields every 25 ms, so a signal is heard within that.
  */
 async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     abort.abort();
-    setTimeout(() => process.exit(sig === 'SIGINT' ? EXIT_INTERRUPTED : 143), 1000).unref();
+    process.stderr.write('\nonnx-sparsity: interrupted\n');
+    process.exit(sig === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -152,15 +158,21 @@ function failure(e: unknown, stderr: NodeJS.WritableStream, verbose: boolean): n
   return 1;
 }
 
-function render(r: Report, f: Format): string {
-  if (f === 'html') return reportHtml(r);
-  if (f === 'md') return toMarkdown(r);
-  if (f === 'csv') return toCsv(r);
-  return JSON.stringify(r, null, 2) + '\n';
+/** The report's text; JSON in pieces, since a large model's report is longer than one string can be. */
+function render(r: Report, f: Format): Iterable<string> {
+  if (f === 'html') return [appHtml({ type: 'report', report: r }, `Sparsity: ${r.model.name}`)];
+  if (f === 'md') return [toMarkdown(r)];
+  if (f === 'csv') return [toCsv(r)];
+  return jsonPieces(r);
 }
 
-/** The webview app (bundled next to this CLI in dist/media) with the report inlined: one offline file. */
-function reportHtml(r: Report): string {
+/** Writes pieces to a stream, waiting for it to drain so a slow reader never makes us buffer the whole report. */
+async function writePieces(out: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const p of pieces) if (!out.write(p)) await new Promise<void>((resolve) => out.once('drain', resolve));
+}
+
+/** The webview app (bundled next to this CLI in dist/media) with what it shows inlined: one offline file. */
+function appHtml(shown: Shown, title: string): string {
   const media = path.join(__dirname, 'media');
   const read = (f: string): string => {
     try {
@@ -169,7 +181,7 @@ function reportHtml(r: Report): string {
       throw new AnalysisError(`the report app is missing (${(e as Error).message}); run npm run build`, { file: path.join(media, f) });
     }
   };
-  return standaloneHtml({ shown: { type: 'report', report: r }, script: read('report.js'), style: read('report.css'), title: `Sparsity: ${r.model.name}`, nonce: randomBytes(16).toString('base64url') });
+  return standaloneHtml({ shown, script: read('report.js'), style: read('report.css'), title, nonce: randomBytes(16).toString('base64url') });
 }
 
 /**
@@ -185,9 +197,11 @@ async function refuseOutput(out: string, inputs: readonly string[]): Promise<voi
  * Nothing is written unless the whole report is ready, and never over a file the command read
  * (the model, its external data, inputs, profiles), however the path to it is spelled.
  */
-async function writeReport(file: string, text: string, read: readonly string[]): Promise<void> {
+async function writeReport(file: string, text: string | Uint8Array | Iterable<string>, read: readonly string[]): Promise<void> {
   try {
-    await writeSafely(file, text, { protect: read });
+    await writeSafely(file, typeof text === 'string' || text instanceof Uint8Array ? text : async (h) => {
+      for (const p of text) await h.write(p);
+    }, { protect: read });
   } catch (e) {
     if (e instanceof UnsafeOutputError) throw new UsageError(`--out ${e.message}`);
     throw new AnalysisError(`cannot write the report: ${(e as Error).message}`, { file });

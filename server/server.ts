@@ -3,10 +3,11 @@ import {
   createConnection, LSPErrorCodes, ProposedFeatures, ResponseError, type CancellationToken, type ProgressToken,
 } from 'vscode-languageserver/node';
 import type { Report } from '../common/protocol';
-import { AnalyzeRequest, BenchRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from '../common/requests';
+import { AnalyzeRequest, BenchRequest, CheckRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from '../common/requests';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { analyzeModel } from './pipeline/analyze';
 import { benchmarkModel } from './pipeline/bench';
+import { checkModel } from './pipeline/check';
 import { compareModels } from './pipeline/compare';
 import type { Progress } from './pipeline/control';
 import { crossover } from './pipeline/crossover';
@@ -60,6 +61,19 @@ connection.onRequest(CompareRequest, (params, token) =>
     const files = [requestPath(params?.a, 'a'), requestPath(params?.b, 'b')];
     checkSettingPaths(params);
     return compareModels((file, half) => analyzeCached(file, params, signal, (f, m) => report(half / 2 + f / 2, `${path.basename(file)}: ${m}`)), files[0], files[1]);
+  }));
+
+connection.onRequest(CheckRequest, (params, token) =>
+  run(token, params?.workDoneToken, `Checking ${shownName(params?.path)}`, async (signal, report) => {
+    const file = requestPath(params?.path, 'path');
+    const rules = requestPath(params?.rules, 'rules');
+    const baseline = params?.baseline === undefined ? undefined : requestPath(params.baseline, 'baseline');
+    checkSettingPaths(params);
+    return checkModel({
+      file, rules, baseline, options: params.options, run: params.run, estimate: params.estimate, signal,
+      analyze: (f, which) => analyzeCached(f, params, signal, (x, m) => report(which === 'model' ? x / 2 : 0.5 + x / 2, `${path.basename(f)}: ${m}`)),
+      onProgress: (p) => report(p.fraction, p.message),
+    });
   }));
 
 connection.onRequest(BenchRequest, (params, token) =>

@@ -35,11 +35,14 @@ export class Server implements vscode.Disposable {
    */
   async request<P extends WorkDoneProgressParams, R>(
     type: RequestType<P, R, void>, params: P, title: string, onStep?: (s: Step) => void, cancel?: vscode.CancellationToken,
+    opts: { notify?: boolean } = {},
   ): Promise<R> {
     this.inFlight++;
     const id = this.activity.begin(title);
     try {
       const client = await this.started();
+      // Background work (a check after each analysis) shows in the status bar only, not as a notification.
+      if (opts.notify === false) return await client.sendRequest(type, params as RequestParam<P>, cancel);
       return await withRequestProgress(title, cancel, async (token, onValue) => {
         const workDoneToken = randomUUID();
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {

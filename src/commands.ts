@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Comparison } from './compare';
-import { LOG_COMMAND, VIEW_TYPE, type Ctx } from './ctx';
+import { SHOW_CHECK_COMMAND } from './check-status';
+import { activeReportModel, LOG_COMMAND, VIEW_TYPE, type Ctx } from './ctx';
 import { pickFormatAndExport } from './export';
 import { alreadyShown } from './failure';
 import { ReportEditorProvider } from './report-editor';
@@ -26,6 +27,18 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     const active = activeModel();
     compare(ctx, await pairFrom(active ? [active] : (await pickModels('Compare', true)) ?? []));
   },
+  /** Palette: the active report's model (or one picked) against a report saved earlier (analyze --format json, or Export Report as JSON). */
+  'onnxSparsity.compareWithBaseline': (ctx) => async () => {
+    const model = activeModel() ?? (await pickModels('Compare with a baseline', false))?.[0];
+    if (!model) return;
+    const baseline = (await vscode.window.showOpenDialog({
+      canSelectMany: false, canSelectFiles: true, canSelectFolders: false, filters: { 'Saved report': ['json'] },
+      defaultUri: vscode.Uri.file(path.dirname(model.fsPath)), openLabel: 'Compare', title: `Baseline report to compare ${path.basename(model.fsPath)} with`,
+    }))?.[0];
+    if (baseline) Comparison.open(ctx, baseline, model);
+  },
+  /** The check's status item: the latest check of the report in front. */
+  [SHOW_CHECK_COMMAND]: (ctx) => () => ctx.checks.showDetails(),
   /** Explorer: two selected models are compared at once; one asks for the other. */
   'onnxSparsity.compareWith': (ctx) => async (arg, selection) => compare(ctx, await pairFrom(selected(arg, selection))),
   'onnxSparsity.export': (ctx) => async (arg) => {
@@ -76,11 +89,7 @@ function viewFor(arg: unknown): ReportView | undefined {
   return (model && ReportEditorProvider.document(model)?.view) ?? ReportView.active;
 }
 
-/** The model of the report editor in front, if one is. */
-function activeModel(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputCustom && input.viewType === VIEW_TYPE ? input.uri : undefined;
-}
+const activeModel = activeReportModel;
 
 function asModel(x: unknown): vscode.Uri | undefined {
   return x instanceof vscode.Uri && x.scheme === 'file' && /\.onnx$/i.test(x.path) ? x : undefined;

@@ -37,8 +37,8 @@ export class Comparison {
 
   private async compare(): Promise<void> {
     try {
-      // Both models under the first one's settings, so the figures are comparable.
-      const settings = new Config(this.a).analysisSettings();
+      // Both models under one model's settings, so the figures are comparable (a saved baseline report has its own).
+      const settings = new Config(/\.onnx$/i.test(this.a.fsPath) ? this.a : this.b).analysisSettings();
       const r = await this.ctx.server.request(CompareRequest, { a: this.a.fsPath, b: this.b.fsPath, ...settings }, `Comparing ${this.title}`, (s) => this.view.busy(s), this.closed.token);
       this.view.show({ type: 'compare', a: r.a, b: r.b, diff: r.diff });
     } catch (e) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CheckStatus } from './check-status';
 import { Server } from './client';
 import { changesNeedingRestart } from './config';
 import { describeFailure } from './failure';
@@ -8,6 +9,12 @@ export const VIEW_TYPE = 'onnxSparsity.report';
 export const COMPARE_VIEW_TYPE = 'onnxSparsity.compare';
 export const LOG_COMMAND = 'onnxSparsity.showServerLog';
 
+/** The model of the report editor in front, if one is. */
+export function activeReportModel(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom && input.viewType === VIEW_TYPE ? input.uri : undefined;
+}
+
 /**
  * The one object commands receive: the extension's context, the language server, and how
  * failures reach the user. Extension-lifetime disposables go to `extension.subscriptions`;
@@ -15,11 +22,15 @@ export const LOG_COMMAND = 'onnxSparsity.showServerLog';
  */
 export class Ctx {
   readonly server: Server;
+  /** The check against the workspace's rules file, in the status bar. */
+  readonly checks: CheckStatus;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.server = new Server(extension.asAbsolutePath('dist/server.js'), LOG_COMMAND);
+    this.checks = new CheckStatus(this.server, activeReportModel);
     extension.subscriptions.push(
       this.server,
+      this.checks,
       vscode.workspace.onDidChangeConfiguration((e) => {
         const changed = changesNeedingRestart(e);
         if (changed.length) this.server.restartSoon(`${changed.join(', ')} changed`);

@@ -4,6 +4,7 @@ import { BenchRequest, CrossoverRequest } from '../common/requests';
 import { benchMarkdown, crossoverMarkdown } from '../common/report/bench-markdown';
 import { Config } from './config';
 import type { Ctx } from './ctx';
+import { showMarkdown } from './markdown-doc';
 
 /**
  * "Benchmark Model..." and "Measure Sparse/Dense Crossover": measure on this machine, show the
@@ -45,11 +46,4 @@ export async function crossover(ctx: Ctx): Promise<boolean> {
   } catch (e) {
     throw ctx.fail(e, 'Measuring the crossover');
   }
-}
-
-async function showMarkdown(text: string): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
-  // Beside the report when one is open; in the empty editor area otherwise (no empty group beside it).
-  const beside = vscode.window.tabGroups.activeTabGroup.activeTab !== undefined;
-  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });
 }

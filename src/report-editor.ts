@@ -46,6 +46,8 @@ export class ModelDocument implements vscode.CustomDocument {
       if (previous && previous.createdAt !== report.createdAt) this.diff = diffReports(previous, report);
       this.report = report;
       this.view?.show({ type: 'report', report, diff: this.diff });
+      // Its own failures show in the status item; the report stands either way.
+      void this.ctx.checks.refresh(this.uri, settings);
     } catch (e) {
       if (this.closed.token.isCancellationRequested) return;
       throw this.ctx.fail(e, `Analysis of ${this.name}`, this.view);
@@ -53,6 +55,7 @@ export class ModelDocument implements vscode.CustomDocument {
   }
 
   dispose(): void {
+    this.ctx.checks.forget(this.uri);
     this.closed.cancel();
     this.closed.dispose();
     this.watcher.dispose();

@@ -367,7 +367,8 @@ describe('a self-attention block as PyTorch exports it', () => {
 });
 
 describe('a 100,000-node graph', () => {
-  it('is inferred in one pass well under a second', () => {
+  // Its speed is a goal of `npm run bench` (bench-graph-size.ts), not a timed test.
+  it('is inferred in one pass to the last value', () => {
     const b = new ModelBuilder();
     b.main.input('x', 'float32', [1, 64]).initializer('c', { dtype: 'float32', dims: [64], values: new Float32Array(64) });
     let prev = 'x';
@@ -376,12 +377,9 @@ describe('a 100,000-node graph', () => {
       prev = `r${i}`;
     }
     const model = parseBytes(b.toBytes());
-    const t0 = performance.now();
     const inf = inferShapes(model, new Map([['x', [1, 64]]]));
-    const ms = performance.now() - t0;
-    console.log(`inferShapes: 100,000 nodes in ${ms.toFixed(0)} ms`);
     assert.deepEqual(inf.values.get(prev)?.dims, [1, 64]);
-    assert.ok(ms < 1000, `${ms} ms`);
+    assert.equal(inf.values.size, 100_002);
   });
 });
 

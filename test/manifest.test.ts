@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { withoutNpmEnv } from './e2e/setup';
 import { installVscodeStub, type Recorded } from './vscode-stub';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -85,38 +86,80 @@ describe('the extension manifest', () => {
   });
 });
 
-describe('the .vsix contents (vsce ls)', () => {
-  const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
-  let files: string[];
+// What each platform's .vsix holds, entry by entry and byte for byte, is test/package-vsix.test.ts.
+describe('the Marketplace and Open VSX metadata', () => {
+  const m = manifest as Manifest & Record<string, unknown> & {
+    repository: { type: string; url: string }; bugs: { url: string }; homepage: string; icon: string;
+    galleryBanner: { color: string; theme: string }; categories: string[]; keywords: string[];
+    extensionKind: string[]; engines: Record<string, string>; version: string; license: string; publisher: string;
+  };
 
-  before(() => {
-    const r = spawnSync(vsce, ['ls'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    assert.equal(r.status, 0, r.stderr);
-    files = r.stdout.split('\n').filter(Boolean);
+  it('names one repository for source, issues and home page', () => {
+    const repo = /^https:\/\/github\.com\/([\w.-]+\/[\w.-]+?)\.git$/.exec(m.repository.url)?.[1];
+    assert.ok(repo, m.repository.url);
+    assert.equal(m.repository.type, 'git');
+    assert.equal(m.bugs.url, `https://github.com/${repo}/issues`);
+    assert.equal(m.homepage, `https://github.com/${repo}#readme`);
   });
 
-  it('holds the bundles, the webview app and the linux-x64 onnxruntime native addon', () => {
-    for (const f of [
-      'package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/server.js', 'dist/ort-child.js', 'dist/media/report.js',
-      'node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js',
-      'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
-      'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
-      'node_modules/onnxruntime-common/package.json', 'node_modules/onnxruntime-common/dist/cjs/index.js',
-    ])
-      assert.ok(files.includes(f), `${f} is missing from the package`);
-  });
-
-  it('leaves out sources, tests, dev dependencies, source maps and other platforms\' binaries', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|docs\/[^/]+\.md|dist\/(extension|server|ort-child)\.js|dist\/media\/[^/]+\.(js|css)|node_modules\/onnxruntime-(node|common)\/.*)$/;
-    for (const f of files) {
-      assert.match(f, allowed, `${f} should not be in the package`);
-      assert.doesNotMatch(f, /\.map$|\.ts$|napi-v6\/(darwin|win32|linux\/arm64)\//, f);
-    }
-  });
-
-  it('is built by `npm run package` for linux-x64, which vsce allows only without a "files" list', () => {
-    assert.equal(manifest.files, undefined, 'vsce refuses package.json "files" beside .vscodeignore');
-    assert.match(manifest.scripts.package, /vsce package .*--target linux-x64/);
+  it('has an icon, a gallery banner, Marketplace categories, keywords, a license and a publisher', () => {
+    assert.equal(m.icon, 'assets/icon.png');
+    assert.ok(existsSync(path.join(ROOT, m.icon)));
+    assert.match(m.galleryBanner.color, /^#[0-9A-F]{6}$/);
+    assert.ok(['dark', 'light'].includes(m.galleryBanner.theme));
+    // The Marketplace's category list (vsce rejects others).
+    const known = ['Azure', 'Data Science', 'Debuggers', 'Education', 'Extension Packs', 'Formatters', 'Keymaps', 'Language Packs', 'Linters', 'Machine Learning', 'Notebooks', 'Programming Languages', 'SCM Providers', 'Snippets', 'Testing', 'Themes', 'Visualization', 'AI', 'Chat', 'Other'];
+    for (const c of m.categories) assert.ok(known.includes(c), c);
+    assert.ok(m.keywords.length >= 3 && m.keywords.length <= 30, 'vsce allows at most 30 keywords');
+    assert.equal(m.license, 'MIT');
     assert.ok(existsSync(path.join(ROOT, 'LICENSE')));
+    assert.ok(m.publisher);
+  });
+
+  it('runs where the workspace is (Remote-SSH, WSL, containers): extensionKind workspace', () => {
+    assert.deepEqual(m.extensionKind, ['workspace']);
+  });
+
+  it('has a CHANGELOG.md section for this version', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { changelogSection } = require('../scripts/release') as typeof import('../scripts/release');
+    assert.ok(changelogSection(readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8'), m.version), `CHANGELOG.md has no '## ${m.version}'`);
+    assert.equal(changelogSection('# C\n\n## 1.2.0 - 2026-01-02\n\n- b\n\n## 1.1.0\n\n- a\n', '1.2.0'), '- b');
+    assert.equal(changelogSection('## 1.1.0\n\n- a\n', '1.1.0'), '- a');
+    assert.equal(changelogSection('## 1.10.0\n\n- a\n', '1.1.0'), undefined);
+    assert.equal(changelogSection('## 1.1.0\n\n## 1.0.0\n- a\n', '1.1.0'), undefined, 'an empty section is none');
+  });
+
+  it('is packaged per platform by `npm run package`, which vsce allows only without a "files" list', () => {
+    assert.equal(manifest.files, undefined, 'vsce refuses package.json "files" beside .vscodeignore');
+    assert.equal(manifest.scripts.package, 'npm run build && tsc -p . && node out/scripts/package.js');
+    assert.match(manifest.scripts.release, /node out\/scripts\/release\.js$/);
+    assert.equal(manifest.scripts.prepack, 'npm run build');
+  });
+
+  it('reads `npm run package -- --target ...` as the targets to pack, all six when none is given', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseTargets, TARGETS } = require('../scripts/package-targets') as typeof import('../scripts/package-targets');
+    assert.deepEqual(TARGETS, ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64']);
+    assert.deepEqual(parseTargets([]), { targets: [...TARGETS], out: undefined });
+    assert.deepEqual(parseTargets(['--target', 'darwin-arm64']).targets, ['darwin-arm64']);
+    assert.deepEqual(parseTargets(['--target=win32-x64,linux-arm64', '--target', 'win32-x64', '--out', 'x']), { targets: ['win32-x64', 'linux-arm64'], out: 'x' });
+    assert.throws(() => parseTargets(['--target', 'darwin-universal']), /unknown target 'darwin-universal'; the targets are linux-x64, linux-arm64, darwin-x64/);
+    assert.throws(() => parseTargets(['--platform', 'linux-x64']), /--platform/);
+  });
+
+  it('keeps the extension\'s .vsix files out of git and the npm package', () => {
+    const ignored = readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n');
+    for (const p of ['*.vsix', 'packages/', 'release/']) assert.ok(ignored.includes(p), p);
+  });
+
+  it('leaves npm nothing to warn about on every command (no unknown .npmrc keys), and onnxruntime-node\'s CUDA download off', () => {
+    const r = spawnSync('npm', ['pkg', 'get', 'name'], { cwd: ROOT, encoding: 'utf8', env: withoutNpmEnv(process.env) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(JSON.parse(r.stdout), 'onnx-sparsity');
+    // npm >= 11.16 reads allowScripts; older npm runs every install script, so set-up says skip in the environment too.
+    assert.equal((manifest as unknown as { allowScripts: Record<string, boolean> }).allowScripts['onnxruntime-node'], false);
+    assert.match(readFileSync(path.join(ROOT, 'scripts', 'setup.sh'), 'utf8'), /ONNXRUNTIME_NODE_INSTALL=skip npm install/);
   });
 });

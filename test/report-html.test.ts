@@ -176,6 +176,12 @@ describe('the standalone HTML report in Chromium', { timeout: 120_000 }, () => {
     await renderAll(o.page);
     assert.equal(await count(o, '#chart-deltas rect.bar-weight'), diff.layers.length);
     assert.equal(await count(o, '#chart-deltas rect.bar-activation'), diff.layers.filter((d) => d.inputDensity !== null).length);
+    // Every estimate of either side, and a row per measured N:M pattern in the totals.
+    assert.equal(await count(o, '#compare-estimates tbody tr'), diff.estimates.length);
+    assert.ok(diff.estimates.length > 0);
+    for (const p of diff.patterns) assert.ok((await o.page.textContent('#compare-totals') ?? '').includes(`${p.pattern}-ready layers`), p.pattern);
+    const moved = diff.patterns.filter((p) => p.lost.length || p.gained.length || p.missing.length);
+    assert.equal(await count(o, '#compare-readiness details'), moved.reduce((n, p) => n + Number(p.lost.length > 0) + Number(p.gained.length > 0) + Number(p.missing.length > 0), 0));
     // Named A-vs-B, as the comparison's own export is, without the models' .onnx in the middle.
     const [svg] = await Promise.all([o.page.waitForEvent('download'), o.page.click('#chart-deltas button:text-is("SVG")')]);
     assert.equal(svg.suggestedFilename(), `${demo.model.name.replace(/\.onnx$/, '')}-vs-demo-pruned-chart-deltas.svg`);

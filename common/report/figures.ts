@@ -1,4 +1,4 @@
-import type { CrossoverLevel, LayerReport, Report } from '../protocol';
+import type { CrossoverLevel, LayerReport, Report, RunReport } from '../protocol';
 
 /**
  * Figures derived from a report, shared by the text reports and the report page so both say the
@@ -47,4 +47,16 @@ export function densityStats(r: Report): { mean: number; n: number; min: number;
 /** The fastest sparse variant at a crossover level: what a sparse kernel on this machine would get. */
 export function bestSparseMs(l: CrossoverLevel): number {
   return Math.min(l.sparseMs.csrTypeScript, l.sparseMs.ortComposite ?? Infinity);
+}
+
+/**
+ * The run's latencies in words. With probes, a plain run and one with statistics in the graph;
+ * with copy-out (too many values for probes) there is no plain run: the profiled run and the one
+ * that copied every value out.
+ */
+export function latencyLine(run: RunReport): string {
+  const ms = (x: number | undefined): string => (x === undefined ? '-' : `${x.toFixed(2)} ms`);
+  if (run.strategy === 'copy-out')
+    return `${ms(run.profiledRunMs)} profiled; ${ms(run.copiedRunMs)} with every value copied out (too many values for statistics in the graph: no separate plain run)`;
+  return `${ms(run.plainMs)} plain; ${ms(run.instrumentedMs)} with activation statistics`;
 }

@@ -1,6 +1,6 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
 import { costSourceText, supportLabel, targetSummaries } from './estimate-summary';
-import { bestBlock, densityStats, nearZeroShare, readyCount } from './figures';
+import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
 
 /** A readable summary: model, totals, per-layer table, warnings. */
@@ -45,7 +45,7 @@ function runRows(r: Report): string[] {
   if (!run.ok) return [`| Run | failed: ${mdText(run.error ?? 'unknown error')} |`];
   const rows = [
     `| Run | onnxruntime ${run.ortVersion} on ${run.ep}${run.fallback ? ` (asked for ${run.requestedEp})` : ''}, ${run.samples} sample${run.samples === 1 ? '' : 's'} of ${run.inputs.map((i) => `${mdText(i.name)} [${i.shape.join(', ')}] ${i.dtype} (${mdText(i.source)})`).join(', ')} |`,
-    `| Latency | ${run.plainMs?.toFixed(2) ?? '-'} ms plain; ${run.instrumentedMs?.toFixed(2) ?? '-'} ms with activation statistics |`,
+    `| Latency | ${latencyLine(run)} |`,
   ];
   const density = densityStats(r);
   if (density) rows.push(`| Layer input density | mean ${pct(density.mean)} over ${density.n} layers (1 - share of exact zeros) |`);

@@ -4,7 +4,7 @@ import { compareChart } from '../charts/compare-chart';
 import { deltaEl, type Better } from '../parts/delta';
 import { el, note, section, type Child } from '../parts/dom';
 import { fileStem } from '../charts/download';
-import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct } from '../parts/format';
+import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct, times } from '../parts/format';
 import { lazy } from '../parts/lazy';
 import { sortableTable } from '../tables/sortable-table';
 import type { Column } from '../tables/table-sort';
@@ -27,6 +27,9 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
     el('p', { cls: 'path' }, el('span', { cls: 'tag-a' }, 'A'), ` ${a.model.path}`), el('p', { cls: 'path' }, el('span', { cls: 'tag-b' }, 'B'), ` ${b.model.path}`));
   return el('div', { cls: 'compare' }, head,
     section('compare-totals', 'Totals', totalsTable(a, b, diff)),
+    diff.patterns.some((p) => p.lost.length || p.missing.length || p.gained.length) && section('compare-readiness', 'N:M readiness that changed', readinessList(diff)),
+    diff.estimates.length > 0 && section('compare-estimates', 'Estimated speedups', estimatesTable(diff)),
+    diff.notes.length > 0 && note(diff.notes.join(' ')),
     diff.layers.length > 0 && section('compare-chart', 'Changes per layer', lazy(() => compareChart(diff, `${fileStem(a.model.name)}-vs-${fileStem(b.model.name)}`), 300)),
     section('compare-layers', `Layers in both (${diff.layers.length})`,
       diff.layers.length ? layerDeltas(a, b, diff.layers, sort, onSort) : note('No layer names in common.'),
@@ -47,7 +50,9 @@ function totalsTable(a: Report, b: Report, diff: ReportDiff): HTMLElement {
     { label: 'Weight sparsity', a: pct(a.totals.sparsity, 2), b: pct(b.totals.sparsity, 2), delta: d(diff.totals.sparsity, pp2, 'up') },
     { label: 'Near-zero share', a: pct(nearA, 2), b: pct(nearB, 2), delta: d(sub(nearA, nearB), pp2, 'up') },
     { label: 'Layer-weight sparsity', a: pct(layerA, 2), b: pct(layerB, 2), delta: d(layerB - layerA, pp2, 'up') },
-    { label: `${readyCount(b)?.nm ?? '2:4'}-ready layers`, a: ready(a), b: ready(b), delta: '' },
+    ...(diff.patterns.length ? diff.patterns.map((p) => ({
+      label: `${p.pattern}-ready layers`, a: `${p.ready[0]} of ${p.of[0]}`, b: `${p.ready[1]} of ${p.of[1]}`, delta: d(p.ready[1] - p.ready[0], deltaCount, 'up'),
+    })) : [{ label: `${readyCount(b)?.nm ?? '2:4'}-ready layers`, a: ready(a), b: ready(b), delta: '' }]),
     { label: 'Layers', a: count(a.layers.length), b: count(b.layers.length), delta: '' },
     { label: 'Mean input density', a: pct(densA), b: pct(densB), delta: d(sub(densA, densB), deltaPp, 'down') },
     { label: 'MACs', a: compact(a.totals.macs), b: compact(b.totals.macs), delta: d(diff.totals.macs, (x) => deltaCount(x, true), 'down') },
@@ -93,6 +98,28 @@ function layerDeltas(a: Report, b: Report, deltas: LayerDelta[], sort: SortState
   return sortableTable(rows, cols, sort, onSort);
 }
 
-function nameList(title: string, names: string[]): HTMLElement {
-  return el('details', null, el('summary', null, title), el('ul', { cls: 'names' }, ...names.map((n) => el('li', null, el('span', { cls: 'layer-name' }, n)))));
+function nameList(title: string, names: string[], tone = ''): HTMLElement {
+  return el('details', null, el('summary', { cls: tone }, title), el('ul', { cls: 'names' }, ...names.map((n) => el('li', null, el('span', { cls: 'layer-name' }, n)))));
+}
+
+/** Layers that lost or gained N:M readiness from A to B, per pattern. */
+function readinessList(diff: ReportDiff): HTMLElement {
+  const items = diff.patterns.flatMap((p) => [
+    p.lost.length > 0 && nameList(`${p.pattern} lost in B (${p.lost.length})`, p.lost, 'bad'),
+    p.missing.length > 0 && nameList(`${p.pattern}-ready in A, not in B at all (${p.missing.length})`, p.missing, 'bad'),
+    p.gained.length > 0 && nameList(`${p.pattern} gained in B (${p.gained.length})`, p.gained, 'good'),
+  ]);
+  return el('div', null, ...items);
+}
+
+/** Every target and scenario either side estimated: the speedup in A and B and its change. */
+function estimatesTable(diff: ReportDiff): HTMLElement {
+  const th = (t: string, cls = ''): HTMLElement => el('th', { cls, attrs: { scope: 'col' } }, t);
+  const rel = (x: number | null): string => (x === null ? '-' : `${x > 0 ? '+' : x < 0 ? '\u2212' : '\u00b1'}${Math.abs(x * 100).toFixed(2)}%`);
+  return el('div', { cls: 'table-wrap narrow' }, el('table', { cls: 'data' },
+    el('thead', null, el('tr', null, th('Target'), th('Scenario'), th('A', 'num'), th('B', 'num'), th('Change', 'num'))),
+    el('tbody', null, ...diff.estimates.map((e) => el('tr', null,
+      el('th', { attrs: { scope: 'row', title: e.target } }, e.name), el('td', null, e.scenario),
+      el('td', { cls: 'num' }, times(e.speedup[0])), el('td', { cls: 'num' }, times(e.speedup[1])),
+      el('td', { cls: 'num' }, deltaEl(e.relative, rel(e.relative), 'up', true) ?? '-'))))));
 }

@@ -2,7 +2,7 @@ import type { Estimate, Report, ReportDiff, RunReport } from '../../common/proto
 import { deltaEl } from '../parts/delta';
 import { el, note, section, type Child } from '../parts/dom';
 import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold, times } from '../parts/format';
-import { densityStats, nearZeroShare, readyCount } from '../../common/report/figures';
+import { densityStats, latencyLine, nearZeroShare, readyCount } from '../../common/report/figures';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
 export function summary(r: Report, diff?: ReportDiff): HTMLElement {
@@ -89,7 +89,7 @@ function runFacts(run: RunReport | undefined): Child[] {
     `onnxruntime ${run.ortVersion} on ${run.ep}`,
     run.fallback ? el('span', { cls: 'warn' }, ` (asked for ${run.requestedEp}: ${run.fallback})`) : '',
     `, ${run.samples} sample${run.samples === 1 ? '' : 's'}; `,
-    `plain ${ms(run.plainMs, 2)}, with statistics ${ms(run.instrumentedMs, 2)}`,
+    latencyLine(run),
     el('div', { cls: 'sub' }, `inputs: ${inputs || '-'}`),
   ];
 }

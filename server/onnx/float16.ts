@@ -27,3 +27,20 @@ export function float16Bits(value: number): number {
   if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
   return h;
 }
+
+/** float16 bit patterns (as onnxruntime-node hands them over) to their float32 values. */
+export function decodeFloat16(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  const o = new Uint32Array(out.buffer);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const sign = (h & 0x8000) << 16;
+    const exp = (h >>> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    if (exp === 0x1f) o[i] = sign | 0x7f800000 | (mant << 13);
+    else if (exp !== 0) o[i] = sign | ((exp + 112) << 23) | (mant << 13);
+    else if (mant === 0) o[i] = sign;
+    else out[i] = (sign ? -1 : 1) * mant * 2 ** -24;
+  }
+  return out;
+}

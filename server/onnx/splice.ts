@@ -60,7 +60,7 @@ function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
 }
 
 /** Tag and length prefix of a length-delimited field, then its bytes. */
-function delimited(field: number, payload: Uint8Array): Uint8Array[] {
+export function delimited(field: number, payload: Uint8Array): Uint8Array[] {
   return [varint((field << 3) | 2), varint(payload.length), payload];
 }
 
@@ -75,7 +75,7 @@ function varint(n: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-interface Field {
+export interface Field {
   field: number;
   wire: number;
   /** Tag and value, as in the input. */
@@ -85,7 +85,7 @@ interface Field {
 }
 
 /** The top-level fields of a message, in order, as views of its bytes. */
-function* fields(bytes: Uint8Array): Generator<Field> {
+export function* fields(bytes: Uint8Array): Generator<Field> {
   const r = Reader.create(bytes);
   while (r.pos < r.len) {
     const start = r.pos;

@@ -1,5 +1,6 @@
 import type { BenchReport, Report } from '../../common/protocol';
 import type { BenchSettings } from '../../common/requests';
+import { checkOrtBuild } from '../analysis/run/ort-build';
 import { saveBench } from '../bench/bench-cache';
 import type { TimedReport } from '../bench/model-bench';
 import { parsePrune } from '../bench/prune';
@@ -26,6 +27,7 @@ export interface BenchInput extends BenchSettings, Control {
  */
 export async function benchmarkModel(file: string, o: BenchInput): Promise<BenchReport> {
   const s = checkBench(o);
+  checkOrtBuild({ file });
   const prune = s.prune ? parsePrune(s.prune) : undefined;
   const analysis = prune ? await o.analyze?.() : undefined;
   const job: BenchJob = {

@@ -1,9 +1,10 @@
-import type { CrossoverReport, NearZeroRule, RunOptions } from '../../common/protocol';
+import type { CrossoverReport, DriftReport, NearZeroRule, RunOptions } from '../../common/protocol';
 import { runModel } from '../analysis/run/activations';
 import { toWire, type WireRunResult } from '../analysis/run/run-wire';
 import { measureCrossover, type CrossoverOptions } from '../bench/crossover';
 import { timeModel, type TimedReport, type TimingPlan } from '../bench/model-bench';
 import type { Job } from '../child/serve-job';
+import { measureDrift, type DriftJob } from '../gates/drift';
 import { loadModel } from '../onnx/load';
 
 /**
@@ -15,6 +16,8 @@ export interface RunJob {
   focus: string[];
   near: NearZeroRule;
   options: RunOptions;
+  /** Made and removed by the parent, so a killed run leaves no profile behind. */
+  profileDir: string;
 }
 
 export interface BenchJob {
@@ -31,7 +34,7 @@ export const ORT_JOBS = {
   async run(request, control): Promise<WireRunResult> {
     const r = request as RunJob;
     const model = await loadModel(r.file);
-    const result = await runModel({ model, focus: new Set(r.focus), near: r.near, options: r.options, ...control });
+    const result = await runModel({ model, focus: new Set(r.focus), near: r.near, options: r.options, profileDir: r.profileDir, ...control });
     return toWire(model, result);
   },
   async bench(request, control): Promise<TimedReport> {
@@ -40,5 +43,8 @@ export const ORT_JOBS = {
   },
   async crossover(request, control): Promise<CrossoverReport> {
     return measureCrossover({ ...(request as CrossoverJob), ...control });
+  },
+  async drift(request, control): Promise<DriftReport> {
+    return measureDrift(request as DriftJob, control);
   },
 } satisfies Record<string, Job>;

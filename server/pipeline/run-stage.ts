@@ -1,6 +1,10 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AnalysisOptions, LayerReport, OpReport, Report, RunOptions, RunReport, Totals } from '../../common/protocol';
 import { inferShapes } from '../analysis/cost/infer-shapes';
 import { largestValues } from '../analysis/cost/static-costs';
+import { checkOrtBuild } from '../analysis/run/ort-build';
 import { focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
@@ -29,10 +33,12 @@ export interface RunPart {
 export async function runStage(
   model: LoadedModel, measured: MeasuredWeights, options: AnalysisOptions, run: RunOptions, externalBytes: number, control: Control,
 ): Promise<RunPart> {
-  const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run };
   let wire: WireRunResult;
+  const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'onnx-sparsity-profile-'));
   try {
+    checkOrtBuild({ file: model.path });
     checkValueSizes(model, run);
+    const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run, profileDir };
     wire = await runInChild<WireRunResult>(ORT_CHILD, 'run', job, childLimits(run, model.fileBytes + externalBytes), {
       signal: control.signal,
       onProgress: (fraction, message) => control.onProgress?.({ fraction, message, phase: 'run' }),
@@ -40,6 +46,8 @@ export async function runStage(
   } catch (e) {
     if (e instanceof CancelledError || !(e instanceof AnalysisError)) throw e;
     return { parts: { run: failedRun(run, e.message) }, warnings: [`the model was not run: ${e.message}`] };
+  } finally {
+    await fs.rm(profileDir, { recursive: true, force: true });
   }
   const result = fromWire(model, wire);
   const ops: OpReport[] = opReports(model.scopes[0].nodes, result);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -11,7 +11,10 @@ import { Workbench } from './workbench';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const VSIX = path.join(ROOT, 'onnx-sparsity.vsix');
+const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+/** code-server runs here: the package for this platform, as `npm run package -- --target` writes it. */
+const TARGET = `${process.platform}-${process.arch}`;
+const VSIX = path.join(ROOT, 'packages', `${MANIFEST.name}-${TARGET}-${MANIFEST.version}.vsix`);
 
 /** What a flow gets: the workbench, the workspace's fixture models, and the CLI's reports of them. */
 export interface FlowContext {
@@ -75,8 +78,8 @@ export class Session {
 
   async start(): Promise<void> {
     const tools = await this.step('set-up (Debian packages, Node 24, code-server; cached)', () => ensureTools(this.log));
-    await this.step('npm run package', () => {
-      const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    await this.step(`npm run package -- --target ${TARGET}`, () => {
+      const r = spawnSync('npm', ['run', 'package', '--', '--target', TARGET], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
       if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
     });
     this.ws = await writeWorkspace(path.join(this.runDir, 'workspace'));

@@ -1,13 +1,5 @@
 import type { NodeRef } from '../../onnx/graph';
-
-/** An event of onnxruntime's profiler (Chrome trace format) as far as we read it. */
-export interface ProfileEvent {
-  cat: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string; provider?: string };
-}
+import type { ProfileEvent } from './profile-events';
 
 export interface OpTimes {
   /** Measured kernel time per node of the main graph, ms. */

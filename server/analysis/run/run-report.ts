@@ -27,7 +27,10 @@ export function valueReport(v: MeasuredValue): ValueReport {
   const s = v.stats;
   const per = product(v.shape);
   if (!s || s.elements === 0)
-    return { name: v.name, producer: v.producer?.name ?? null, dtype: v.dtype, shape: v.shape, elements: per, zeros: 0, nearZeros: 0, density: null, min: null, max: null, mean: null, std: null, method: 'shape-only' };
+    return {
+      name: v.name, producer: v.producer?.name ?? null, dtype: v.dtype, shape: v.shape, elements: per, zeros: 0, nearZeros: 0,
+      density: null, min: null, max: null, mean: null, std: null, method: 'shape-only', ...(v.method === 'inferred' ? { shapeSource: 'inferred' as const } : {}),
+    };
   const mean = s.sum / s.elements;
   return {
     name: v.name,
@@ -43,7 +46,7 @@ export function valueReport(v: MeasuredValue): ValueReport {
     mean,
     std: Math.sqrt(Math.max(0, s.sumSq / s.elements - mean * mean)),
     ...(s.histBelow ? { histogram: { thresholds: HISTOGRAM_THRESHOLDS, below: s.histBelow } } : {}),
-    method: v.method,
+    method: v.method === 'inferred' ? 'shape-only' : v.method,
   };
 }
 

@@ -1,6 +1,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import { AnalysisError, UsageError } from '../../errors';
 import type { RunOptions } from '../../../common/protocol';
+import type { DTypeName } from '../../onnx/dtypes';
 import type { LoadedModel } from '../../onnx/load';
 
 export type Ort = typeof OrtModule;
@@ -104,6 +105,11 @@ async function loadOrFail(create: () => Promise<OrtSession>, file: string): Prom
   } catch (e) {
     throw new AnalysisError(`onnxruntime cannot load the model: ${firstLine(e)}`, { file }, { cause: e });
   }
+}
+
+/** onnxruntime's type names to ours. */
+export function ortDtype(t: string): DTypeName {
+  return (t === 'float' ? 'float32' : t === 'double' ? 'float64' : t) as DTypeName;
 }
 
 export function firstLine(e: unknown): string {

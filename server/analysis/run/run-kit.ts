@@ -1,0 +1,130 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { NearZeroRule, RunOptions, RunReport } from '../../../common/protocol';
+import { AnalysisError, throwIfCancelled } from '../../errors';
+import type { DTypeName } from '../../onnx/dtypes';
+import { decodeFloat16 } from '../../onnx/float16';
+import type { NodeRef } from '../../onnx/graph';
+import type { LoadedModel } from '../../onnx/load';
+import { spliceMainGraph } from '../../onnx/splice';
+import type { ShapeInference } from '../cost/infer-shapes';
+import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
+import type { Feeds } from './activation-inputs';
+import type { ProbePlan } from './instrument';
+import { opTimes } from './op-times';
+import { readProfileEvents } from './profile-events';
+import type { Samples } from './samples';
+import { firstLine, modelSession, openSession, type OpenedSession, type OrtSession, type OrtTensor } from './session';
+
+// The run's vocabulary, shared by the orchestrator (activations.ts) and its two strategies
+// (probe-run.ts, copy-run.ts): what a run measures, and the kit of sessions it measures with.
+
+/** A value of the main graph as the run saw it. */
+export interface MeasuredValue {
+  name: string;
+  producer: NodeRef | null;
+  dtype: DTypeName;
+  shape: number[];
+  stats?: ValueStats;
+  /** How its statistics were taken; 'inferred': no statistics asked for, its shape from static inference. */
+  method: 'in-graph' | 'copied' | 'input' | 'inferred';
+}
+
+export interface RunResult {
+  report: RunReport;
+  values: Map<string, MeasuredValue>;
+  nodeTimes: Map<NodeRef, number>;
+  warnings: string[];
+}
+
+export interface RunContext {
+  model: LoadedModel;
+  /** Values whose statistics matter most (layer inputs and outputs): always measured, with histograms. */
+  focus: ReadonlySet<string>;
+  near: NearZeroRule;
+  options: RunOptions;
+  /**
+   * Where onnxruntime writes its profile. The caller makes and removes it, so a run killed from
+   * outside (cancel, a limit) leaves nothing behind; without one the run uses a folder of its own.
+   */
+  profileDir?: string;
+  onProgress?: (fraction: number, message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What both strategies share: the model, its samples, and how to open and run sessions over it. */
+export interface RunKit {
+  ctx: RunContext;
+  samples: Samples;
+  inferred: ShapeInference;
+  report: RunReport;
+  warnings: string[];
+  values: Map<string, MeasuredValue>;
+  progress: (fraction: number, message: string) => void;
+  /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
+  session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profiled?: boolean): Promise<KitSession>;
+  run(session: OrtSession, feeds: Feeds): Promise<Record<string, OrtTensor>>;
+  /** Per-node kernel times of a profiled session's last run; ends its profiling. */
+  profile(session: KitSession): Promise<Map<NodeRef, number>>;
+}
+
+export interface KitSession extends OpenedSession {
+  /** The file name prefix of its profile, when profiled. */
+  profilePrefix?: string;
+}
+
+export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInference, report: RunReport, profileDir: string, progress: RunKit['progress']): RunKit {
+  const { model, options } = ctx;
+  const main = model.scopes[0];
+  let profiles = 0;
+  return {
+    ctx, samples, inferred, report, warnings: [], values: new Map(), progress,
+    async session(plan, profiled = false) {
+      throwIfCancelled(ctx.signal);
+      // ORT copies what it needs; this copy is dropped once the session exists.
+      const bytes = plan ? spliceMainGraph(model.buffer, {
+        head: plan.constants,
+        after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
+        outputs: plan.outputs,
+      }) : Buffer.from(model.buffer);
+      const prefix = profiled ? `run${profiles++}` : undefined;
+      const s: KitSession = await openSession(bytes, { ...modelSession(model, options), profilePrefix: prefix && path.join(profileDir, prefix), instrumented: plan !== undefined });
+      s.profilePrefix = prefix;
+      report.ep = s.ep;
+      if (s.fallback && !report.fallback) {
+        report.fallback = s.fallback;
+        this.warnings.push(s.fallback);
+      }
+      return s;
+    },
+    async run(session, feeds) {
+      throwIfCancelled(ctx.signal);
+      try {
+        return (await session.run(feeds)) as Record<string, OrtTensor>;
+      } catch (e) {
+        throw new AnalysisError(`onnxruntime failed to run the model: ${firstLine(e)}`, { file: model.path });
+      }
+    },
+    async profile(s) {
+      // onnxruntime-node's endProfiling returns nothing: the file is the one named after our prefix.
+      s.session.endProfiling();
+      const file = s.profilePrefix && (await fs.readdir(profileDir)).find((f) => f.startsWith(`${s.profilePrefix}_`) && f.endsWith('.json'));
+      const events = file ? await readProfileEvents(path.join(profileDir, file)).finally(() => fs.rm(path.join(profileDir, file), { force: true })) : { events: [], unreadable: 0 };
+      if (events.unreadable)
+        this.warnings.push(`${events.unreadable} lines of onnxruntime's profile could not be read (node names with quotes); their per-op times are not reported`);
+      const times = opTimes(events.events, model.nodes);
+      report.profiledRunMs = times.runMs;
+      report.runtimeInsertedMs = times.runtimeMs;
+      return times.byNode;
+    },
+  };
+}
+
+/** Folds one copied-out (or input) tensor into a value's statistics. */
+export function foldTensor(kit: RunKit, v: MeasuredValue, t: OrtTensor, method: MeasuredValue['method']): void {
+  v.method = method;
+  v.shape = [...t.dims];
+  const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as ArrayLike<number>);
+  v.stats ??= emptyStats();
+  mergeStats(v.stats, tensorStats(data, kit.ctx.near, kit.ctx.focus.has(v.name), v.dtype === 'float64'));
+}
