@@ -350,6 +350,8 @@ export interface BatchRule {
   /** Below that size: the sparse path is slower than dense, or the runtime keeps dense kernels. */
   below: 'slower' | 'dense' | null;
   pattern: string;
+  /** Layers that take the sparse path at the analysed size. */
+  layers: number;
 }
 
 export interface Estimate {

@@ -1,5 +1,5 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
-import { costSourceText, supportLabel, targetSummaries } from './estimate-summary';
+import { costSourceText, rangeText, supportLabel, targetSummaries } from './estimate-summary';
 import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
 
@@ -87,7 +87,7 @@ function estimatesTable(r: Report): string[] {
     return k === null || k === undefined ? '-' : pct(k);
   });
   const first = r.estimates[0];
-  const draws = first?.range ? ` (${first.range.draws ? `Monte Carlo, up to ${Math.max(...r.estimates.map((e) => e.range?.draws ?? 0))} draws, seed ${first.range.seed}` : 'nothing ranged'})` : '';
+  const draws = first?.range ? ` (${rangeText(r)})` : '';
   const costs = costSourceText(r);
   return [
     `| Target | Sparsity it uses | Runtime support today | ${scenarios.map(mdText).join(' | ')} |`,

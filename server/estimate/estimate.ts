@@ -55,7 +55,7 @@ export function estimate(w: Workload, p: AcceleratorProfile, scenario: string, l
   const pl = plan(w, p, opts.asOf);
   const r = ranged(pl, p, opts.draws ?? DRAWS, true);
   const nominal = r.nominal;
-  const exploits = pl.plans.some((x) => x.path !== 'dense');
+  const sparseLayers = pl.plans.filter((x) => x.path !== 'dense').length;
   const points = opts.sweep === false ? [] : sweep(pl, p, Math.max(8, Math.floor((opts.draws ?? DRAWS) / 8)));
   const costs = { run: 0, inference: 0, params: 0 };
   for (const l of w.layers) costs[l.costSource ?? 'run']++;
@@ -77,10 +77,10 @@ export function estimate(w: Workload, p: AcceleratorProfile, scenario: string, l
         macs: l.macs, ...(l.costSource ? { costSource: l.costSource } : {}),
       };
     }),
-    assumptions: [...w.assumptions, ...notes, ...profileAssumptions(p, pl), ...supportNotes(pl.plans, p)],
+    assumptions: [...w.assumptions, ...notes, ...profileAssumptions(p, pl), ...supportNotes(pl.plans, p, opts.asOf)],
     roofline: roofline(p, pl),
     support: supportOf(pl, p, opts.asOf),
-    ...(opts.sweep !== false ? { sweep: points, batchRule: batchRule(points, patternName(p, w), p.name, exploits) } : {}),
+    ...(opts.sweep !== false ? { sweep: points, batchRule: batchRule(points, patternName(p, w), p.name, sparseLayers) } : {}),
     range: { method: 'monte-carlo', draws: r.draws, seed: SEED },
     costs,
   };
@@ -115,12 +115,19 @@ function supportOf(pl: Planned, p: AcceleratorProfile, asOf: string | undefined)
   return [...by.values()];
 }
 
-/** A valid pattern the runtime does not run is said in words, once per reason. */
-function supportNotes(plans: readonly LayerPlan[], p: AcceleratorProfile): string[] {
+/**
+ * A valid pattern the runtime does not run is said in words, once per reason; an FP32 model on a
+ * runtime that runs the pattern at FP16 is told which scenario prices that.
+ */
+function supportNotes(plans: readonly LayerPlan[], p: AcceleratorProfile, asOf: string | undefined): string[] {
   const out = new Map<string, number>();
   for (const x of plans) {
     if (x.support && !x.support.usable) {
-      const k = `${x.support.pattern} at ${x.support.dtype} is valid in this model, but ${p.runtime?.name ?? p.name} does not use it today (${x.support.status}, ${x.support.date}): ${x.support.reason} (${x.support.source})`;
+      const s = x.support;
+      const half = (s.dtype === 'float32' || s.dtype === 'tfloat32') && p.runtime && p.chip
+        && supportFor({ runtime: p.runtime.id, pattern: s.pattern, dtype: 'float16', chip: p.chip, asOf }).usable;
+      const hint = half ? `; it runs ${s.pattern} at float16: the scenario suffix @float16 (e.g. pruned-${s.pattern}@float16) prices an FP16 build` : '';
+      const k = `${s.pattern} at ${s.dtype} is valid in this model, but ${p.runtime?.name ?? p.name} does not use it today (${s.status}, ${s.date}): ${s.reason} (${s.source})${hint}`;
       out.set(k, (out.get(k) ?? 0) + 1);
     }
   }

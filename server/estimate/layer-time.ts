@@ -87,6 +87,7 @@ export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): L
       const [n, m] = patternFor(s, peak);
       const key = `${n}:${m}`;
       if (!l.nmReady.includes(key)) return dense(`not ${key}-ready: dense`);
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${key}-ready, but ${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
       const sup = support(p, key, peak, l, asOf);
       if (sup && !sup.usable) return dense(`${key}-ready, but ${p.runtime!.name} does not run it at ${peak} on this chip (${sup.status}): dense`, sup);
       if (s.minShape && (l.gemm.n < s.minShape.n || l.gemm.k < s.minShape.k))
@@ -120,6 +121,7 @@ export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): L
         label = 'weight x activation';
       }
       if (density >= 1) return dense('no zeros it can skip: dense');
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
       const pattern = p.kind === 'unstructured-weights' ? 'unstructured' : p.kind;
       const sup = support(p, pattern, peak, l, asOf);
       if (sup && !sup.usable) return dense(`${p.runtime!.name} does not run ${pattern} sparsity at ${peak} on this chip (${sup.status}): dense`, sup);

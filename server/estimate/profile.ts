@@ -79,7 +79,13 @@ export interface NmSparsity {
   onlyWhenFaster?: boolean;
   /** Smallest weight (per-group N x K) the runtime's sparse kernels accept. */
   minShape?: { n: number; k: number };
+  /** Layer kinds the sparse path takes (PyTorch's 2:4: linear layers only); all when absent. */
+  layerKinds?: LayerKind[];
 }
+
+/** What a runtime can make sparse: convolutions, or matrix multiplies (Gemm, MatMul and their quantized forms). */
+export type LayerKind = 'conv' | 'gemm';
+const LAYER_KINDS: readonly LayerKind[] = ['conv', 'gemm'];
 
 /** Sparse tensor cores (2:4 and kin). */
 export interface NmProfile extends ProfileBase {
@@ -97,6 +103,7 @@ export interface CurveSparsity {
   /** block: every block shape the runtime has kernels for, each with its curve; a layer takes the fastest. */
   blocks?: { block: [number, number]; curve: Sourced<Curve> }[];
   onlyWhenFaster?: boolean;
+  layerKinds?: LayerKind[];
 }
 
 /** Kernels that skip zero weights (unstructured or all-zero blocks), or zero weights x zero activations (dual). */
@@ -165,6 +172,7 @@ function readNm(r: Reader, s: Record<string, unknown>): NmSparsity {
   if (s.bandwidthEfficiency !== undefined) out.bandwidthEfficiency = r.sourced(s.bandwidthEfficiency, 'sparsity.bandwidthEfficiency', 0.01, 1);
   if (s.callOverheadSeconds !== undefined) out.callOverheadSeconds = r.sourced(s.callOverheadSeconds, 'sparsity.callOverheadSeconds', 0, 10);
   if (s.onlyWhenFaster !== undefined) out.onlyWhenFaster = r.bool(s.onlyWhenFaster, 'sparsity.onlyWhenFaster');
+  if (s.layerKinds !== undefined) out.layerKinds = readKinds(r, s.layerKinds);
   if (s.minShape !== undefined) {
     const ms = r.obj(s.minShape, 'sparsity.minShape');
     out.minShape = { n: r.num(ms.n, 'sparsity.minShape.n', 1, 1 << 20), k: r.num(ms.k, 'sparsity.minShape.k', 1, 1 << 20) };
@@ -172,9 +180,16 @@ function readNm(r: Reader, s: Record<string, unknown>): NmSparsity {
   return out;
 }
 
+function readKinds(r: Reader, v: unknown): LayerKind[] {
+  return r.list(v, 'sparsity.layerKinds', 2).map((k, i) => r.oneOf(k, `sparsity.layerKinds[${i}]`, LAYER_KINDS));
+}
+
 function readCurveSparsity(r: Reader, s: Record<string, unknown>, kind: CurveProfile['kind']): CurveSparsity {
   const indexOverhead = r.sourced(s.indexOverhead, 'sparsity.indexOverhead', 0, 16);
-  const onlyWhenFaster = s.onlyWhenFaster === undefined ? {} : { onlyWhenFaster: r.bool(s.onlyWhenFaster, 'sparsity.onlyWhenFaster') };
+  const onlyWhenFaster = {
+    ...(s.onlyWhenFaster === undefined ? {} : { onlyWhenFaster: r.bool(s.onlyWhenFaster, 'sparsity.onlyWhenFaster') }),
+    ...(s.layerKinds === undefined ? {} : { layerKinds: readKinds(r, s.layerKinds) }),
+  };
   if (kind !== 'block') return { curve: readCurve(r, s.curve, 'sparsity.curve'), indexOverhead, ...onlyWhenFaster };
   const blocks = s.blocks !== undefined
     ? r.list(s.blocks, 'sparsity.blocks', 64).map((b, i) => {

@@ -51,11 +51,11 @@ const PAYS = 1.01;
 
 /**
  * Where the sparsity pays: the smallest size from which every larger one gains at least 1%.
- * `pattern` names what pays ("2:4"); `exploits` says whether any layer takes the sparse path.
+ * `pattern` names what pays ("2:4"); `layers` counts those taking the sparse path at the analysed size.
  */
-export function batchRule(points: readonly SweepPoint[], pattern: string, target: string, exploits: boolean): BatchRule {
-  const none = (text: string): BatchRule => ({ text, paysFromRows: null, paysFromScale: null, below: null, pattern });
-  if (!exploits) return none(`no layer here uses ${pattern} on ${target}: no batch size changes that`);
+export function batchRule(points: readonly SweepPoint[], pattern: string, target: string, layers: number): BatchRule {
+  const none = (text: string): BatchRule => ({ text, paysFromRows: null, paysFromScale: null, below: null, pattern, layers });
+  if (!layers) return none(`no layer here uses ${pattern} on ${target}: no batch size changes that`);
   if (!points.length) return none(`no sweep: the model's shapes are unknown (it was not run and shape inference did not reach its layers)`);
   const span = `${rows(points[0].rows)} to ${rows(points[points.length - 1].rows)} rows per GEMM`;
   let from = points.length;
@@ -64,10 +64,10 @@ export function batchRule(points: readonly SweepPoint[], pattern: string, target
   if (from === points.length)
     return none(`${pattern} does not pay on ${target} at any size tried (${span})${slower(points.length) ? '; dense is faster' : '; the runtime keeps dense kernels'}`);
   const at = points[from];
-  if (from === 0) return { text: `${pattern} pays on ${target} at every size tried (${span})`, paysFromRows: at.rows, paysFromScale: at.scale, below: null, pattern };
+  if (from === 0) return { text: `${pattern} pays on ${target} at every size tried (${span})`, paysFromRows: at.rows, paysFromScale: at.scale, below: null, pattern, layers };
   const below: BatchRule['below'] = slower(from) ? 'slower' : 'dense';
   return {
     text: `${pattern} pays on ${target} from ${rows(at.rows)} rows per GEMM (batch x seq for a transformer, batch x output pixels for a convolution; ${times(at.scale)} this model's analysed size); below that ${below === 'slower' ? 'dense is faster' : 'it gains under 1% (dense kernels, or too little to skip)'}`,
-    paysFromRows: at.rows, paysFromScale: at.scale, below, pattern,
+    paysFromRows: at.rows, paysFromScale: at.scale, below, pattern, layers,
   };
 }

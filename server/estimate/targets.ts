@@ -75,7 +75,8 @@ function targetsOfRuntime(raw: unknown, chips: Map<string, Obj>, kernels: Map<st
   const kind = rr.str(s.kind, 'sparse.kind');
   const shared = [rr.str(s.onlyWhenFasterSource, 'sparse.onlyWhenFasterSource')];
   if (typeof s.dtypePatternsSource === 'string') shared.push(s.dtypePatternsSource);
-  const { chips: perChip, onlyWhenFasterSource: _a, dtypePatternsSource: _b, kind: _k, ...rest } = s;
+  if (typeof s.layerKindsSource === 'string') shared.push(`only ${String(s.layerKinds)} layers: ${s.layerKindsSource}`);
+  const { chips: perChip, onlyWhenFasterSource: _a, dtypePatternsSource: _b, layerKindsSource: _c, kind: _k, ...rest } = s;
   const minShape = rest.minShape as Obj | undefined;
   if (minShape && typeof minShape.source === 'string') shared.push(`smallest weight it converts: ${minShape.source}`);
   return Object.entries(rr.obj(perChip, 'sparse.chips')).map(([chipId, m]) => {

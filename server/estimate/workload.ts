@@ -1,4 +1,5 @@
 import type { DTypeName } from '../onnx/dtypes';
+import type { LayerKind } from './profile';
 import { layerWeightKey, weightKey, type OpReport, type Report } from '../../common/protocol';
 
 /**
@@ -9,6 +10,8 @@ import { layerWeightKey, weightKey, type OpReport, type Report } from '../../com
  */
 export interface WorkLayer {
   name: string;
+  /** conv (Conv, ConvTranspose and quantized forms) or gemm (Gemm, MatMul and quantized forms); absent: either. */
+  kind?: LayerKind;
   /** Dense multiply-accumulates per inference. */
   macs: number;
   weightBytes: number;
@@ -92,6 +95,7 @@ export function workloadOf(r: Report): Workload {
     const dtype: DTypeName = FLOATS.has(w.dtype) ? w.dtype : INTEGER_OPS.has(l.opType) ? 'int8' : modelFloat;
     layers.push({
       name: l.name,
+      kind: /Conv/.test(l.opType) ? 'conv' : 'gemm',
       macs,
       weightBytes: w.bytes,
       activationBytes: bytes !== undefined ? Math.max(0, bytes - w.bytes) : 0,
