@@ -4,6 +4,8 @@ import { estimate } from '../server/estimate/estimate';
 import { ProfileError, validateProfile, type CurveProfile } from '../server/estimate/profile';
 import { builtinProfiles } from '../server/estimate/profiles';
 import type { WorkLayer, Workload } from '../server/estimate/workload';
+import { applyScenario, parseScenario } from '../server/estimate/scenarios';
+import type { Report } from '../common/protocol';
 
 /** A compute-bound layer (a large GEMM) with the given sparsity. */
 function gemm(over: Partial<WorkLayer> = {}): WorkLayer {
@@ -217,4 +219,29 @@ describe('the estimator, as the issue asks', () => {
     const ratio = (bmm('float32').denseTimeMs - bmm('float32').layers[0].denseTimeMs) / (bmm('float16').denseTimeMs - bmm('float16').layers[0].denseTimeMs);
     assert.ok(Math.abs(ratio - 2) < 1e-6, `float32 other ops at TF32, half the float16 rate: ${ratio}`);
   });
+
+  it('makes only the layer kinds a runtime takes sparse: PyTorch leaves convolutions dense, TensorRT does not', () => {
+    const conv = work(sized(3136, 256, 2304, { kind: 'conv', weightDensity: 0.5, nmReady: ['2:4'] }));
+    const pt = estimate(conv, byId.get('a100+pytorch')!, 't');
+    assert.equal(pt.speedup, 1);
+    assert.match(pt.layers[0].exploited, /makes only gemm layers sparse/);
+    assert.ok(estimate(conv, byId.get('a100+tensorrt')!, 't').speedup > 1);
+  });
+
+  it('prices a scenario at another precision, and points an FP32 model to it', () => {
+    const s = parseScenario('pruned-2:4@float16');
+    assert.equal(s.kind, 'nm');
+    assert.equal(s.dtype, 'float16');
+    assert.throws(() => parseScenario('pruned-2:4@float13'), /each optionally @float16/);
+    const f32 = { ...gemm({ dtype: 'float32', weightBytes: 4096 * 4096 * 4, activationBytes: 2048 * 8192 * 4, weightDensity: 0.5, nmReady: ['2:4'] }), name: 'fc' };
+    const w: Workload = { layers: [f32], others: [{ name: 'add', opType: 'Add', macs: 0, bytes: 1e6 }], assumptions: [], dtype: 'float32' };
+    const half = applyScenario(w, s, { layers: [], weights: [] } as unknown as Report).workload;
+    assert.deepEqual([half.layers[0].dtype, half.layers[0].weightBytes, half.layers[0].activationBytes, half.others[0].bytes], ['float16', 4096 * 4096 * 2, 2048 * 8192 * 2, 5e5]);
+    const trt = byId.get('h100+tensorrt')!;
+    const at32 = estimate(w, trt, 'pruned-2:4');
+    assert.equal(at32.speedup, 1);
+    assert.ok(at32.assumptions.some((a) => /at tfloat32 is valid in this model, but TensorRT does not use it today.*@float16/.test(a)));
+    assert.ok(estimate(half, trt, 'pruned-2:4@float16').speedup > 1);
+  });
 });
+
