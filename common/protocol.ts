@@ -61,6 +61,8 @@ export interface Report {
   values?: ValueReport[];
   /** Every node of the main graph with its cost from the run's shapes. */
   ops?: OpReport[];
+  /** Per-node MACs and bytes from static shape inference, when the model did not run: the estimates use them. */
+  inferred?: InferredCosts;
   /** This model's measured latency on this machine (from `bench`, cached per model and machine). */
   bench?: BenchReport;
   /** This machine's measured sparse/dense crossover (from `crossover`, cached per machine). */
@@ -104,6 +106,15 @@ export const DEFAULT_RUN: RunOptions = {
 
 /** Speedup-estimate scenarios when none are asked for (server/estimate/scenarios.ts parses them). */
 export const DEFAULT_SCENARIOS = ['as-is', 'pruned-2:4', 'pruned-90%'];
+
+/**
+ * Speedup-estimate targets (chip + runtime) when none are asked for; `all` and `default` also
+ * select, and `this-machine` is added when the run measured it (server/estimate/targets.ts).
+ */
+export const DEFAULT_TARGETS = [
+  'a100+tensorrt', 'a100+pytorch', 'h100+tensorrt', 'h100+pytorch', 'h100+vllm', 'h100+onnxruntime', 'h200+tensorrt',
+  'b200+tensorrt', 'mi300x+hipsparselt', 'rtx4090+tensorrt', 'xeon-spr+sparselib', 'ryzen-7950x+deepsparse', 'm4-ane+coreml',
+];
 
 export interface RunReport {
   ok: boolean;
@@ -174,6 +185,21 @@ export interface OpReport {
   outputElements: number;
   /** Measured kernel time in the plain run, ms (absent when ORT fused the node into another). */
   timeMs?: number;
+}
+
+/** Costs from the model alone (server/analysis/cost/static-costs.ts): what a run would measure, where shapes are known. */
+export interface InferredCosts {
+  /** The input shapes inference started from: fixed dims, the user's --dim values, batch-like dims at 1. */
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  /** Main-graph nodes with MACs and bytes from the inferred shapes (never timeMs). */
+  ops: OpReport[];
+  /** Nodes whose every input and output shape was inferred, and those left partly unknown. */
+  complete: number;
+  incomplete: number;
+  /** Op types with no shape rule ('domain:OpType' outside the standard domain). */
+  unknownOps: string[];
+  /** Why inference could not start (an input dim with no size); then ops is empty. */
+  error?: string;
 }
 
 export interface ModelInfo {
@@ -297,13 +323,55 @@ export interface Totals extends TotalsEntry {
   timeMs?: number;
 }
 
+/** What a target's runtime does with a sparsity pattern at a dtype on its chip (server/estimate/support.json). */
+export interface EstimateSupport {
+  /** "2:4", "4:8", "unstructured", "block", "dual". */
+  pattern: string;
+  dtype: string;
+  /** supported, experimental, deprecated, end-of-life, removed, not-enabled, unsupported, unknown. */
+  status: string;
+  /** The runtime runs sparse kernels for it today (end of life and deprecated still run). */
+  usable: boolean;
+  reason: string;
+  /** When the evidence is from. */
+  date: string;
+  source: string;
+  /** Layers of this scenario carrying the pattern at that dtype. */
+  layers: number;
+}
+
+/** One size in a batch sweep: every layer's rows (M) scaled by `scale` from the analysed input. */
+export interface SweepPoint {
+  scale: number;
+  /** Rows per GEMM of the layer with the most MACs at this size (batch x seq, batch x output pixels). */
+  rows: number;
+  speedup: number;
+  speedupRange: [number, number];
+}
+
+/** Where the sparsity starts to pay on a target, from the sweep. */
+export interface BatchRule {
+  text: string;
+  /** Rows per GEMM (of the layer with the most MACs) and scale from which every larger size gains; null if none does. */
+  paysFromRows: number | null;
+  paysFromScale: number | null;
+  /** Below that size: the sparse path is slower than dense, or the runtime keeps dense kernels. */
+  below: 'slower' | 'dense' | null;
+  pattern: string;
+  /** Layers that take the sparse path at the analysed size. */
+  layers: number;
+}
+
 export interface Estimate {
+  /** The target: id "chip+runtime" for built-in ones, its name, and the sparsity kind its runtime exploits. */
   accelerator: { id: string; name: string; kind: string };
+  /** The chip and runtime of a built-in target. */
+  target?: { chip: { id: string; name: string }; runtime: { id: string; name: string } };
   /** "as-is", "pruned-2:4", "pruned-90%", "pruned-32x32-75%". */
   scenario: string;
-  /** Dense time of the model on this chip over estimated time with its sparsity exploited. */
+  /** Dense time of the model on this target over estimated time with its sparsity exploited. */
   speedup: number;
-  /** Pessimistic and optimistic ends, from the profile's ranges. */
+  /** Lowest and highest speedup over the sampled draws of every ranged number (never clamped). */
   speedupRange: [number, number];
   timeMs: number;
   denseTimeMs: number;
@@ -311,13 +379,26 @@ export interface Estimate {
   layerShare: number;
   /** Share of the layers' sum |w| the scenario's pruning keeps (1 for as-is). */
   l1Kept: number | null;
-  layers: { name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string }[];
+  layers: {
+    name: string; speedup: number; bound: 'compute' | 'memory'; timeMs: number; denseTimeMs: number; exploited: string;
+    /** Dense MACs used, and where they came from: the run, static shape inference, or parameters (no shapes). */
+    macs?: number; costSource?: 'run' | 'inference' | 'params';
+  }[];
   assumptions: string[];
   /**
    * The chip's roofs at nominal settings, for a roofline plot: attainable MAC/s (peak x
    * utilization) per compute dtype its layers use, and memory bandwidth. Absent in older reports.
    */
   roofline?: { macsPerSecond: Record<string, number>; bytesPerSecond: number };
+  /** The runtime's support for the patterns this scenario carries, and for its own pattern. */
+  support?: EstimateSupport[];
+  /** The estimate as the model's rows per GEMM grow (decode to large batches), and the rule it gives. */
+  sweep?: SweepPoint[];
+  batchRule?: BatchRule;
+  /** How the range was sampled: every ranged number drawn jointly, dense and sparse under the same draw. */
+  range?: { method: 'monte-carlo'; draws: number; seed: number };
+  /** Layers whose MACs came from the run, from static shape inference, or from parameters. */
+  costs?: { run: number; inference: number; params: number };
 }
 
 /** What changed between two analyses of a model (re-exported) or between two models. */

@@ -10,8 +10,12 @@ export interface AnalysisSettings {
   options?: Partial<AnalysisOptions>;
   /** Run the model (default) with these options, or false for weights only. */
   run?: Partial<RunOptions> | false;
-  /** Accelerator profile file and scenarios for the estimates, or false for none. */
-  estimate?: { accelerators?: string; scenarios?: string[] } | false;
+  /**
+   * The estimates, or false for none: a file of the user's own profiles, the scenarios, the
+   * targets (chip+runtime ids, `default`, `all`), and sizes of symbolic dims for static shape
+   * inference when the model is not run (with a run, run.dims).
+   */
+  estimate?: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number> } | false;
 }
 
 export interface AnalyzeParams extends WorkDoneProgressParams, AnalysisSettings {

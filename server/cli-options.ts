@@ -42,6 +42,8 @@ Options:
   --run-timeout SECONDS  stop the run past this (default 300)
   --memory-limit BYTES   stop the run when its process holds this much memory (default: from the
                          model's size and the budget, at most 80% of this machine's)
+  --target LIST          estimate targets, chip+runtime (e.g. h100+tensorrt,a100+pytorch), or default,
+                         all, this-machine (default: default and this-machine when the run measured it)
   --accelerators FILE    extra accelerator profiles (JSON; same id replaces a built-in one)
   --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
                          (default as-is,pruned-2:4,pruned-90%)
@@ -60,7 +62,7 @@ Options:
                          annotated copy of the model; --out defaults to MODEL.sparsity.onnx beside it)
   --metric NAME          (export, model-explorer) sparsity (default), near-zero, input-density, speedup
                          or an N:M pattern such as 2:4
-  --target ID            (export) the accelerator id for --metric speedup (see the report's estimates)
+  --target ID            (export) the target whose speedup --metric speedup shows (an id from the report)
   --verbose              stack traces on errors
   -h, --help             this help
   --version              print the version
@@ -78,11 +80,11 @@ export const FLAGS = {
   samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
   'input-shape': { type: 'string', multiple: true },
   activations: { type: 'string' }, 'run-timeout': { type: 'string' }, 'memory-limit': { type: 'string' },
-  accelerators: { type: 'string' }, scenario: { type: 'string' },
+  accelerators: { type: 'string' }, scenario: { type: 'string' }, target: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
   seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
   baseline: { type: 'string' }, rules: { type: 'string' }, junit: { type: 'string' }, markdown: { type: 'string' },
-  overlay: { type: 'string' }, metric: { type: 'string' }, target: { type: 'string' },
+  overlay: { type: 'string' }, metric: { type: 'string' },
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
@@ -105,12 +107,19 @@ export function parseCheckFormat(f: string | undefined): CheckFormat {
   throw new UsageError(`check --format must be text, json, md or junit, not '${f}'`);
 }
 
-/** The estimate settings from --accelerators, --scenario and --no-estimate. */
-export function estimateOptions(v: { accelerators?: string; scenario?: string; 'no-estimate'?: boolean }): { accelerators?: string; scenarios?: string[] } | false {
+/**
+ * The estimate settings from --accelerators, --scenario, --target and --no-estimate; with
+ * --no-run the --dim values size static shape inference instead of the run.
+ */
+export function estimateOptions(v: { accelerators?: string; scenario?: string; target?: string; 'no-estimate'?: boolean; 'no-run'?: boolean; dim?: string[] }): NonNullable<AnalysisSettings['estimate']> {
   if (v['no-estimate']) return false;
+  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const dims = v['no-run'] ? dimsOf(v) : undefined;
   return {
     ...(v.accelerators ? { accelerators: v.accelerators } : {}),
-    ...(v.scenario ? { scenarios: v.scenario.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+    ...(v.scenario ? { scenarios: list(v.scenario) } : {}),
+    ...(v.target ? { targets: list(v.target) } : {}),
+    ...(dims ? { dims } : {}),
   };
 }
 
@@ -140,6 +149,18 @@ export interface RunFlags {
   'run-timeout'?: string; 'memory-limit'?: string;
 }
 
+/** --dim NAME=N values: the run's input sizes, and static shape inference's when the model is not run. */
+export function dimsOf(v: { dim?: string[] }): Record<string, number> | undefined {
+  if (!v.dim) return undefined;
+  const dims: Record<string, number> = {};
+  for (const d of v.dim) {
+    const m = /^(.+)=(\d+)$/.exec(d);
+    if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
+    dims[m[1]] = Number(m[2]);
+  }
+  return dims;
+}
+
 export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['no-run']) return false;
   const o: Partial<RunOptions> = {};
@@ -152,14 +173,8 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
   if (v['strict-ep']) o.strictEp = true;
   if (v.threads !== undefined) o.threads = int('threads', v.threads, BOUNDS.threads);
   if (v.samples !== undefined) o.samples = int('samples', v.samples, BOUNDS.samples);
-  if (v.dim) {
-    o.dims = {};
-    for (const d of v.dim) {
-      const m = /^(.+)=(\d+)$/.exec(d);
-      if (!m || Number(m[2]) < 1) throw new UsageError(`--dim must be NAME=N with N >= 1, not '${d}'`);
-      o.dims[m[1]] = Number(m[2]);
-    }
-  }
+  const dims = dimsOf(v);
+  if (dims) o.dims = dims;
   if (v['input-shape']) {
     o.shapes = {};
     for (const s of v['input-shape']) {

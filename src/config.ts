@@ -27,6 +27,7 @@ export const EFFECT: Record<SettingKey, 'next-analysis' | 'restart-server'> = {
   blockShapes: 'next-analysis',
   acceleratorProfiles: 'next-analysis',
   scenarios: 'next-analysis',
+  targets: 'next-analysis',
   activations: 'next-analysis',
   runTimeoutSeconds: 'next-analysis',
   runMemoryLimitMB: 'next-analysis',

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DEFAULT_SCENARIOS } from '../common/protocol';
+import { DEFAULT_SCENARIOS, DEFAULT_TARGETS } from '../common/protocol';
 import type { AnalysisSettings } from '../common/requests';
 import { DEFAULT_OPTIONS, DEFAULT_RUN, type RunOptions } from '../common/protocol';
 
@@ -23,6 +23,7 @@ export interface Settings {
   blockShapes: string[];
   acceleratorProfiles: string;
   scenarios: string[];
+  targets: string[];
   activations: 'all' | 'layers';
   runTimeoutSeconds: number;
   runMemoryLimitMB: number;
@@ -46,6 +47,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   blockShapes: DEFAULT_OPTIONS.blocks,
   acceleratorProfiles: '',
   scenarios: DEFAULT_SCENARIOS,
+  targets: DEFAULT_TARGETS,
   activations: DEFAULT_RUN.level,
   runTimeoutSeconds: DEFAULT_RUN.timeoutSeconds,
   runMemoryLimitMB: DEFAULT_RUN.memoryLimit / 2 ** 20,
@@ -71,8 +73,11 @@ export function toAnalysisSettings(raw: Partial<Record<SettingKey, unknown>>, ba
   const nm = v.list('nmPatterns', isNm, 'N:M with 0 <= N <= M, M >= 1, e.g. "2:4"');
   const blocks = v.list('blockShapes', isBlock, 'RxC with R, C >= 1, e.g. "4x4"');
   const scenarios = v.list('scenarios', (s) => s.length > 0, 'a scenario name, e.g. "as-is" or "pruned-2:4"');
+  const targets = v.list('targets', (s) => /^[a-z0-9][a-z0-9.+:_-]*$/i.test(s), 'target ids such as "h100+tensorrt", or "default", "all", "this-machine"');
   const accelerators = v.path('acceleratorProfiles', base, problems);
   const run = v.bool('run') ? runOptions(v) : false;
+  // Without a run, static shape inference still needs the symbolic dims' sizes.
+  const dims = run === false ? v.dims('symbolicDims') : {};
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -80,7 +85,7 @@ export function toAnalysisSettings(raw: Partial<Record<SettingKey, unknown>>, ba
       options: { nearZero: { value: threshold, relative }, nm, blocks },
       run,
       // No scenario means no estimates: the only way the settings can switch them off.
-      estimate: scenarios.length ? { scenarios, ...(accelerators ? { accelerators } : {}) } : false,
+      estimate: scenarios.length ? { scenarios, targets, ...(accelerators ? { accelerators } : {}), ...(Object.keys(dims).length ? { dims } : {}) } : false,
     },
   };
 }
@@ -155,7 +160,7 @@ class Reader {
     return typeof x === 'string' && ok(x.trim()) ? x.trim() : this.bad(key, wanted, x);
   }
 
-  list(key: 'nmPatterns' | 'blockShapes' | 'scenarios', ok: (s: string) => boolean, wanted: string): string[] {
+  list(key: 'nmPatterns' | 'blockShapes' | 'scenarios' | 'targets', ok: (s: string) => boolean, wanted: string): string[] {
     const x = this.value(key);
     if (!Array.isArray(x)) return this.bad(key, `a list of ${wanted}`, x);
     const bad = x.filter((s) => typeof s !== 'string' || !ok(s.trim()));

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { buildDemoModel } from '../server/demo/demo-model';
-import { DEFAULT_SCENARIOS } from '../common/protocol';
+import { DEFAULT_SCENARIOS, DEFAULT_TARGETS } from '../common/protocol';
 import { ErrorCode } from '../common/requests';
 import { writeModel } from '../server/onnx/builder';
 import { DEFAULT_OPTIONS, DEFAULT_RUN, type Report } from '../common/protocol';
@@ -29,7 +29,7 @@ describe('settings to AnalysisSettings', () => {
     assert.deepEqual(r.settings.options, DEFAULT_OPTIONS);
     const { seed: _seed, inputs: _inputs, ...run } = DEFAULT_RUN;
     assert.deepEqual(r.settings.run, run);
-    assert.deepEqual(r.settings.estimate, { scenarios: DEFAULT_SCENARIOS });
+    assert.deepEqual(r.settings.estimate, { scenarios: DEFAULT_SCENARIOS, targets: DEFAULT_TARGETS });
   });
 
   it('passes every setting into the request', () => {
@@ -37,7 +37,7 @@ describe('settings to AnalysisSettings', () => {
       ['executionProvider', 'cuda'], ['strictExecutionProvider', true], ['threads', 4], ['memoryBudgetMB', 512],
       ['symbolicDims', { height: 640 }], ['intRange', ' -5 : 5 '], ['samples', 3], ['nearZeroThreshold', 1e-3],
       ['nearZeroRelative', true], ['nmPatterns', ['2:4']], ['blockShapes', ['8x8']], ['acceleratorProfiles', 'chips.json'],
-      ['scenarios', ['as-is']], ['activations', 'layers'], ['run', false], ['runTimeoutSeconds', 60], ['runMemoryLimitMB', 2048],
+      ['scenarios', ['as-is']], ['targets', ['h100+tensorrt', 'default']], ['activations', 'layers'], ['run', false], ['runTimeoutSeconds', 60], ['runMemoryLimitMB', 2048],
     ];
     assert.deepEqual(changed.map(([k]) => k).sort(), Object.keys(DEFAULT_SETTINGS).sort());
     const base = JSON.stringify(settings({}));
@@ -45,14 +45,17 @@ describe('settings to AnalysisSettings', () => {
     assert.deepEqual(settings(Object.fromEntries(changed.filter(([k]) => k !== 'run'))), { ok: true, settings: {
       options: { nearZero: { value: 1e-3, relative: true }, nm: ['2:4'], blocks: ['8x8'] },
       run: { ep: 'cuda', strictEp: true, threads: 4, memoryBudget: 512 * 2 ** 20, dims: { height: 640 }, intRange: [-5, 5], samples: 3, level: 'layers', timeoutSeconds: 60, memoryLimit: 2048 * 2 ** 20 },
-      estimate: { scenarios: ['as-is'], accelerators: path.resolve('/work/project', 'chips.json') },
+      estimate: { scenarios: ['as-is'], targets: ['h100+tensorrt', 'default'], accelerators: path.resolve('/work/project', 'chips.json') },
     } });
   });
 
   it('reads paths from the home folder, and no scenario as no estimates', () => {
     assert.deepEqual(settings({ acceleratorProfiles: '~/chips.json', scenarios: [], run: false }), { ok: true, settings: { options: DEFAULT_OPTIONS, run: false, estimate: false } });
     const home = settings({ acceleratorProfiles: '~/chips.json' });
-    assert.deepEqual(home.ok && home.settings.estimate, { scenarios: DEFAULT_SCENARIOS, accelerators: path.join('/home/me', 'chips.json') });
+    assert.deepEqual(home.ok && home.settings.estimate, { scenarios: DEFAULT_SCENARIOS, targets: DEFAULT_TARGETS, accelerators: path.join('/home/me', 'chips.json') });
+    // Weights only: the symbolic dims still size static shape inference.
+    const noRun = settings({ run: false, symbolicDims: { seq: 128 } });
+    assert.deepEqual(noRun.ok && noRun.settings.estimate, { scenarios: DEFAULT_SCENARIOS, targets: DEFAULT_TARGETS, dims: { seq: 128 } });
   });
 
   const bad: [SettingKey, unknown, RegExp][] = [
@@ -65,6 +68,7 @@ describe('settings to AnalysisSettings', () => {
     ['executionProvider', 'cuda; rm', /onnxSparsity\.executionProvider must be a provider name/], ['activations', 'some', /onnxSparsity\.activations must be "all" or "layers"/],
     ['run', 'yes', /onnxSparsity\.run must be true or false/], ['scenarios', [''], /onnxSparsity\.scenarios/],
     ['acceleratorProfiles', 3, /onnxSparsity\.acceleratorProfiles must be a path/],
+    ['targets', ['h100 tensorrt'], /onnxSparsity\.targets must be a list of target ids.*\["h100 tensorrt"\]/], ['targets', 'h100+tensorrt', /onnxSparsity\.targets must be a list/],
   ];
   for (const [key, value, message] of bad)
     it(`refuses ${key} = ${JSON.stringify(value)} with a message naming the setting`, () => {

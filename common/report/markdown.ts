@@ -1,4 +1,5 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
+import { costSourceText, rangeText, supportLabel, targetSummaries } from './estimate-summary';
 import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
 
@@ -71,10 +72,13 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
   return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(nearZeroShare(l))} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
 }
 
-/** Accelerators as rows, scenarios as columns: speedup over the same chip dense, with its range. */
+/**
+ * Targets as rows, scenarios as columns: speedup over the same target dense, with its range;
+ * then per target the batch rule and what its runtime supports, in words.
+ */
 function estimatesTable(r: Report): string[] {
   const scenarios = [...new Set(r.estimates.map((e) => e.scenario))];
-  const chips = [...new Map(r.estimates.map((e) => [e.accelerator.id, e.accelerator])).values()];
+  const summaries = targetSummaries(r);
   const cell = (id: string, s: string): string => {
     const e = r.estimates.find((x) => x.accelerator.id === id && x.scenario === s);
     return e ? `${e.speedup.toFixed(2)}x (${e.speedupRange[0].toFixed(2)}-${e.speedupRange[1].toFixed(2)})` : '-';
@@ -84,13 +88,26 @@ function estimatesTable(r: Report): string[] {
     return k === null || k === undefined ? '-' : pct(k);
   });
   const first = r.estimates[0];
+  const draws = first?.range ? ` (${rangeText(r)})` : '';
+  const costs = costSourceText(r);
   return [
-    `| Accelerator | Sparsity it uses | ${scenarios.map(mdText).join(' | ')} |`,
-    `|---|---|${scenarios.map(() => '---:|').join('')}`,
-    ...chips.map((c) => `| ${mdText(c.name)} | ${c.kind} | ${scenarios.map((s) => cell(c.id, s)).join(' | ')} |`),
-    `| _L1 magnitude kept_ | | ${kept.join(' | ')} |`,
+    `| Target | Sparsity it uses | Runtime support today | ${scenarios.map(mdText).join(' | ')} |`,
+    `|---|---|---|${scenarios.map(() => '---:|').join('')}`,
+    ...summaries.map((t) => `| ${mdText(t.accelerator.name)} | ${mdText(t.pattern)} | ${mdText(supportLabel(t.support))} | ${scenarios.map((s) => cell(t.accelerator.id, s)).join(' | ')} |`),
+    `| _L1 magnitude kept_ | | | ${kept.join(' | ')} |`,
     '',
-    `_Speedup = the model on the same chip dense / with the sparsity it can use; ranges from each profile's stated ranges. ${first ? mdText(first.assumptions.find((a) => a.startsWith('time per layer')) ?? '') : ''}. Formulas and sources: docs/estimator.md._`,
+    `_Speedup = the model on the same target dense / with the sparsity its runtime uses. Ranges: every ranged number of the profile drawn jointly${draws}, the dense baseline under the same draw, never clamped. ${first ? mdText(first.assumptions.find((a) => a.startsWith('time per layer')) ?? '') : ''}.${costs ? ` ${mdText(costs)}` : ''} Formulas and sources: docs/estimator.md._`,
+    '',
+    '### Batch rule and runtime support per target',
+    '',
+    ...summaries.flatMap((t) => {
+      const rule = t.lead.batchRule;
+      const sup = t.support;
+      return [
+        `- **${mdText(t.accelerator.name)}**${rule ? ` (${mdText(t.lead.scenario)}): ${mdText(rule.text)}.` : ''}`,
+        ...(sup ? [`  Support: ${mdText(`${sup.pattern} at ${sup.dtype}: ${sup.status} (${sup.date}): ${sup.reason}`)} (${mdText(sup.source)}).`] : []),
+      ];
+    }),
   ];
 }
 

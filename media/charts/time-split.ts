@@ -6,8 +6,7 @@ import type { ReportContext } from '../parts/context';
 import { el } from '../parts/dom';
 import { figure } from './figure';
 import { duration, pct } from '../parts/format';
-import { onStepKeys } from '../parts/keys';
-import { listen } from '../parts/store';
+import { stepTargets } from '../parts/estimate-pick';
 import { standaloneSvg } from './svg-export';
 import { hideTip, showTip } from './tooltip';
 
@@ -66,11 +65,6 @@ export function timeSplitChart(ctx: ReportContext): HTMLElement {
     svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - M.bottom})`).call(axisBottom(x).ticks(5).tickFormat((v) => `${Math.round(Number(v) * 100)}%`));
     fig.readout(`Scenario ${scenario}: bars are shares of each chip's dense time; hover for milliseconds.`);
   };
-  // Up and down pick the accelerator (the scenario stays): the table and the roofline follow.
-  const chips = ctx.accelerators;
-  onStepKeys(svg.node()!, () => chips.length, () => { const k = chips.findIndex((a) => a.id === ctx.pick.get()?.accelerator); return k < 0 ? null : k; },
-    (k) => ctx.pick.set({ accelerator: chips[k].id, scenario: ctx.pick.get()?.scenario ?? ctx.scenarios[0] }));
-  listen(ctx.pick, fig.root, draw);
-  draw();
-  return fig.root;
+  // Up and down pick the target (the scenario stays): the table and the roofline follow.
+  return stepTargets(ctx, svg.node()!, fig.root, draw);
 }

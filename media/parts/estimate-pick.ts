@@ -1,6 +1,20 @@
 import type { ReportContext } from './context';
 import { el } from './dom';
+import { onStepKeys } from './keys';
 import { listen } from './store';
+
+/**
+ * A chart drawn per scenario across the targets: arrow keys pick the target (the scenario
+ * stays), and it redraws on every pick, so the table and the roofline follow it and it them.
+ */
+export function stepTargets(ctx: ReportContext, plot: SVGSVGElement, root: HTMLElement, draw: () => void): HTMLElement {
+  const chips = ctx.accelerators;
+  onStepKeys(plot, () => chips.length, () => { const k = chips.findIndex((a) => a.id === ctx.pick.get()?.accelerator); return k < 0 ? null : k; },
+    (k) => ctx.pick.set({ accelerator: chips[k].id, scenario: ctx.pick.get()?.scenario ?? ctx.scenarios[0] }));
+  listen(ctx.pick, root, draw);
+  draw();
+  return root;
+}
 
 /**
  * Accelerator and scenario selects bound to the report's pick. Several copies (table, roofline)

@@ -1,40 +1,57 @@
-import type { Estimate } from '../../common/protocol';
+import type { Estimate, EstimateSupport } from '../../common/protocol';
+import { costSourceText, supportLabel, targetSummaries } from '../../common/report/estimate-summary';
 import type { ReportContext } from '../parts/context';
 import { el, note, section } from '../parts/dom';
 import { pct, times } from '../parts/format';
 import { lazy } from '../parts/lazy';
+import { batchSweepChart } from '../charts/batch-sweep';
 import { rooflineChart } from '../charts/roofline';
 import { speedupChart } from '../charts/speedup-chart';
 import { timeSplitChart } from '../charts/time-split';
 
 /**
- * Accelerators as rows, scenarios as columns: speedup over the same chip running the model dense;
- * then, drawn when scrolled to, the same as a chart, where the time goes, and the roofline.
+ * Targets (chip + runtime) as rows, scenarios as columns: speedup over the same target running
+ * the model dense, with the runtime's support today; below, per target, the batch rule and the
+ * support in words; then, drawn when scrolled to, the same as charts: speedups, the batch sweep,
+ * where the time goes, and the roofline.
  */
 export function estimates(ctx: ReportContext): HTMLElement {
   const r = ctx.report;
   if (r.estimates.length === 0) return section('estimates', 'Estimated speedups', note('No estimates in this report (run with estimates enabled to get them).'));
-  const { scenarios, accelerators: chips } = ctx;
+  const { scenarios } = ctx;
+  const summaries = targetSummaries(r);
 
-  const head = el('tr', null, el('th', { attrs: { scope: 'col' } }, 'Accelerator'), el('th', { attrs: { scope: 'col' } }, 'Sparsity it uses'),
+  const head = el('tr', null, el('th', { attrs: { scope: 'col' } }, 'Target'), el('th', { attrs: { scope: 'col' } }, 'Sparsity it uses'),
+    el('th', { attrs: { scope: 'col' } }, 'Runtime support today'),
     ...scenarios.map((s) => el('th', { cls: 'num', attrs: { scope: 'col' } }, s)));
-  const rows = chips.map((c) => el('tr', null,
-    el('th', { attrs: { scope: 'row' } }, c.name),
-    el('td', null, el('span', { cls: 'kind' }, c.kind)),
-    ...scenarios.map((scenario) => speedupCell(ctx.estimate({ accelerator: c.id, scenario })))));
+  const rows = summaries.map((t) => el('tr', null,
+    el('th', { attrs: { scope: 'row' } }, t.accelerator.name),
+    el('td', null, el('span', { cls: 'kind', title: t.accelerator.kind }, t.pattern)),
+    supportCell(t.support),
+    ...scenarios.map((scenario) => speedupCell(ctx.estimate({ accelerator: t.accelerator.id, scenario })))));
   // The magnitude a scenario's pruning keeps is a property of the weights, the same on every chip.
   const kept = el('tr', { cls: 'kept' },
     el('th', { attrs: { scope: 'row' }, title: 'Share of the layers\u2019 sum |w| the scenario keeps: what the pruning would cost' }, 'L1 magnitude kept'),
-    el('td', null),
+    el('td', null), el('td', null),
     ...scenarios.map((s) => el('td', { cls: 'num' }, pct(r.estimates.find((e) => e.scenario === s)?.l1Kept))));
+  const costs = costSourceText(r);
 
   return section('estimates', 'Estimated speedups',
     el('div', { cls: 'table-wrap' }, el('table', { cls: 'data estimates' }, el('thead', null, head), el('tbody', null, ...rows, kept))),
-    note('Speedup = the model on the same chip dense / with the sparsity it can use; the range comes from each profile\u2019s stated ranges. Formulas and sources: docs/estimator.md.'),
-    assumptions(r.estimates, chips.map((c) => c.id), scenarios),
+    note('Speedup = the model on the same target dense / with the sparsity its runtime uses. The range samples every ranged number of the profile jointly (fixed-seed Monte Carlo), the dense baseline under the same draw; it is never clamped.',
+      costs ? ` ${costs}` : '', ' Formulas and sources: docs/estimator.md.'),
+    el('ul', { cls: 'target-rules' }, ...summaries.map((t) => el('li', null,
+      el('strong', null, t.accelerator.name), t.lead.batchRule ? ` (${t.lead.scenario}): ${t.lead.batchRule.text}.` : '',
+      ...(t.support ? [el('br', null), el('span', { cls: `support-${t.support.usable ? 'usable' : 'blocked'}` }, `${t.support.pattern} at ${t.support.dtype}: ${t.support.status} (${t.support.date})`), `: ${t.support.reason} (${t.support.source}).`] : [])))),
+    assumptions(r.estimates, summaries.map((t) => t.accelerator.id), scenarios),
     lazy(() => speedupChart(ctx), 320),
+    lazy(() => batchSweepChart(ctx), 340),
     lazy(() => timeSplitChart(ctx), 260),
     lazy(() => rooflineChart(ctx), 400));
+}
+
+function supportCell(s: EstimateSupport | undefined): HTMLElement {
+  return el('td', { cls: s ? `support-${s.usable ? 'usable' : 'blocked'}` : '', title: s ? `${s.reason} (${s.source})` : 'your own profile: no support entry' }, supportLabel(s));
 }
 
 function speedupCell(e: Estimate | undefined): HTMLElement {

@@ -1,107 +1,203 @@
 import { dtypeByName, type DTypeName } from '../onnx/dtypes';
-import { curveAt, type AcceleratorProfile, type PeakDtype } from './profile';
-import type { WorkLayer, WorkOther } from './workload';
-
-/** Which end of every ranged parameter to take. */
-export type Case = 'nominal' | 'optimistic' | 'pessimistic';
-
-export interface LayerTime {
-  /** Seconds on this chip with the sparsity it can exploit, and dense (same chip, zeros at full cost). */
-  seconds: number;
-  denseSeconds: number;
-  bound: 'compute' | 'memory';
-  /** What the chip made of this layer's sparsity, for the assumptions shown. */
-  exploited: string;
-}
-
-/** A ranged parameter at one case; `favours` says whether a larger value helps the sparse path. */
-function pick(v: { value: number; range?: [number, number] }, c: Case, largerHelps: boolean): number {
-  if (!v.range || c === 'nominal') return v.value;
-  return (c === 'optimistic') === largerHelps ? v.range[1] : v.range[0];
-}
-
-/** The peak entry used for a layer's dtype: float16/bfloat16/int8/float8 as themselves, else float32. */
-export function peakFor(p: AcceleratorProfile, dtype: DTypeName): { dtype: PeakDtype; macsPerSecond: { value: number; range?: [number, number] } } {
-  const want: PeakDtype = dtype === 'float16' || dtype === 'bfloat16' || dtype === 'int8' ? dtype
-    : dtype === 'uint8' || dtype === 'int4' || dtype === 'uint4' ? 'int8'
-    : dtype.startsWith('float8') ? 'float8' : 'float32';
-  const order: PeakDtype[] = [want, 'float16', 'float32', 'bfloat16', 'int8', 'float8'];
-  for (const d of order) {
-    const v = p.peakMacsPerSecond[d];
-    if (v) return { dtype: d, macsPerSecond: v };
-  }
-  throw new Error(`profile ${p.id} has no peak`);
-}
+import type { Params } from './draws';
+import { COVERAGE, kernelSpeedup } from './kernel-table';
+import { curveAt, patternFor, type AcceleratorProfile, type Curve, type PeakDtype } from './profile';
+import { supportFor, type SupportAnswer } from './support';
+import type { WorkLayer, WorkOther, Workload } from './workload';
 
 /**
- * Roofline time of one layer: max(effective MACs / (peak x utilization), effective bytes /
- * bandwidth), where "effective" applies what the profile's kind can skip:
- * - every kind drops all-zero output rows and K columns (the layer is compacted);
- * - n:m: an N:M-ready layer's math runs `mathSpeedup` faster and its weights shrink to N/M plus index bits;
- * - unstructured-weights / block: work scales by the curve at the weight (block) density, never
- *   above the dense path (the crossover is where the curve reaches 1);
- * - dual: the curve is read at weight density x activation density.
+ * One layer on one target: what its runtime will do with the layer (the plan, decided once from
+ * the layer's structure, dtype, shape and the support matrix) and the layer's time under one draw
+ * of the profile's numbers. Roofline: time = max(MACs / (peak x utilization), bytes / bandwidth).
  */
-export function layerTime(l: WorkLayer, p: AcceleratorProfile, c: Case): LayerTime {
-  const peak = peakFor(p, l.dtype);
-  const rate = pick(peak.macsPerSecond, c, true) * pick(p.utilization, c, true);
-  const bw = pick(p.memoryBandwidth, c, true);
+
+/** The support matrix's answer for one layer, with the pattern and dtype it was asked about. */
+export interface LayerSupport extends SupportAnswer {
+  pattern: string;
+  dtype: PeakDtype;
+}
+
+interface Common {
+  peak: PeakDtype;
+  /** The peak the layer wanted, when the profile lacks it and another stands in. */
+  wanted?: PeakDtype;
+  exploited: string;
+  support?: LayerSupport;
+}
+
+export type LayerPlan = Common & (
+  | { path: 'dense' }
+  /** N:M sparse path: `table` is the kernel table's speedup at this shape (null: roofline mode). */
+  | { path: 'nm'; n: number; m: number; table: number | null; onlyWhenFaster: boolean; valueBits: number }
+  /** Curve path at `density` (weights, blocks, or weights x activations), capped at 1/cap. */
+  | { path: 'curve'; curve: Curve; density: number; weights: number; activations: number | null; onlyWhenFaster: boolean; cap: number }
+);
+
+/** Which peak a compute dtype uses, and what stands in when the profile has none for it. */
+const WANTED: Partial<Record<DTypeName, PeakDtype>> = {
+  float16: 'float16', bfloat16: 'bfloat16', int8: 'int8', uint8: 'int8', int4: 'int4', uint4: 'int4',
+  float8e4m3fn: 'float8', float8e4m3fnuz: 'float8', float8e5m2: 'float8', float8e5m2fnuz: 'float8', float4e2m1: 'float4',
+};
+const STAND_INS: Record<PeakDtype, PeakDtype[]> = {
+  float4: ['float8', 'int8', 'float16'], int4: ['int8', 'float16'], float8: ['float16', 'int8'], int8: ['float16', 'float32'],
+  float16: ['bfloat16', 'float32'], bfloat16: ['float16', 'float32'], tfloat32: ['float32'], float32: ['tfloat32', 'float16'],
+};
+
+export function peakFor(p: AcceleratorProfile, dtype: DTypeName): { peak: PeakDtype; wanted?: PeakDtype } {
+  const want: PeakDtype = WANTED[dtype] ?? (p.float32As === 'tfloat32' && p.peakMacsPerSecond.tfloat32 ? 'tfloat32' : 'float32');
+  if (p.peakMacsPerSecond[want]) return { peak: want };
+  const alt = [...STAND_INS[want], 'float32', 'float16', 'bfloat16', 'int8', 'tfloat32', 'float8'].find((d) => p.peakMacsPerSecond[d as PeakDtype]) as PeakDtype;
+  return { peak: alt, wanted: want };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** Nonzero block share for a block shape; unmeasured, the share a random pattern of the weight's density gives. */
+function blockDensity(l: WorkLayer, [r, c]: [number, number], dw: number): number {
+  return l.blockDensity[`${r}x${c}`] ?? 1 - Math.pow(1 - dw, r * c);
+}
+
+/** Answers per target: every layer of a model asks about the same few (pattern, dtype) pairs. */
+const answers = new WeakMap<AcceleratorProfile, Map<string, LayerSupport>>();
+
+function support(p: AcceleratorProfile, pattern: string, dtype: PeakDtype, l: WorkLayer, asOf: string | undefined): LayerSupport | undefined {
+  if (!p.runtime || !p.chip) return undefined;
+  const weightDtype = l.weightDtype ?? l.dtype;
+  let cache = answers.get(p);
+  if (!cache) answers.set(p, (cache = new Map()));
+  const key = `${pattern}|${dtype}|${weightDtype}|${asOf ?? ''}`;
+  let a = cache.get(key);
+  if (!a) cache.set(key, (a = { ...supportFor({ runtime: p.runtime.id, pattern, dtype, chip: p.chip, weightDtype, asOf }), pattern, dtype }));
+  return a;
+}
+
+/** What the target's runtime does with this layer, decided from the layer and the nominal profile. */
+export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): LayerPlan {
+  const { peak, wanted } = peakFor(p, l.dtype);
   const compact = l.rowsKept * l.kKept;
-  const denseMacs = l.macs * compact;
-  const denseBytes = l.weightBytes * compact + l.activationBytes;
-  const dense = Math.max(l.macs / rate, (l.weightBytes + l.activationBytes) / bw);
-  let macs = denseMacs;
-  let bytes = denseBytes;
-  let exploited = compact < 1 ? `removed channels keep ${(compact * 100).toFixed(1)}% of the layer` : 'dense';
-  const valueBytes = dtypeByName(l.dtype).bits / 8;
+  const base: Common = { peak, ...(wanted ? { wanted } : {}), exploited: compact < 1 ? `removed channels keep ${pct(compact)} of the layer` : 'dense' };
+  const dense = (why: string, s?: LayerSupport): LayerPlan => ({ ...base, path: 'dense', exploited: compact < 1 ? `${base.exploited}; ${why}` : why, ...(s ? { support: s } : {}) });
   // Density among what compaction keeps: zeros in removed rows/columns are already gone.
   const dw = Math.min(1, l.weightDensity / Math.max(compact, 1e-12));
   switch (p.kind) {
+    case 'none':
+      return { ...base, path: 'dense' };
     case 'n:m': {
       const s = p.sparsity;
-      const key = `${s.n}:${s.m}`;
-      if (!l.nmReady.includes(key)) break;
-      const speedup = pick(s.mathSpeedup, c, true);
-      macs = denseMacs / speedup;
-      const meta = pick(s.metadataBitsPerNonzero, c, false) / 8;
-      bytes = l.weightBytes * compact * (s.n / s.m) * (1 + meta / valueBytes) + l.activationBytes;
-      exploited = `${key}-ready: math at 1/${speedup.toFixed(2)}`;
-      break;
+      const [n, m] = patternFor(s, peak);
+      const key = `${n}:${m}`;
+      if (!l.nmReady.includes(key)) return dense(`not ${key}-ready: dense`);
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${key}-ready, but ${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
+      const sup = support(p, key, peak, l, asOf);
+      if (sup && !sup.usable) return dense(`${key}-ready, but ${p.runtime!.name} does not run it at ${peak} on this chip (${sup.status}): dense`, sup);
+      if (s.minShape && (l.gemm.n < s.minShape.n || l.gemm.k < s.minShape.k))
+        return dense(`${key}-ready, but the weight (${l.gemm.n} x ${l.gemm.k} per group) is below the ${s.minShape!.n} x ${s.minShape!.k} the runtime's sparse kernels take: dense`, sup);
+      const valueBits = dtypeByName(l.weightDtype ?? l.dtype).bits;
+      if (!s.kernel)
+        return { ...base, path: 'nm', n, m, table: null, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: `${key}-ready: sparse math ${s.mathSpeedup!.value}x, weights at ${n}/${m} plus index bits`, ...(sup ? { support: sup } : {}) };
+      const t = kernelSpeedup(s.kernel, l.gemm.m, l.gemm.n, l.gemm.k, peak);
+      const words = (): string => {
+        const note = !t.covered ? `: more than ${COVERAGE}x smaller than every measured GEMM in M, N or K, no gain claimed` : !t.dtypeMatched ? ' (table points of another dtype)' : '';
+        return `${key}-ready: ${t.speedup.toFixed(2)}x from the kernel table at M x N x K = ${Math.round(l.gemm.m)} x ${l.gemm.n} x ${l.gemm.k}${note}${s.onlyWhenFaster && t.speedup < 1 ? '; the runtime keeps the dense kernel' : ''}`;
+      };
+      return {
+        ...base, path: 'nm', n, m, table: t.speedup, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: words(),
+        ...(sup ? { support: sup } : {}),
+      };
     }
-    case 'unstructured-weights':
-    case 'block':
-    case 'dual': {
+    default: {
       const s = p.sparsity;
-      const density = p.kind === 'block' && s.block ? blockDensity(l, s.block) : p.kind === 'dual' ? dw * (l.activationDensity ?? 1) : dw;
-      const rel = curveAt(s.curve.value, density) * pick({ value: 1, range: s.curve.range }, c, false);
-      if (rel >= 1) {
-        exploited = `density ${(density * 100).toFixed(1)}% is above the crossover: dense path`;
-        break;
+      let curve = s.curve.value;
+      let density = dw;
+      let label = 'weight';
+      if (p.kind === 'block') {
+        const options = (s.blocks ?? [{ block: s.block!, curve: s.curve }]).map((b) => ({ ...b, d: blockDensity(l, b.block, dw) }));
+        const best = options.reduce((a, b) => (curveAt(b.curve.value, b.d) < curveAt(a.curve.value, a.d) ? b : a));
+        curve = best.curve.value;
+        density = best.d;
+        label = `${best.block[0]}x${best.block[1]} block`;
+      } else if (p.kind === 'dual') {
+        density = dw * (l.activationDensity ?? 1);
+        label = 'weight x activation';
       }
-      macs = denseMacs * rel;
-      // Compressed operands: values kept plus their indices, never more than dense.
-      const index = 1 + pick(s.indexOverhead, c, false);
-      const wFactor = Math.min(1, (p.kind === 'block' ? density : dw) * index);
-      const aFactor = p.kind === 'dual' && l.activationDensity !== null ? Math.min(1, l.activationDensity * index) : 1;
-      bytes = l.weightBytes * compact * wFactor + l.activationBytes * aFactor;
-      exploited = `${p.kind} at density ${(density * 100).toFixed(1)}%: ${(rel * 100).toFixed(0)}% of dense time`;
-      break;
+      if (density >= 1) return dense('no zeros it can skip: dense');
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
+      const pattern = p.kind === 'unstructured-weights' ? 'unstructured' : p.kind;
+      const sup = support(p, pattern, peak, l, asOf);
+      if (sup && !sup.usable) return dense(`${p.runtime!.name} does not run ${pattern} sparsity at ${peak} on this chip (${sup.status}): dense`, sup);
+      const rel = curveAt(curve, density);
+      if (rel >= 1 && !s.onlyWhenFaster) return dense(`${label} density ${pct(density)} is above the crossover: dense`, sup);
+      return {
+        ...base, path: 'curve', curve, density, weights: p.kind === 'block' ? density : dw,
+        activations: p.kind === 'dual' ? l.activationDensity : null, onlyWhenFaster: s.onlyWhenFaster ?? false, cap: density,
+        exploited: `${p.kind} at ${label} density ${pct(density)}: ${(rel * 100).toFixed(0)}% of dense time`,
+        ...(sup ? { support: sup } : {}),
+      };
     }
   }
-  const compute = macs / rate;
-  const memory = bytes / bw;
-  return { seconds: Math.max(compute, memory), denseSeconds: dense, bound: compute >= memory ? 'compute' : 'memory', exploited };
 }
 
-/** Nonzero block share for the profile's block shape; without a measurement, the share a random pattern of the weight's density would give. */
-function blockDensity(l: WorkLayer, [r, c]: [number, number]): number {
-  const measured = l.blockDensity[`${r}x${c}`];
-  if (measured !== undefined) return measured;
-  return 1 - Math.pow(1 - l.weightDensity, r * c);
+export interface Timed {
+  /** Seconds with the sparsity the target exploits, and dense (the model as it is, zeros at full cost). */
+  seconds: number;
+  denseSeconds: number;
+  bound: 'compute' | 'memory';
 }
 
-/** Ops that are not weight layers: dense roofline on every chip. */
-export function otherTime(o: WorkOther, p: AcceleratorProfile, c: Case): number {
-  const peak = peakFor(p, 'float32');
-  return Math.max(o.macs / (pick(peak.macsPerSecond, c, true) * pick(p.utilization, c, true)), o.bytes / pick(p.memoryBandwidth, c, true));
+/**
+ * The layer's time under one draw; `dense` and the sparse path share the draw's peak and
+ * bandwidth. Written into `out` when given: the range runs this a million times per report.
+ */
+export function layerTime(l: WorkLayer, plan: LayerPlan, q: Params, out: Timed = { seconds: 0, denseSeconds: 0, bound: 'compute' }): Timed {
+  const rate = q.rate[plan.peak]!;
+  const bw = q.bandwidth;
+  const compact = l.rowsKept * l.kKept;
+  const denseSeconds = Math.max(l.macs / rate, (l.weightBytes + l.activationBytes) / bw);
+  const compute = (l.macs * compact) / rate;
+  const memory = (l.weightBytes * compact + l.activationBytes) / bw;
+  const kept = Math.max(compute, memory);
+  let bound: Timed['bound'] = compute >= memory ? 'compute' : 'memory';
+  let t = kept;
+  if (plan.path === 'nm') {
+    if (plan.table !== null) t = kept / (plan.table * q.kernelFactor);
+    else {
+      const c = compute / q.mathSpeedup;
+      const bytes = l.weightBytes * compact * (plan.n / plan.m) * (1 + q.metadataBits / plan.valueBits) + l.activationBytes;
+      const mem = bytes / (bw * q.bandwidthEfficiency);
+      t = Math.max(c, mem);
+      bound = c >= mem ? 'compute' : 'memory';
+    }
+    // Physics: N:M keeps N of every M products; no kernel does less work than that.
+    t = Math.max(t + q.callOverhead, kept * (plan.n / plan.m));
+    if (plan.onlyWhenFaster) t = Math.min(t, kept);
+  } else if (plan.path === 'curve') {
+    const rel = curveAt(plan.curve, plan.density) * q.curveFactor;
+    const index = 1 + q.indexOverhead;
+    const wFactor = Math.min(1, plan.weights * index);
+    const aFactor = plan.activations !== null ? Math.min(1, plan.activations * index) : 1;
+    const c = compute * rel;
+    const mem = (l.weightBytes * compact * wFactor + l.activationBytes * aFactor) / bw;
+    bound = c >= mem ? 'compute' : 'memory';
+    // Physics: skipping zeros leaves at least the nonzero share of the work.
+    t = Math.max(c, mem, kept * plan.cap);
+    if (plan.onlyWhenFaster) t = Math.min(t, kept);
+  }
+  out.seconds = t;
+  out.denseSeconds = denseSeconds;
+  out.bound = bound;
+  return out;
+}
+
+/** Ops that only relabel a tensor's shape move no data once a runtime plans the graph. */
+const SHAPE_ONLY = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Shape', 'Size', 'Constant', 'Dropout']);
+
+/** Ops that are not weight layers: dense roofline at the model's compute dtype on every target. */
+export function otherTime(o: WorkOther, peak: PeakDtype, q: Params): number {
+  if (o.opType && SHAPE_ONLY.has(o.opType)) return 0;
+  return Math.max(o.macs / q.rate[peak]!, o.bytes / q.bandwidth);
+}
+
+/** The peak the workload's other ops run at. */
+export function otherPeak(p: AcceleratorProfile, w: Workload): { peak: PeakDtype; wanted?: PeakDtype } {
+  return peakFor(p, w.dtype ?? 'float32');
 }

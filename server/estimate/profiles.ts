@@ -1,27 +1,14 @@
 import { AnalysisError } from '../errors';
 import { readRegular } from '../files/read-file';
-import a100 from './profiles/a100.json';
-import a100Sparse from './profiles/a100-2of4.json';
-import h100 from './profiles/h100.json';
-import h100Sparse from './profiles/h100-2of4.json';
-import a100Block from './profiles/a100-block32.json';
-import cpuSparse from './profiles/cpu-sparse-ryzen-7950x.json';
-import cerebras from './profiles/cerebras-cs.json';
-import scnn from './profiles/scnn.json';
-import numenta from './profiles/numenta-fpga.json';
 import { ProfileError, validateProfile, type AcceleratorProfile } from './profile';
+import { builtinTargets } from './targets';
 
 /** A profile file is a few kilobytes; anything near this is not one. */
 const MAX_PROFILE_BYTES = 16 * 2 ** 20;
 
-const BUILTIN: Record<string, unknown> = {
-  'a100.json': a100, 'a100-2of4.json': a100Sparse, 'a100-block32.json': a100Block, 'h100.json': h100, 'h100-2of4.json': h100Sparse,
-  'cpu-sparse-ryzen-7950x.json': cpuSparse, 'cerebras-cs.json': cerebras, 'scnn.json': scnn, 'numenta-fpga.json': numenta,
-};
-
-/** The profiles that ship with onnx-sparsity (server/estimate/profiles/*.json). */
+/** The targets that ship with onnx-sparsity: every chip + runtime pair of chips/ and runtimes/. */
 export function builtinProfiles(): AcceleratorProfile[] {
-  return Object.entries(BUILTIN).map(([file, raw]) => validateProfile(raw, `built-in profile ${file}`));
+  return builtinTargets();
 }
 
 /**

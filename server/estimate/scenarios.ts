@@ -1,4 +1,5 @@
 import { UsageError } from '../errors';
+import { dtypeByName, type DTypeName } from '../onnx/dtypes';
 import { layerWeightKey, weightKey, type Report } from '../../common/protocol';
 import type { WorkLayer, Workload } from './workload';
 
@@ -11,24 +12,57 @@ import type { WorkLayer, Workload } from './workload';
  *  - "pruned-X%": every layer pruned to X% zeros by magnitude (layer-wise), unstructured.
  *    Magnitude kept: from each weight's log2 magnitude histogram (approximate within a bin).
  *  - "pruned-RxC-X%": every layer's R x C blocks pruned until X% of blocks are zero.
+ *  - any of them "@DTYPE" (e.g. "pruned-2:4@float16"): priced as if the model ran at that
+ *    precision (an FP32 export built as an FP16 TensorRT engine); accuracy is not estimated.
  */
-export type Scenario =
+export type Scenario = (
   | { kind: 'as-is'; key: string }
   | { kind: 'nm'; key: string; n: number; m: number }
   | { kind: 'unstructured'; key: string; sparsity: number }
-  | { kind: 'block'; key: string; r: number; c: number; sparsity: number };
+  | { kind: 'block'; key: string; r: number; c: number; sparsity: number }
+) & { dtype?: DTypeName };
+
+/** Precisions a scenario may convert to, by the name users write. */
+const PRECISIONS: Record<string, DTypeName> = { float32: 'float32', float16: 'float16', bfloat16: 'bfloat16', int8: 'int8', float8: 'float8e4m3fn', fp32: 'float32', fp16: 'float16', bf16: 'bfloat16', fp8: 'float8e4m3fn' };
 
 export function parseScenario(key: string): Scenario {
   const k = key.trim();
-  if (k === 'as-is') return { kind: 'as-is', key: k };
+  const [what, at, ...rest] = k.split('@');
+  const dtype = at === undefined ? undefined : PRECISIONS[at];
+  const base = at !== undefined && (!dtype || rest.length) ? undefined : parseBase(what, k);
+  if (!base) throw new UsageError(`scenario '${key}' is not one of as-is, pruned-N:M (e.g. pruned-2:4), pruned-X% (e.g. pruned-90%), pruned-RxC-X% (e.g. pruned-32x32-75%), each optionally @float16, @bfloat16, @int8, @float8 or @float32`);
+  return dtype ? { ...base, dtype } : base;
+}
+
+function parseBase(k: string, key: string): Scenario | undefined {
+  if (k === 'as-is') return { kind: 'as-is', key };
   let m = /^pruned-(\d+):(\d+)$/.exec(k);
-  if (m && Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]) && Number(m[2]) <= 32) return { kind: 'nm', key: k, n: Number(m[1]), m: Number(m[2]) };
+  if (m && Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]) && Number(m[2]) <= 32) return { kind: 'nm', key, n: Number(m[1]), m: Number(m[2]) };
   m = /^pruned-(\d+(?:\.\d+)?)%$/.exec(k);
-  if (m && Number(m[1]) > 0 && Number(m[1]) < 100) return { kind: 'unstructured', key: k, sparsity: Number(m[1]) / 100 };
+  if (m && Number(m[1]) > 0 && Number(m[1]) < 100) return { kind: 'unstructured', key, sparsity: Number(m[1]) / 100 };
   m = /^pruned-(\d+)x(\d+)-(\d+(?:\.\d+)?)%$/.exec(k);
   if (m && Number(m[1]) >= 1 && Number(m[2]) >= 1 && Number(m[3]) > 0 && Number(m[3]) < 100)
-    return { kind: 'block', key: k, r: Number(m[1]), c: Number(m[2]), sparsity: Number(m[3]) / 100 };
-  throw new UsageError(`scenario '${key}' is not one of as-is, pruned-N:M (e.g. pruned-2:4), pruned-X% (e.g. pruned-90%), pruned-RxC-X% (e.g. pruned-32x32-75%)`);
+    return { kind: 'block', key, r: Number(m[1]), c: Number(m[2]), sparsity: Number(m[3]) / 100 };
+  return undefined;
+}
+
+/** The workload at another precision: every layer's math and bytes, and the other ops', at `dtype`. */
+function atPrecision(w: Workload, dtype: DTypeName): Workload {
+  const bits = (d: DTypeName): number => dtypeByName(d).bits;
+  const to = bits(dtype);
+  const from = bits(w.dtype ?? 'float32');
+  return {
+    ...w,
+    dtype,
+    layers: w.layers.map((l): WorkLayer => {
+      const activationBytes = (l.activationBytes * to) / bits(l.dtype);
+      // Weight-only quantized weights (int4 under float16 math) stay as stored; float weights convert.
+      if (l.weightDtype && !dtypeByName(l.weightDtype).name.startsWith('float')) return { ...l, dtype, activationBytes };
+      const { weightDtype, ...rest } = l;
+      return { ...rest, dtype, weightBytes: (l.weightBytes * to) / bits(weightDtype ?? l.dtype), activationBytes };
+    }),
+    others: w.others.map((o) => ({ ...o, bytes: (o.bytes * to) / from })),
+  };
 }
 
 export interface Applied {
@@ -40,6 +74,16 @@ export interface Applied {
 
 /** The workload a scenario leaves, with the magnitude it keeps, over the report's layers. */
 export function applyScenario(w: Workload, s: Scenario, r: Report): Applied {
+  const applied = applyPruning(w, s, r);
+  if (!s.dtype) return applied;
+  return {
+    ...applied,
+    workload: atPrecision(applied.workload, s.dtype),
+    notes: [...applied.notes, `priced as if every layer and op ran at ${s.dtype} (weights and activations at ${dtypeByName(s.dtype).bits} bits); what the conversion does to accuracy is not estimated`],
+  };
+}
+
+function applyPruning(w: Workload, s: Scenario, r: Report): Applied {
   if (s.kind === 'as-is') return { workload: w, l1Kept: 1, notes: [] };
   const byName = new Map(r.layers.map((l) => [l.name, l]));
   const weights = new Map(r.weights.map((x) => [weightKey(x.graph, x.name), x]));

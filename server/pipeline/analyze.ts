@@ -7,8 +7,10 @@ import { loadBench, loadCrossover } from '../bench/bench-cache';
 import { benchMachineKey } from '../bench/machine';
 import { thisMachine } from '../bench/this-machine';
 import { estimateReport } from '../estimate/estimate';
+import { inferCosts } from '../estimate/inferred-costs';
 import { builtinProfiles, mergeProfiles, userProfiles } from '../estimate/profiles';
 import { parseScenario } from '../estimate/scenarios';
+import { selectTargets } from '../estimate/targets';
 import { ExternalFiles } from '../onnx/external';
 import { sha256 } from '../onnx/hash';
 import { UsageError } from '../errors';
@@ -35,7 +37,10 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   const { options, run, estimate } = checkAnalysis(req);
   const scenarios = estimate === false ? [] : estimate.scenarios ?? DEFAULT_SCENARIOS;
   scenarios.forEach(parseScenario);
-  const profiles = estimate === false ? [] : mergeProfiles(builtinProfiles(), estimate.accelerators ? await userProfiles(estimate.accelerators) : []);
+  const mine = estimate !== false && estimate.accelerators ? await userProfiles(estimate.accelerators) : [];
+  const profiles = estimate === false ? [] : mergeProfiles(builtinProfiles(), mine);
+  // Names are checked before any work; this-machine joins once the run has measured it.
+  const selected = estimate === false ? [] : selectTargets(estimate.targets, profiles.map((p) => p.id));
 
   const t0 = performance.now();
   const model = await loadModel(req.file);
@@ -72,10 +77,15 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
       warnings: [...model.warnings, ...measured.warnings, ...(ran?.warnings ?? [])],
       timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
     };
+    // Without a run, per-layer costs come from the shapes the model implies at the user's dims.
+    if (!report.run?.ok) report.inferred = inferCosts(model, run ? run : { dims: estimate === false ? {} : estimate.dims ?? {} });
     await attachMeasurements(report, benchMachineKey(report.run?.ep ?? (run ? run.ep : 'cpu'), run ? run.threads : 0));
-    if (profiles.length) {
+    if (estimate !== false) {
       const here = thisMachine(report);
-      report.estimates = estimateReport(report, here ? [...profiles, here] : profiles, scenarios);
+      const pool = new Map([...profiles, ...(here ? [here] : [])].map((p) => [p.id, p]));
+      // The user's own profiles are always estimated: giving the file asked for them.
+      const ids = [...new Set([...selected, ...mine.map((p) => p.id)])].filter((id) => pool.has(id));
+      report.estimates = estimateReport(report, ids.map((id) => pool.get(id)!), scenarios);
     }
     report.timings.totalMs = performance.now() - t0;
     return report;

@@ -57,6 +57,14 @@ function bool(v: unknown, field: string): boolean {
   return v;
 }
 
+function checkDims(v: unknown, field: string): Record<string, number> {
+  const dims = obj(v, field);
+  if (Object.keys(dims).length > 256) fail(field, 'must name at most 256 dims', Object.keys(dims).length);
+  const out: Record<string, number> = {};
+  for (const [k, d] of Object.entries(dims)) out[k] = num(d, `${field}.${k}`, BOUNDS.dim, true);
+  return out;
+}
+
 /** Run options over the defaults; `field` prefixes the names in errors ("run"). */
 export function checkRun(v: unknown, field = 'run'): RunOptions {
   const o = obj(v ?? {}, field);
@@ -67,11 +75,7 @@ export function checkRun(v: unknown, field = 'run'): RunOptions {
   if (o.threads !== undefined) r.threads = num(o.threads, f('threads'), BOUNDS.threads, true);
   if (o.samples !== undefined) r.samples = num(o.samples, f('samples'), BOUNDS.samples, true);
   if (o.seed !== undefined) r.seed = num(o.seed, f('seed'), [0, 2 ** 32 - 1], true);
-  if (o.dims !== undefined) {
-    const dims = obj(o.dims, f('dims'));
-    if (Object.keys(dims).length > 256) fail(f('dims'), 'must name at most 256 dims', Object.keys(dims).length);
-    for (const [k, d] of Object.entries(dims)) r.dims[k] = num(d, `${f('dims')}.${k}`, BOUNDS.dim, true);
-  }
+  if (o.dims !== undefined) r.dims = checkDims(o.dims, f('dims'));
   if (o.shapes !== undefined) {
     const shapes = obj(o.shapes, f('shapes'));
     if (Object.keys(shapes).length > 256) fail(f('shapes'), 'must name at most 256 inputs', Object.keys(shapes).length);
@@ -115,7 +119,7 @@ export function checkOptions(v: unknown, field = 'options'): AnalysisOptions {
 export interface CheckedAnalysis {
   options: AnalysisOptions;
   run: RunOptions | false;
-  estimate: { accelerators?: string; scenarios?: string[] } | false;
+  estimate: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number> } | false;
 }
 
 export function checkAnalysis(s: AnalysisSettings): CheckedAnalysis {
@@ -126,6 +130,8 @@ export function checkAnalysis(s: AnalysisSettings): CheckedAnalysis {
     estimate: estimate === false ? false : {
       ...(estimate.accelerators !== undefined ? { accelerators: str(estimate.accelerators, 'estimate.accelerators') } : {}),
       ...(estimate.scenarios !== undefined ? { scenarios: strings(estimate.scenarios, 'estimate.scenarios') } : {}),
+      ...(estimate.targets !== undefined ? { targets: strings(estimate.targets, 'estimate.targets', 256) } : {}),
+      ...(estimate.dims !== undefined ? { dims: checkDims(estimate.dims, 'estimate.dims') } : {}),
     },
   };
 }

@@ -1,0 +1,37 @@
+/** The built-in chips, runtimes and kernel tables as JSON; targets.ts validates and combines them. */
+import chipA100 from './chips/a100.json';
+import chipAlveoU250 from './chips/alveo-u250.json';
+import chipB200 from './chips/b200.json';
+import chipCerebrasCs2 from './chips/cerebras-cs2.json';
+import chipH100 from './chips/h100.json';
+import chipH200 from './chips/h200.json';
+import chipM4Ane from './chips/m4-ane.json';
+import chipMi300x from './chips/mi300x.json';
+import chipMi325x from './chips/mi325x.json';
+import chipOrinDla from './chips/orin-dla.json';
+import chipRtx3090 from './chips/rtx3090.json';
+import chipRtx4090 from './chips/rtx4090.json';
+import chipRyzen7950x from './chips/ryzen-7950x.json';
+import chipScnn from './chips/scnn.json';
+import chipXeonSpr from './chips/xeon-spr.json';
+import runtimeCerebras from './runtimes/cerebras.json';
+import runtimeCoreml from './runtimes/coreml.json';
+import runtimeCusparselt from './runtimes/cusparselt.json';
+import runtimeDeepsparse from './runtimes/deepsparse.json';
+import runtimeHipsparselt from './runtimes/hipsparselt.json';
+import runtimeNumenta from './runtimes/numenta.json';
+import runtimeOnednn from './runtimes/onednn.json';
+import runtimeOnnxruntime from './runtimes/onnxruntime.json';
+import runtimePytorch from './runtimes/pytorch.json';
+import runtimePytorchBsr from './runtimes/pytorch-bsr.json';
+import runtimeScnn from './runtimes/scnn.json';
+import runtimeSparseMarlin from './runtimes/sparse-marlin.json';
+import runtimeSparselib from './runtimes/sparselib.json';
+import runtimeTensorrt from './runtimes/tensorrt.json';
+import runtimeTorchao from './runtimes/torchao.json';
+import runtimeVllm from './runtimes/vllm.json';
+import kernelTables from './kernel-tables.json';
+
+export const CHIPS: readonly unknown[] = [chipA100, chipAlveoU250, chipB200, chipCerebrasCs2, chipH100, chipH200, chipM4Ane, chipMi300x, chipMi325x, chipOrinDla, chipRtx3090, chipRtx4090, chipRyzen7950x, chipScnn, chipXeonSpr];
+export const RUNTIMES: readonly unknown[] = [runtimeCerebras, runtimeCoreml, runtimeCusparselt, runtimeDeepsparse, runtimeHipsparselt, runtimeNumenta, runtimeOnednn, runtimeOnnxruntime, runtimePytorch, runtimePytorchBsr, runtimeScnn, runtimeSparseMarlin, runtimeSparselib, runtimeTensorrt, runtimeTorchao, runtimeVllm];
+export const KERNEL_TABLES: readonly unknown[] = kernelTables;
