@@ -100,6 +100,10 @@ function runOptions(v: Reader): Partial<RunOptions> {
     threads: v.number('threads', (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0 (0: onnxruntime chooses)'),
     memoryBudget: Math.round(v.number('memoryBudgetMB', (x) => x >= 1, 'a number of MB >= 1') * 2 ** 20),
     dims: v.dims('symbolicDims'),
+    // Whole shapes are given per model (the editor asks and remembers them), never in folder settings;
+    // and folder settings name dims of many models, so a dim one model lacks is no error.
+    shapes: {},
+    strictSizes: false,
     intRange: range ?? DEFAULT_RUN.intRange,
     samples: v.number('samples', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
     level: level === 'layers' ? 'layers' : 'all',

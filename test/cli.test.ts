@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import type { Report } from '../common/protocol';
-import { layer, runCli, runCliWith, tempDir } from './helpers';
+import { layer, reluOnly, runCli, runCliWith, tempDir } from './helpers';
 
 /** The CLI's contract: formats, --out, usage errors and the demo's known-by-construction figures. */
 
@@ -214,5 +214,25 @@ describe('demo', () => {
   it('finds half of the 4x4 blocks of fc2 all-zero', () => {
     // GEMM view [N=10][K=64]: 3 x 16 blocks (edge blocks count); block (i, j) is zeroed when i + j is odd.
     assert.equal(layer(report, 'fc2').blocks['4x4'], 24 / 48);
+  });
+});
+
+describe('input sizes on the command line', () => {
+  it('names every missing size and the flags that give it, exits 3 with the weight report, and refuses sizes for dims the model lacks', async () => {
+    const file = await writeModel(reluOnly(['batch', 'seq']), tempDir(), 'seq.onnx');
+    const r = runCli(['analyze', file, '--format', 'json']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /input 'x' dim 1 'seq' has no size/);
+    assert.match(r.stderr, /give the sizes, e\.g\. --dim seq=128/);
+    assert.equal(JSON.parse(r.stdout).run.ok, false);
+    assert.equal(runCli(['analyze', file, '--dim', 'seq=4', '--format', 'json']).code, 0);
+    const typo = runCli(['analyze', file, '--dim', 'sequence=4']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /the model has no dim 'sequence'; its inputs are x \[batch, seq\]/);
+    const unnamed = await writeModel(reluOnly([1, null as unknown as string]), tempDir(), 'unnamed.onnx');
+    const u = runCli(['analyze', unnamed, '--format', 'json']);
+    assert.equal(u.code, 3);
+    assert.match(u.stderr, /--input-shape x=1,1/);
+    assert.equal(runCli(['analyze', unnamed, '--input-shape', 'x=1,8', '--format', 'json']).code, 0);
   });
 });

@@ -44,7 +44,7 @@ describe('settings to AnalysisSettings', () => {
     for (const [key, value] of changed) assert.notEqual(JSON.stringify(settings({ [key]: value })), base, key);
     assert.deepEqual(settings(Object.fromEntries(changed.filter(([k]) => k !== 'run'))), { ok: true, settings: {
       options: { nearZero: { value: 1e-3, relative: true }, nm: ['2:4'], blocks: ['8x8'] },
-      run: { ep: 'cuda', strictEp: true, threads: 4, memoryBudget: 512 * 2 ** 20, dims: { height: 640 }, intRange: [-5, 5], samples: 3, level: 'layers', timeoutSeconds: 60, memoryLimit: 2048 * 2 ** 20 },
+      run: { ep: 'cuda', strictEp: true, threads: 4, memoryBudget: 512 * 2 ** 20, dims: { height: 640 }, shapes: {}, strictSizes: false, intRange: [-5, 5], samples: 3, level: 'layers', timeoutSeconds: 60, memoryLimit: 2048 * 2 ** 20 },
       estimate: { scenarios: ['as-is'], targets: ['h100+tensorrt', 'default'], accelerators: path.resolve('/work/project', 'chips.json') },
     } });
   });

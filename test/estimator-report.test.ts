@@ -54,7 +54,7 @@ describe('estimates without a run, per target', { timeout: 120_000 }, () => {
 
   it('says which dim is missing when inference cannot start, and falls back to parameters', async () => {
     const r = await analyzeModel({ file, run: false, estimate: { targets: ['h100+tensorrt'], scenarios: ['as-is'] } });
-    assert.match(r.inferred?.error ?? '', /input 'x' dim 1 'seq' has no size.*--dim seq=N/);
+    assert.match(r.inferred?.error ?? '', /input 'x' dim 1 'seq' has no size/);
     assert.deepEqual(r.estimates[0].costs, { run: 0, inference: 0, params: 2 });
     assert.ok(r.estimates[0].assumptions.some((a) => a.includes('static shape inference could not start')));
   });
