@@ -236,3 +236,21 @@ describe('input sizes on the command line', () => {
     assert.equal(runCli(['analyze', unnamed, '--input-shape', 'x=1,8', '--format', 'json']).code, 0);
   });
 });
+
+describe('--format text', () => {
+  it('is a summary within 100 columns with the key figures, hostile names cut and stripped of control characters', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [1, 8]).output('y', 'float32', [1, 4])
+      .initializer('w', { dtype: 'float32', dims: [8, 4], values: Array.from({ length: 32 }, (_, i) => (i % 2 ? 0 : 1)) })
+      .node('MatMul', ['x', 'w'], ['y'], {}, `evil\u001b[2J${'n'.repeat(300)}`);
+    const file = await writeModel(b, tempDir(), 'm.onnx');
+    const r = runCli(['analyze', file, '--format', 'text']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+    assert.ok(!r.stdout.includes('\u001b'), 'no escape sequence from the model reaches the terminal');
+    assert.match(r.stdout, /^Weight sparsity\s+50\.00% exact zeros/m);
+    assert.match(r.stdout, /^Estimated speedup over the same chip dense:/m);
+    assert.match(r.stdout, /^evil \[2Jn+~\s+MatMul\s+4 x 8\s+50\.0%/m);
+  });
+});
