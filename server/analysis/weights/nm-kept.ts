@@ -55,21 +55,29 @@ export function foldKept(v: GemmView, sums: readonly KeptSums[], k: SimdKernels,
     const m = acc.m as 4 | 8;
     const t = v.transpose;
     const shape = t ? { bands: count / (m * t.q), q: t.q } : { groups: count / m };
-    const r = k.keep(m, ptr, shape, fused && acc === eight);
+    const r = k.keep(m, ptr, shape, fused && acc === eight, ranksOf(acc), four ? ranksOf(four) : 4);
     addRanks(acc, r.sums);
     if (r.halves && four) addRanks(four, r.halves);
   }
 }
 
+/** Ranks the kernels must sum for these patterns: up to the largest N (every kept value's rank is below it). */
+function ranksOf(acc: KeptSums): number {
+  let r = 1;
+  for (const n of acc.ns) r = Math.max(r, Math.min(n, acc.m));
+  return r;
+}
+
 /** Rank sums (largest first, then their squares) into the kept sums of each N. */
 function addRanks(acc: KeptSums, ranks: Float64Array): void {
   const m = acc.m;
-  acc.ns.forEach((n, i) => {
-    for (let r = 0; r < Math.min(n, m); r++) {
+  for (let i = 0; i < acc.ns.length; i++) {
+    const n = Math.min(acc.ns[i], m);
+    for (let r = 0; r < n; r++) {
       acc.l1[i] += ranks[r];
       acc.l2[i] += ranks[m + r];
     }
-  });
+  }
 }
 
 const g = new Float64Array(64);
