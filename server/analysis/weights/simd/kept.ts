@@ -67,6 +67,23 @@ function flush(acc: usize, from: i32, to: i32, m: i32, out: usize): void {
 }
 
 /**
+ * Steps of four lanes over `units` groups (or columns): the whole steps, then, when some are left
+ * and there are four at least, one more over the last four with the lanes already done zeroed
+ * (an all-zero group adds nothing to any rank sum). Fewer than four take the scalar tail.
+ */
+// @ts-ignore: decorator
+@inline function lastStep(units: i32): i32 {
+  return (units & 3) && units >= 4 ? (units >> 2) + 1 : units >> 2;
+}
+
+/** The lane mask of that last step: the lanes of the (units & 3) groups not yet done. */
+// @ts-ignore: decorator
+@inline function keepLanes(units: i32): v128 {
+  const r = units & 3;
+  return r === 1 ? i32x4(0, 0, 0, -1) : r === 2 ? i32x4(0, 0, -1, -1) : i32x4(0, -1, -1, -1);
+}
+
+/**
  * Groups of 4: with q = 0, `count` groups back to back (four groups are 16 consecutive floats,
  * transposed into lanes); otherwise `count` bands of 4 x q floats whose group j takes floats j,
  * j + q, j + 2q, j + 3q (M consecutive K of a [K, N] operand, column j).
@@ -77,13 +94,16 @@ export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, ou
   const contiguous = q === 0;
   const st: usize = contiguous ? 0 : <usize>q << 2;
   const bands = contiguous ? 1 : count;
-  const steps = contiguous ? count >> 2 : q >> 2;
+  const units = contiguous ? count : q;
+  const steps = units >> 2;
+  const last = lastStep(units);
   let band = inp;
   for (let b = 0; b < bands; b++, band += st << 2) {
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < last; i++) {
+      const u = i < steps ? i << 2 : units - 4;
       let x0: v128, x1: v128, x2: v128, x3: v128;
       if (contiguous) {
-        const p = inp + (<usize>i << 6);
+        const p = inp + (<usize>u << 4);
         const a = f32x4.abs(v128.load(p)), bb = f32x4.abs(v128.load(p, 16)), c = f32x4.abs(v128.load(p, 32)), d = f32x4.abs(v128.load(p, 48));
         const t0 = v128.shuffle<f32>(a, bb, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, bb, 2, 6, 3, 7);
         const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
@@ -92,8 +112,12 @@ export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, ou
         x2 = v128.shuffle<f32>(t1, t3, 0, 1, 4, 5);
         x3 = v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
       } else {
-        const p = band + (<usize>i << 4);
+        const p = band + (<usize>u << 2);
         x0 = at(p, st, 0); x1 = at(p, st, 1); x2 = at(p, st, 2); x3 = at(p, st, 3);
+      }
+      if (i === steps) {
+        const k = keepLanes(units);
+        x0 = v128.and(x0, k); x1 = v128.and(x1, k); x2 = v128.and(x2, k); x3 = v128.and(x3, k);
       }
       const lo1 = f32x4.pmin(x0, x1), hi1 = f32x4.pmax(x0, x1);
       const lo2 = f32x4.pmin(x2, x3), hi2 = f32x4.pmax(x2, x3);
@@ -111,6 +135,7 @@ export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, ou
         }
       }
     }
+    if (last > steps) continue;
     if (contiguous) for (let g = count & ~3; g < count; g++) tail(inp + (<usize>g << 4), 4, 4, out);
     else for (let j = q & ~3; j < q; j++) tail(band + (<usize>j << 2), 4, st, out);
   }
@@ -165,13 +190,16 @@ export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, a
   const contiguous = q === 0;
   const st: usize = contiguous ? 0 : <usize>q << 2;
   const bands = contiguous ? 1 : count;
-  const steps = contiguous ? count >> 2 : q >> 2;
+  const units = contiguous ? count : q;
+  const steps = units >> 2;
+  const last = lastStep(units);
   let band = inp;
   for (let b = 0; b < bands; b++, band += st << 3) {
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < last; i++) {
+      const u = i < steps ? i << 2 : units - 4;
       let x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128;
       if (contiguous) {
-        const p = inp + (<usize>i << 7);
+        const p = inp + (<usize>u << 5);
         // Group k occupies floats 8k..8k+7: its halves are vectors 2k and 2k+1.
         const a0 = f32x4.abs(v128.load(p)), a1 = f32x4.abs(v128.load(p, 16));
         const b0 = f32x4.abs(v128.load(p, 32)), b1 = f32x4.abs(v128.load(p, 48));
@@ -190,9 +218,14 @@ export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, a
         x6 = v128.shuffle<f32>(u1, u3, 0, 1, 4, 5);
         x7 = v128.shuffle<f32>(u1, u3, 2, 3, 6, 7);
       } else {
-        const p = band + (<usize>i << 4);
+        const p = band + (<usize>u << 2);
         x0 = at(p, st, 0); x1 = at(p, st, 1); x2 = at(p, st, 2); x3 = at(p, st, 3);
         x4 = at(p, st, 4); x5 = at(p, st, 5); x6 = at(p, st, 6); x7 = at(p, st, 7);
+      }
+      if (i === steps) {
+        const k = keepLanes(units);
+        x0 = v128.and(x0, k); x1 = v128.and(x1, k); x2 = v128.and(x2, k); x3 = v128.and(x3, k);
+        x4 = v128.and(x4, k); x5 = v128.and(x5, k); x6 = v128.and(x6, k); x7 = v128.and(x7, k);
       }
       // Batcher's odd-even merge sort network for 8 (19 comparators), lane-wise, ascending.
       let t: v128;
@@ -253,6 +286,7 @@ export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, a
         }
       }
     }
+    if (last > steps) continue;
     if (contiguous) for (let g = count & ~3; g < count; g++) tail8(inp + (<usize>g << 5), 4, out, out4);
     else for (let j = q & ~3; j < q; j++) tail8(band + (<usize>j << 2), st, out, out4);
   }
