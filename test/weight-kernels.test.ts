@@ -177,6 +177,8 @@ describe('kept magnitude for every rank (the rarer ranks take the scratch accumu
   const views: [string, GemmView, (n: number, k: number, j: number) => number][] = [
     ['contiguous rows', dense(9, 40), (r, kk) => r * 40 + kk],
     ['strided columns', { ...dense(11, 16), transpose: { batches: 1, p: 16, q: 11 } }, (r, kk) => kk * 11 + r],
+    ['rows whose last group is short (K = 9, a depthwise 3x3)', dense(7, 9), (r, kk) => r * 9 + kk],
+    ['rows of K = 13', dense(5, 13), (r, kk) => r * 13 + kk],
   ];
   for (const [what, view, index] of views)
     it(`2:4, 3:4, 4:4, 5:8 ... 8:8 (fused), ${what}`, () => {
@@ -194,7 +196,7 @@ describe('kept magnitude for every rank (the rarer ranks take the scratch accumu
           let l2 = 0;
           for (let row = 0; row < view.rows; row++)
             for (let k0 = 0; k0 < view.k; k0 += acc.m) {
-              const g = Array.from({ length: acc.m }, (_, j) => Math.abs(v[index(row, k0 + j, j)])).sort((a, b) => b - a).slice(0, keep);
+              const g = Array.from({ length: Math.min(acc.m, view.k - k0) }, (_, j) => Math.abs(v[index(row, k0 + j, j)])).sort((a, b) => b - a).slice(0, keep);
               for (const x of g) {
                 l1 += x;
                 l2 += x * x;

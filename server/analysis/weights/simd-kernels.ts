@@ -19,8 +19,8 @@ interface Exports {
   decodeHalf(inp: number, n: number, out: number): void;
   decodeBf16(inp: number, n: number, out: number): void;
   dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
-  keep4(inp: number, count: number, q: number, ranks: number, acc: number, out: number): void;
-  keep8(inp: number, count: number, q: number, ranks: number, ranks4: number, acc: number, out: number, out4: number): void;
+  keep4(inp: number, count: number, q: number, k: number, ranks: number, acc: number, out: number): void;
+  keep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, acc: number, out: number, out4: number): void;
   transposeBits(src: number, batches: number, p: number, q: number, dst: number): void;
   fieldsOver(bm: number, words: number, n: number, m: number): number;
   orBands(bm: number, rows: number, k: number, r: number, out: number): number;
@@ -224,23 +224,24 @@ export class SimdKernels implements ChunkBuffers {
   }
 
   /**
-   * Rank sums of groups of m (4 or 8) at ptr: `groups` contiguous groups back to back, or `bands`
+   * Rank sums of groups of m (4 or 8) at ptr: `groups` contiguous groups back to back, `bands`
    * bands of m x q floats whose group j takes floats j, j+q, ... (M consecutive K of a [K, N]
-   * operand). Returns 2m values: the sum of the rank-r largest |x| (r < ranks; later ranks are 0),
+   * operand), or `rows` rows of k floats grouped along the row (the last group short when m does
+   * not divide k). Returns 2m values: the sum of the rank-r largest |x| (r < ranks; later ranks are 0),
    * then the sums of their squares; with `alsoHalves` (m = 8), also those of the two groups of 4
    * inside each group of 8, for ranks below `ranks4`. Valid until the next call.
    */
   keep(
-    m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number }, alsoHalves = false, ranks: number = m, ranks4 = 4,
+    m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number } | { rows: number; k: number }, alsoHalves = false, ranks: number = m, ranks4 = 4,
   ): { sums: Float64Array; halves?: Float64Array } {
     const x = this.x;
     const out = this.base + KEPT;
     const out4 = alsoHalves ? this.base + KEPT4 : 0;
     const sums = new Float64Array(this.buffer, out, 2 * m).fill(0);
     const halves = alsoHalves ? new Float64Array(this.buffer, out4, 8).fill(0) : undefined;
-    const [count, q] = 'groups' in shape ? [shape.groups, 0] : [shape.bands, shape.q];
-    if (m === 4) x.keep4(ptr, count, q, ranks, this.base + ACC, out);
-    else x.keep8(ptr, count, q, ranks, ranks4, this.base + ACC, out, out4);
+    const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
+    if (m === 4) x.keep4(ptr, count, q, k, ranks, this.base + ACC, out);
+    else x.keep8(ptr, count, q, k, ranks, ranks4, this.base + ACC, out, out4);
     return { sums, halves };
   }
 

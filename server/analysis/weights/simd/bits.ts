@@ -37,18 +37,44 @@ function countBits(bm: usize, off: u64, len: u64): i32 {
 
 const BLOCK = memory.data(128, 16);
 
-/** In-place transpose of the 32x32 bit matrix at BLOCK: bit j of word i swaps with bit i of word j. */
+/** One exchange round of the transpose between vectors a and b (words k and k + j): bits j apart under mask m. */
+// @ts-ignore: decorator
+@inline function swapAcross(pa: usize, pb: usize, j: i32, m: v128): void {
+  const a = v128.load(pa);
+  const b = v128.load(pb);
+  const t = v128.and(v128.xor(i32x4.shr_u(a, j), b), m);
+  v128.store(pa, v128.xor(a, i32x4.shl(t, j)));
+  v128.store(pb, v128.xor(b, t));
+}
+
+const LANES_02 = i32x4(-1, -1, 0, 0);
+const LANES_0 = i32x4(-1, 0, -1, 0);
+
+/**
+ * In-place transpose of the 32x32 bit matrix at BLOCK (bit j of word i swaps with bit i of word
+ * j), four words per vector: the rounds 16, 8 and 4 words apart pair whole vectors, the rounds 2
+ * and 1 apart pair lanes inside one.
+ */
 function transpose32(): void {
   const a = BLOCK;
-  let m: u32 = 0x0000ffff;
-  for (let j: u32 = 16; j !== 0; j >>= 1, m ^= m << j) {
-    for (let k: u32 = 0; k < 32; k = ((k | j) + 1) & ~j) {
-      const pk = a + (<usize>k << 2);
-      const pj = a + (<usize>(k | j) << 2);
-      const t = ((load<u32>(pk) >> j) ^ load<u32>(pj)) & m;
-      store<u32>(pk, load<u32>(pk) ^ (t << j));
-      store<u32>(pj, load<u32>(pj) ^ t);
-    }
+  const m16 = i32x4.splat(0x0000ffff), m8 = i32x4.splat(0x00ff00ff), m4 = i32x4.splat(0x0f0f0f0f);
+  const m2 = i32x4.splat(0x33333333), m1 = i32x4.splat(0x55555555);
+  for (let v: usize = 0; v < 4; v++) swapAcross(a + (v << 4), a + ((v + 4) << 4), 16, m16);
+  for (let v: usize = 0; v < 8; v += 4) {
+    swapAcross(a + (v << 4), a + ((v + 2) << 4), 8, m8);
+    swapAcross(a + ((v + 1) << 4), a + ((v + 3) << 4), 8, m8);
+  }
+  for (let v: usize = 0; v < 8; v += 2) swapAcross(a + (v << 4), a + ((v + 1) << 4), 4, m4);
+  for (let v: usize = 0; v < 8; v++) {
+    const at = a + (v << 4);
+    let x = v128.load(at);
+    // Words 2 apart: lanes (0, 2) and (1, 3).
+    let t = v128.and(v128.and(v128.xor(i32x4.shr_u(x, 2), v128.shuffle<i32>(x, x, 2, 3, 0, 1)), m2), LANES_02);
+    x = v128.xor(v128.xor(x, i32x4.shl(t, 2)), v128.shuffle<i32>(t, t, 2, 3, 0, 1));
+    // Words 1 apart: lanes (0, 1) and (2, 3).
+    t = v128.and(v128.and(v128.xor(i32x4.shr_u(x, 1), v128.shuffle<i32>(x, x, 1, 0, 3, 2)), m1), LANES_0);
+    x = v128.xor(v128.xor(x, i32x4.shl(t, 1)), v128.shuffle<i32>(t, t, 1, 0, 3, 2));
+    v128.store(at, x);
   }
 }
 
@@ -58,6 +84,7 @@ function transpose32(): void {
  */
 export function transposeBits(src: usize, batches: i32, P: i32, Q: i32, dst: usize): void {
   const per = <u64>P * <u64>Q;
+  if (((P | Q) & 31) === 0) return transposeAligned(src, batches, P, Q, dst);
   for (let b = 0; b < batches; b++) {
     const off = <u64>b * per;
     for (let p0 = 0; p0 < P; p0 += 32) {
@@ -70,6 +97,23 @@ export function transposeBits(src: usize, batches: i32, P: i32, Q: i32, dst: usi
         for (let k: u32 = 0; k < qw; k++) orBits(dst, off + <u64>(q0 + k) * <u64>P + <u64>p0, load<u32>(BLOCK + (<usize>k << 2)), ph);
       }
     }
+  }
+}
+
+/** Whole 32x32 blocks on word boundaries: plain word loads and stores. */
+function transposeAligned(src: usize, batches: i32, P: i32, Q: i32, dst: usize): void {
+  const qw = <usize>(Q >>> 5);
+  const pw = <usize>(P >>> 5);
+  const per = qw * pw * 128;
+  for (let b = 0; b < batches; b++) {
+    const s0 = src + <usize>b * per;
+    const d0 = dst + <usize>b * per;
+    for (let pb: usize = 0; pb < pw; pb++)
+      for (let qb: usize = 0; qb < qw; qb++) {
+        for (let k: usize = 0; k < 32; k++) store<u32>(BLOCK + (k << 2), load<u32>(s0 + (((pb << 5) + k) * qw + qb) * 4));
+        transpose32();
+        for (let k: usize = 0; k < 32; k++) store<u32>(d0 + (((qb << 5) + k) * pw + pb) * 4, load<u32>(BLOCK + (k << 2)));
+      }
   }
 }
 

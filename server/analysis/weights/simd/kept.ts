@@ -67,6 +67,21 @@ function flush(acc: usize, from: i32, to: i32, m: i32, out: usize): void {
 }
 
 /**
+ * |x| of one element in each of `lanes` rows `rs` bytes apart; zero for absent rows, and for all
+ * when the element is past the row's end (zero adds nothing to any rank sum, and a short group's
+ * missing ranks are zero).
+ */
+function gather(p: usize, rs: usize, lanes: i32, valid: bool): v128 {
+  let x = f32x4.splat(0);
+  if (!valid) return x;
+  x = f32x4.replace_lane(x, 0, Mathf.abs(load<f32>(p)));
+  if (lanes > 1) x = f32x4.replace_lane(x, 1, Mathf.abs(load<f32>(p + rs)));
+  if (lanes > 2) x = f32x4.replace_lane(x, 2, Mathf.abs(load<f32>(p + 2 * rs)));
+  if (lanes > 3) x = f32x4.replace_lane(x, 3, Mathf.abs(load<f32>(p + 3 * rs)));
+  return x;
+}
+
+/**
  * Steps of four lanes over `units` groups (or columns): the whole steps, then, when some are left
  * and there are four at least, one more over the last four with the lanes already done zeroed
  * (an all-zero group adds nothing to any rank sum). Fewer than four take the scalar tail.
@@ -86,23 +101,33 @@ function flush(acc: usize, from: i32, to: i32, m: i32, out: usize): void {
 /**
  * Groups of 4: with q = 0, `count` groups back to back (four groups are 16 consecutive floats,
  * transposed into lanes); otherwise `count` bands of 4 x q floats whose group j takes floats j,
- * j + q, j + 2q, j + 3q (M consecutive K of a [K, N] operand, column j).
+ * j + q, j + 2q, j + 3q (M consecutive K of a [K, N] operand, column j). With k > 0, `count`
+ * rows of k floats whose groups run along the row, the last one short when 4 does not divide k
+ * (a depthwise convolution's K of 9): four rows per step, one lane each.
  */
-export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, out: usize): void {
+export function keep4(inp: usize, count: i32, q: i32, k: i32, ranks: i32, acc: usize, out: usize): void {
   memory.fill(acc, 0, 128);
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0), q0 = f64x2.splat(0), q1 = f64x2.splat(0);
+  const rowsLayout = k > 0;
   const contiguous = q === 0;
   const st: usize = contiguous ? 0 : <usize>q << 2;
-  const bands = contiguous ? 1 : count;
+  const bands = rowsLayout ? (count + 3) >> 2 : contiguous ? 1 : count;
   const units = contiguous ? count : q;
-  const steps = units >> 2;
-  const last = lastStep(units);
+  const steps = rowsLayout ? (k + 3) >> 2 : units >> 2;
+  const last = rowsLayout ? steps : lastStep(units);
+  const rs: usize = <usize>k << 2;
   let band = inp;
   for (let b = 0; b < bands; b++, band += st << 2) {
     for (let i = 0; i < last; i++) {
       const u = i < steps ? i << 2 : units - 4;
       let x0: v128, x1: v128, x2: v128, x3: v128;
-      if (contiguous) {
+      if (rowsLayout) {
+        const lanes = min(4, count - (b << 2));
+        const e = i << 2;
+        const p = inp + ((<usize>(b << 2) * <usize>k + <usize>e) << 2);
+        x0 = gather(p, rs, lanes, e < k); x1 = gather(p + 4, rs, lanes, e + 1 < k);
+        x2 = gather(p + 8, rs, lanes, e + 2 < k); x3 = gather(p + 12, rs, lanes, e + 3 < k);
+      } else if (contiguous) {
         const p = inp + (<usize>u << 4);
         const a = f32x4.abs(v128.load(p)), bb = f32x4.abs(v128.load(p, 16)), c = f32x4.abs(v128.load(p, 32)), d = f32x4.abs(v128.load(p, 48));
         const t0 = v128.shuffle<f32>(a, bb, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, bb, 2, 6, 3, 7);
@@ -115,7 +140,7 @@ export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, ou
         const p = band + (<usize>u << 2);
         x0 = at(p, st, 0); x1 = at(p, st, 1); x2 = at(p, st, 2); x3 = at(p, st, 3);
       }
-      if (i === steps) {
+      if (i === steps && !rowsLayout) {
         const k = keepLanes(units);
         x0 = v128.and(x0, k); x1 = v128.and(x1, k); x2 = v128.and(x2, k); x3 = v128.and(x3, k);
       }
@@ -135,7 +160,7 @@ export function keep4(inp: usize, count: i32, q: i32, ranks: i32, acc: usize, ou
         }
       }
     }
-    if (last > steps) continue;
+    if (rowsLayout || last > steps) continue;
     if (contiguous) for (let g = count & ~3; g < count; g++) tail(inp + (<usize>g << 4), 4, 4, out);
     else for (let j = q & ~3; j < q; j++) tail(band + (<usize>j << 2), 4, st, out);
   }
@@ -180,25 +205,35 @@ function tail8(p: usize, st: usize, out: usize, out4: usize): void {
  * groups of 4 in each group of 8 (2:4 and 4:8 in one pass), for ranks below `ranks4`; the
  * running sums of its rarer ranks sit at acc + 256.
  */
-export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, acc: usize, out: usize, out4: usize): void {
+export function keep8(inp: usize, count: i32, q: i32, k: i32, ranks: i32, ranks4: i32, acc: usize, out: usize, out4: usize): void {
   memory.fill(acc, 0, 384);
   const h = acc + 256;
   const r4 = out4 ? ranks4 : 0;
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
   let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
   let hs0 = f64x2.splat(0), hs1 = f64x2.splat(0), hq0 = f64x2.splat(0), hq1 = f64x2.splat(0);
+  const rowsLayout = k > 0;
   const contiguous = q === 0;
   const st: usize = contiguous ? 0 : <usize>q << 2;
-  const bands = contiguous ? 1 : count;
+  const bands = rowsLayout ? (count + 3) >> 2 : contiguous ? 1 : count;
   const units = contiguous ? count : q;
-  const steps = units >> 2;
-  const last = lastStep(units);
+  const steps = rowsLayout ? (k + 7) >> 3 : units >> 2;
+  const last = rowsLayout ? steps : lastStep(units);
+  const rs: usize = <usize>k << 2;
   let band = inp;
   for (let b = 0; b < bands; b++, band += st << 3) {
     for (let i = 0; i < last; i++) {
       const u = i < steps ? i << 2 : units - 4;
       let x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, x6: v128, x7: v128;
-      if (contiguous) {
+      if (rowsLayout) {
+        const lanes = min(4, count - (b << 2));
+        const e = i << 3;
+        const p = inp + ((<usize>(b << 2) * <usize>k + <usize>e) << 2);
+        x0 = gather(p, rs, lanes, e < k); x1 = gather(p + 4, rs, lanes, e + 1 < k);
+        x2 = gather(p + 8, rs, lanes, e + 2 < k); x3 = gather(p + 12, rs, lanes, e + 3 < k);
+        x4 = gather(p + 16, rs, lanes, e + 4 < k); x5 = gather(p + 20, rs, lanes, e + 5 < k);
+        x6 = gather(p + 24, rs, lanes, e + 6 < k); x7 = gather(p + 28, rs, lanes, e + 7 < k);
+      } else if (contiguous) {
         const p = inp + (<usize>u << 5);
         // Group k occupies floats 8k..8k+7: its halves are vectors 2k and 2k+1.
         const a0 = f32x4.abs(v128.load(p)), a1 = f32x4.abs(v128.load(p, 16));
@@ -222,7 +257,7 @@ export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, a
         x0 = at(p, st, 0); x1 = at(p, st, 1); x2 = at(p, st, 2); x3 = at(p, st, 3);
         x4 = at(p, st, 4); x5 = at(p, st, 5); x6 = at(p, st, 6); x7 = at(p, st, 7);
       }
-      if (i === steps) {
+      if (i === steps && !rowsLayout) {
         const k = keepLanes(units);
         x0 = v128.and(x0, k); x1 = v128.and(x1, k); x2 = v128.and(x2, k); x3 = v128.and(x3, k);
         x4 = v128.and(x4, k); x5 = v128.and(x5, k); x6 = v128.and(x6, k); x7 = v128.and(x7, k);
@@ -286,7 +321,7 @@ export function keep8(inp: usize, count: i32, q: i32, ranks: i32, ranks4: i32, a
         }
       }
     }
-    if (last > steps) continue;
+    if (rowsLayout || last > steps) continue;
     if (contiguous) for (let g = count & ~3; g < count; g++) tail8(inp + (<usize>g << 5), 4, out, out4);
     else for (let j = q & ~3; j < q; j++) tail8(band + (<usize>j << 2), st, out, out4);
   }
