@@ -93,7 +93,7 @@ describe('bitmap kernels agree with the scalar reference', () => {
   }
   const at = (bm: Uint32Array): number => simd.addressOf(bm)!;
 
-  for (const [rows, k] of [[64, 64], [37, 27], [100, 96], [5, 1000]])
+  for (const [rows, k] of [[64, 64], [37, 27], [100, 96], [5, 1000], [40, 4096]])
     it(`N:M field counts, block rows, zero rows and heat cells on a ${rows} x ${k} bitmap`, () => {
       for (const density of [0.05, 0.5, 0.95]) {
         const bm = randomBitmap(rows * k, density, rows * k);

@@ -28,10 +28,15 @@
   store<u64>(at, load<u64>(at) | x);
 }
 
-/** Set bits in [off, off + len). */
+/** Set bits in [off, off + len): whole 64-bit words where the run starts on a word, 32-bit runs otherwise. */
 function countBits(bm: usize, off: u64, len: u64): i32 {
   let n: i32 = 0;
-  for (let k: u64 = 0; k < len; k += 32) n += popcnt<i32>(bitsAt(bm, off + k, <u32>min<u64>(32, len - k)));
+  let k: u64 = 0;
+  if ((off & 31) === 0) {
+    const at = bm + <usize>((off >> 5) << 2);
+    for (; k + 64 <= len; k += 64) n += <i32>popcnt<u64>(load<u64>(at + <usize>(k >> 3)));
+  }
+  for (; k < len; k += 32) n += popcnt<i32>(bitsAt(bm, off + k, <u32>min<u64>(32, len - k)));
   return n;
 }
 
