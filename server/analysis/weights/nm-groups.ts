@@ -15,6 +15,7 @@ export function nmGroupShares(k: SimdKernels, at: number, v: GemmView, patterns:
   const words = Math.ceil((v.rows * v.k) / 32);
   return patterns.map((p) => {
     const groups = v.rows * Math.ceil(v.k / p.m);
+    if (groups === 0) return { compliant: 0, groups };
     if (v.k % p.m === 0 && (p.m === 4 || p.m === 8 || p.m === 16)) return { compliant: groups - k.fieldsOver(at, words, p.n, p.m), groups };
     const bm = k.u32(at, words + 1);
     let compliant = 0;

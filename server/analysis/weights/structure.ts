@@ -12,6 +12,8 @@ export interface StructureCounts {
 
 /** From the view bitmap at `at`; uses the arena's block-row and channel areas. */
 export function structure(k: SimdKernels, at: number, v: GemmView): StructureCounts {
+  // No K: every row is zero, and there are no columns or channels to walk.
+  if (v.k === 0) return { zeroRows: v.rows, zeroCols: 0, zeroInputChannels: v.channels * v.groups, inputChannels: v.channels * v.groups };
   const { bands, chan } = k.areas;
   const kw = Math.ceil(v.k / 32);
   const zeroRows = k.zeroRows(at, v.rows, v.k);

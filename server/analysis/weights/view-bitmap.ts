@@ -7,7 +7,7 @@ import { bitmapBytes, type SimdKernels } from './simd-kernels';
  */
 export function viewBitmap(k: SimdKernels, memoryAt: number, v: GemmView): number {
   const t = v.transpose;
-  if (!t) return memoryAt;
+  if (!t || v.rows * v.k === 0) return memoryAt;
   const at = k.areas.view;
   k.transposeBits(memoryAt, t.batches, t.p, t.q, at, bitmapBytes(v.rows * v.k));
   return at;

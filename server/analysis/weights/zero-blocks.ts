@@ -10,6 +10,8 @@ import type { SimdKernels } from './simd-kernels';
 export function zeroBlockShares(k: SimdKernels, at: number, v: GemmView, shapes: readonly { r: number; c: number }[]): number[] {
   const kw = Math.ceil(v.k / 32);
   const shares = shapes.map(() => 0);
+  // An empty view has no blocks (and its row loops would walk rows of nothing).
+  if (v.rows * v.k === 0) return shares;
   const bandsAt = k.areas.bands;
   for (const r of new Set(shapes.map((s) => s.r))) {
     // Rows on word boundaries are their own block rows of height 1: no copy.
