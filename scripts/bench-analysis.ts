@@ -70,9 +70,27 @@ async function main(): Promise<void> {
   }
 
   console.log('\n== 3. fixed costs');
-  goals.push(...(await fixedCosts(small)));
+  await section(goals, '3. fixed costs', () => fixedCosts(small));
 
   console.log('\n== 5. LLM-sized model and large reports');
+  await section(goals, '5. LLM-sized model', () => llmGoals(dir, free));
+  await section(goals, '5. large reports', async () => [await reportScale()]);
+  printGoals(goals);
+}
+
+/** One part of the bench; a failure is printed and recorded as a goal not measured, and the rest still runs. */
+async function section(goals: Goal[], what: string, run: () => Promise<Goal[]>): Promise<void> {
+  try {
+    goals.push(...(await run()));
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    console.log(`   ${what} failed: ${message}`);
+    goals.push({ goal: what, subject: 'failed', met: null, text: message.slice(0, 160) });
+  }
+}
+
+async function llmGoals(dir: string, free: number): Promise<Goal[]> {
+  const goals: Goal[] = [];
   if (free < LLM_FREE_BYTES && !(await exists(path.join(dir, 'llm-fp16', 'manifest.json')))) {
     console.log(`   LLM model skipped: ${mib(free)} MiB free in ${dir}, it needs ${mib(LLM_FREE_BYTES)}`);
     goals.push({ goal: `5. LLM fp16 weights-only >= ${GOAL_LLM_GBS} GB/s, peak RSS < 600 MiB`, subject: 'generated', met: null, text: 'skipped: disk space' });
@@ -85,11 +103,11 @@ async function main(): Promise<void> {
     const cpuRate = gbs(p.weightBytes, p.weightsCpuMs!);
     console.log(`   analyze --no-run: weights ${(c.weightsMs / 1000).toFixed(2)} s = ${rate.toFixed(2)} GB/s wall over ${mib(c.weightBytes)} MiB; ` +
       `peak RSS ${(c.maxRssKiB / 1024).toFixed(0)} MiB; total ${(c.totalMs / 1000).toFixed(2)} s; the pass alone ${cpuRate.toFixed(2)} GB/s CPU time`);
-    goals.push({ goal: `5. LLM fp16 weights-only >= ${GOAL_LLM_GBS} GB/s`, subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: cpuRate >= GOAL_LLM_GBS, text: `${cpuRate.toFixed(2)} GB/s CPU time (${rate.toFixed(2)} GB/s wall, reads included)` });
+    // End to end, so wall time: reads from disk (or a page cache other processes evict) count.
+    goals.push({ goal: `5. LLM fp16 weights-only >= ${GOAL_LLM_GBS} GB/s`, subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: rate >= GOAL_LLM_GBS, text: `${rate.toFixed(2)} GB/s wall (the pass alone ${cpuRate.toFixed(2)} GB/s CPU time)` });
     goals.push({ goal: '5. LLM fp16 weights-only peak RSS < 600 MiB', subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: c.maxRssKiB * 1024 < GOAL_LLM_RSS, text: `${(c.maxRssKiB / 1024).toFixed(0)} MiB` });
   }
-  goals.push(await reportScale());
-  printGoals(goals);
+  return goals;
 }
 
 async function describe(m: BenchModel): Promise<void> {

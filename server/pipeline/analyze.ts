@@ -10,7 +10,7 @@ import { estimateReport } from '../estimate/estimate';
 import { builtinProfiles, mergeProfiles, userProfiles } from '../estimate/profiles';
 import { parseScenario } from '../estimate/scenarios';
 import { ExternalFiles } from '../onnx/external';
-import { sha256 } from '../onnx/hash';
+import { sha256, startFileHash } from '../onnx/hash';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import { VERSION } from '../version';
 import type { Control } from './control';
@@ -36,9 +36,17 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   const profiles = estimate === false ? [] : mergeProfiles(builtinProfiles(), estimate.accelerators ? await userProfiles(estimate.accelerators) : []);
 
   const t0 = performance.now();
-  const model = await loadModel(req.file);
+  // A large file's hash starts now, in a worker, so it is done when the weights are (server/onnx/hash.ts).
+  const early = await startFileHash(req.file);
+  let model: LoadedModel;
+  try {
+    model = await loadModel(req.file);
+  } catch (e) {
+    early?.stop();
+    throw e;
+  }
   const loadMs = performance.now() - t0;
-  const hashing = sha256(model.buffer);
+  const hashing = early?.digest ?? sha256(model.buffer);
   const external = new ExternalFiles(model.dir, model.path);
   try {
     const t1 = performance.now();
@@ -74,6 +82,7 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
     report.timings.totalMs = performance.now() - t0;
     return report;
   } finally {
+    early?.stop();
     await external.close();
   }
 }
