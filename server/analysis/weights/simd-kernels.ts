@@ -82,6 +82,7 @@ export class SimdKernels implements ChunkBuffers {
   private at = { bitmap: 0, view: 0, bands: 0, chan: 0, zp: 0, scale: 0, words: 0, input: 0, raw: [0, 0] as [number, number] };
   private readonly result: SimdStats;
   private readonly res: { i32: Int32Array; u32: Uint32Array; f64: Float64Array };
+  private readonly keptOut: { sums: Float64Array; halves: Float64Array };
 
   constructor(private readonly mem: ModelMemory) {
     compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
@@ -95,6 +96,7 @@ export class SimdKernels implements ChunkBuffers {
       u32: new Uint32Array(buf, this.base + RES, 12),
       f64: new Float64Array(buf, this.base + RES + 48, 4),
     };
+    this.keptOut = { sums: new Float64Array(buf, this.base + KEPT, 16), halves: new Float64Array(buf, this.base + KEPT4, 8) };
     this.result = { near: 0, maxBits: 0, minBitsM1: 0, sum: 0, sumSq: 0, nonzero: 0, bins: new Int32Array(buf, this.base + HIST, 256), wordsAt: 0 };
   }
 
@@ -229,7 +231,8 @@ export class SimdKernels implements ChunkBuffers {
    * operand), or `rows` rows of k floats grouped along the row (the last group short when m does
    * not divide k). Returns 2m values: the sum of the rank-r largest |x| (r < ranks; later ranks are 0),
    * then the sums of their squares; with `alsoHalves` (m = 8), also those of the two groups of 4
-   * inside each group of 8, for ranks below `ranks4`. Valid until the next call.
+   * inside each group of 8, for ranks below `ranks4`. Valid until the next call (views made once:
+   * no garbage per call).
    */
   keep(
     m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number } | { rows: number; k: number }, alsoHalves = false, ranks: number = m, ranks4 = 4,
@@ -237,8 +240,8 @@ export class SimdKernels implements ChunkBuffers {
     const x = this.x;
     const out = this.base + KEPT;
     const out4 = alsoHalves ? this.base + KEPT4 : 0;
-    const sums = new Float64Array(this.buffer, out, 2 * m).fill(0);
-    const halves = alsoHalves ? new Float64Array(this.buffer, out4, 8).fill(0) : undefined;
+    const sums = this.keptOut.sums.fill(0, 0, 2 * m);
+    const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
     const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
     if (m === 4) x.keep4(ptr, count, q, k, ranks, this.base + ACC, out);
     else x.keep8(ptr, count, q, k, ranks, ranks4, this.base + ACC, out, out4);
