@@ -101,10 +101,13 @@ async function llmGoals(dir: string, free: number): Promise<Goal[]> {
     const p = bestChild(llm.file, 1, true);
     const rate = gbs(c.weightBytes, c.weightsMs);
     const cpuRate = gbs(p.weightBytes, p.weightsCpuMs!);
+    const read = await readFloor(llm.files[1]);
+    console.log(`   reading ${path.basename(llm.files[1])} alone, 4 MiB at a time, nothing else: ${gbs(read.bytes, read.ms).toFixed(2)} GB/s ` +
+      `(${(read.ms / 1000).toFixed(2)} s; the page cache holds what the machine lets it keep)`);
     console.log(`   analyze --no-run: weights ${(c.weightsMs / 1000).toFixed(2)} s = ${rate.toFixed(2)} GB/s wall over ${mib(c.weightBytes)} MiB; ` +
       `peak RSS ${(c.maxRssKiB / 1024).toFixed(0)} MiB; total ${(c.totalMs / 1000).toFixed(2)} s; the pass alone ${cpuRate.toFixed(2)} GB/s CPU time`);
     // End to end, so wall time: reads from disk (or a page cache other processes evict) count.
-    goals.push({ goal: `5. LLM fp16 weights-only >= ${GOAL_LLM_GBS} GB/s`, subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: rate >= GOAL_LLM_GBS, text: `${rate.toFixed(2)} GB/s wall (the pass alone ${cpuRate.toFixed(2)} GB/s CPU time)` });
+    goals.push({ goal: `5. LLM fp16 weights-only >= ${GOAL_LLM_GBS} GB/s`, subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: rate >= GOAL_LLM_GBS, text: `${rate.toFixed(2)} GB/s wall (the pass alone ${cpuRate.toFixed(2)} GB/s CPU time; reading the file alone ${gbs(read.bytes, read.ms).toFixed(2)} GB/s)` });
     goals.push({ goal: '5. LLM fp16 weights-only peak RSS < 600 MiB', subject: `${(c.weightBytes / 1e9).toFixed(1)} GB external`, met: c.maxRssKiB * 1024 < GOAL_LLM_RSS, text: `${(c.maxRssKiB / 1024).toFixed(0)} MiB` });
   }
   return goals;
@@ -156,6 +159,24 @@ async function countInMemory(file: string): Promise<{ bytes: number; ms: number 
 function printFloor(k: { bytes: number; ms: number }, c: ChildResult): void {
   console.log(`   zero-count floor (branchless JS, 1 core, ${mib(k.bytes)} MiB): ${gbs(k.bytes, k.ms).toFixed(2)} GB/s; ` +
     `the full pass takes ${(c.weightsMs / ((k.ms * c.weightBytes) / k.bytes)).toFixed(1)}x the count-only time`);
+}
+
+/** The I/O floor of an external-data pass: the file read once in 4 MiB reads into one buffer, nothing done with it. */
+async function readFloor(file: string): Promise<{ bytes: number; ms: number }> {
+  const buf = new Uint8Array(4 * MiB);
+  const h = await fs.open(file, 'r');
+  const t0 = performance.now();
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, buf.length, bytes);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+    }
+  } finally {
+    await h.close();
+  }
+  return { bytes, ms: performance.now() - t0 };
 }
 
 async function freeBytes(dir: string): Promise<number> {
