@@ -12,7 +12,7 @@ import { builtinProfiles, mergeProfiles, userProfiles } from '../estimate/profil
 import { parseScenario } from '../estimate/scenarios';
 import { selectTargets } from '../estimate/targets';
 import { ExternalFiles } from '../onnx/external';
-import { sha256 } from '../onnx/hash';
+import { sha256, startFileHash } from '../onnx/hash';
 import { UsageError } from '../errors';
 import { graphInputs, unknownSizeNames } from '../inputs/input-specs';
 import { loadModel, type LoadedModel } from '../onnx/load';
@@ -43,13 +43,21 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   const selected = estimate === false ? [] : selectTargets(estimate.targets, profiles.map((p) => p.id));
 
   const t0 = performance.now();
-  const model = await loadModel(req.file);
+  // A large file's hash starts now, in a worker, so it is done when the weights are (server/onnx/hash.ts).
+  const early = await startFileHash(req.file);
+  let model: LoadedModel;
+  try {
+    model = await loadModel(req.file);
+  } catch (e) {
+    early?.stop();
+    throw e;
+  }
   const loadMs = performance.now() - t0;
   if (run && run.strictSizes) {
     const unknown = unknownSizeNames(graphInputs(model), run);
     if (unknown) throw new UsageError(unknown);
   }
-  const hashing = sha256(model.buffer);
+  const hashing = early?.digest ?? sha256(model.buffer);
   const external = new ExternalFiles(model.dir, model.path);
   try {
     const t1 = performance.now();
@@ -90,6 +98,7 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
     report.timings.totalMs = performance.now() - t0;
     return report;
   } finally {
+    early?.stop();
     await external.close();
   }
 }
