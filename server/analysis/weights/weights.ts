@@ -1,5 +1,5 @@
 import type { NearZeroRule } from '../../../common/protocol';
-import { forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
+import { checkExternal, forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
 import type { GemmView } from '../layers/gemm-view';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
@@ -46,6 +46,7 @@ export async function measureWeight(
   t: TensorRef, quant: Quantization | undefined, views: readonly GemmView[], env: ChunkEnv, simd: SimdKernels,
   opts: MeasureOptions,
 ): Promise<WeightMeasure> {
+  await checkExternal(t, env);
   const stats = newMagnitudeStats();
   const areas = views.map(viewAreas);
   const max = (k: 'view' | 'bands' | 'channels'): number => Math.max(0, ...areas.map((a) => a[k]));
