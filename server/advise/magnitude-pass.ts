@@ -1,0 +1,148 @@
+import type { LayerReport } from '../../common/protocol';
+import type { GemmView } from '../analysis/layers/gemm-view';
+import type { Layer } from '../analysis/layers/layers';
+import { toMagnitudes } from '../analysis/weights/magnitudes';
+import { PRUNABLE_DTYPES } from '../bench/prune';
+import { pruneKey, type Prune } from '../bench/prune-kind';
+import { throwIfCancelled } from '../errors';
+import { forEachChunk, type ChunkBuffers, type ChunkEnv } from '../onnx/chunks';
+import type { ExternalFiles } from '../onnx/external';
+import type { LoadedModel } from '../onnx/load';
+import type { TensorRef } from '../onnx/tensor';
+import { BIN_NONFINITE, keptSmallest, keptUnstructured, newBins, type MagnitudeBins } from './kept';
+
+/**
+ * What each pruning the plan may choose would keep of each layer's L1 magnitude, from one pass
+ * over its weight (in the caller's process, chunk by chunk, external data streamed): per bin, per
+ * output channel and per block of each asked shape. N:M figures come from the weight analysis
+ * (report.layers[].nm[].l1Kept), which measured them exactly.
+ */
+
+export interface KeptChoices {
+  /** Unstructured shares (0.9 = 90% zeros). */
+  unstructured: readonly number[];
+  /** Block shapes (rows x K of the GEMM view) and the shares of blocks to zero. */
+  blocks: readonly { r: number; c: number }[];
+  blockLevels: readonly number[];
+  /** Shares of output channels to zero. */
+  rows: readonly number[];
+  /** N:M patterns to offer where the analysis measured them. */
+  nm: readonly { n: number; m: number }[];
+}
+
+export const UNSTRUCTURED_LEVELS = [0.5, 0.75, 0.9, 0.95];
+export const BLOCK_LEVELS = [0.5, 0.75, 0.9];
+export const ROW_LEVELS = [0.125, 0.25, 0.5];
+
+/** Why a layer gets no figures (it can only stay as it is), or undefined when it can be pruned. */
+export function unprunable(l: Layer): string | undefined {
+  const t = l.weight;
+  if (!t) return 'no constant weight';
+  if (!l.view) return l.problem ?? 'no GEMM view';
+  if (l.quant) return `quantized weight (${t.dtype.name}): the copy is pruned in float weights only`;
+  if (!PRUNABLE_DTYPES.has(t.dtype.name)) return `${t.dtype.name} weight: the copy is pruned in float32, float16 and bfloat16 only`;
+  if (t.data.kind !== 'bytes' && t.data.kind !== 'external') return `values stored as ${t.data.kind === 'numbers' ? 'unpacked typed fields' : t.data.kind}: not pruned in place`;
+  return undefined;
+}
+
+interface Sums {
+  total: number;
+  bins: MagnitudeBins;
+  rows: Float64Array;
+  blocks: Float64Array[];
+}
+
+/** Per report layer (same order as `found`): kept share by plan key, or why it cannot be pruned. */
+export async function measureKept(
+  model: LoadedModel, found: readonly Layer[], layers: readonly LayerReport[], choices: KeptChoices, external: ExternalFiles, signal?: AbortSignal,
+): Promise<(Record<string, number> | string)[]> {
+  const env: ChunkEnv = { file: model.path, external, buffers: new Scratch(), signal };
+  const done = new Map<TensorRef, Map<string, Sums>>();
+  const out: (Record<string, number> | string)[] = [];
+  for (const [i, l] of found.entries()) {
+    throwIfCancelled(signal);
+    const why = unprunable(l);
+    if (why) {
+      out.push(why);
+      continue;
+    }
+    const t = l.weight!;
+    const v = l.view!;
+    const key = JSON.stringify(v);
+    let byView = done.get(t);
+    if (!byView) done.set(t, (byView = new Map()));
+    let s = byView.get(key);
+    if (!s) byView.set(key, (s = await weightSums(t, v, choices, env)));
+    out.push(keptFigures(s, t.elements, v, layers[i], choices));
+  }
+  return out;
+}
+
+function keptFigures(s: Sums, n: number, v: GemmView, rep: LayerReport | undefined, c: KeptChoices): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (p: Prune, kept: number): void => void (out[pruneKey(p)] = kept);
+  for (const x of c.nm) {
+    const measured = rep?.nm[`${x.n}:${x.m}`]?.l1Kept;
+    if (v.k % x.m === 0 && measured !== null && measured !== undefined) put({ kind: 'nm', ...x }, measured);
+  }
+  for (const sparsity of c.unstructured) put({ kind: 'unstructured', sparsity }, keptUnstructured(s.bins, n, s.total, sparsity));
+  c.blocks.forEach((b, j) => {
+    for (const sparsity of c.blockLevels) put({ kind: 'block', ...b, sparsity }, keptSmallest(s.blocks[j], s.total, sparsity));
+  });
+  if (v.rows > 1) for (const share of c.rows) if (Math.floor(share * v.rows) > 0) put({ kind: 'rows', share }, keptSmallest(s.rows, s.total, share));
+  return out;
+}
+
+const CHUNK = 1 << 20;
+
+/** One pass over the weight in memory order, each element placed on the GEMM view. */
+async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv): Promise<Sums> {
+  const s: Sums = {
+    total: 0, bins: newBins(), rows: new Float64Array(v.rows),
+    blocks: c.blocks.map((b) => new Float64Array(Math.ceil(v.rows / b.r) * Math.ceil(v.k / b.c))),
+  };
+  const mags = new Float32Array(CHUNK);
+  const bits = new Uint32Array(mags.buffer);
+  const blockCols = c.blocks.map((b) => Math.ceil(v.k / b.c));
+  const tr = v.transpose;
+  await forEachChunk(t, env, CHUNK, (chunk) => {
+    toMagnitudes(t.dtype, chunk, undefined, mags);
+    for (let j = 0; j < chunk.count; j++) {
+      // float32 comes through with its sign bit (the weight kernels ignore it): drop it here.
+      const bin = (bits[j] & 0x7fffffff) >>> 19;
+      if (bin >= BIN_NONFINITE) continue;
+      const x = Math.abs(mags[j]);
+      s.total += x;
+      s.bins.counts[bin]++;
+      s.bins.sums[bin] += x;
+      // Memory index -> view index: the per-batch transpose [b][p][q] -> [b][q][p] when there is one.
+      const i = chunk.first + j;
+      let at = i;
+      if (tr) {
+        const per = tr.p * tr.q;
+        const b = Math.floor(i / per);
+        const rem = i - b * per;
+        const p = Math.floor(rem / tr.q);
+        at = b * per + (rem - p * tr.q) * tr.p + p;
+      }
+      const row = Math.floor(at / v.k);
+      s.rows[row] += x;
+      for (let k = 0; k < s.blocks.length; k++) {
+        const b = c.blocks[k];
+        s.blocks[k][Math.floor(row / b.r) * blockCols[k] + Math.floor((at - row * v.k) / b.c)] += x;
+      }
+    }
+  });
+  return s;
+}
+
+/** Two grow-only byte slots for chunk reads. */
+class Scratch implements ChunkBuffers {
+  private slots: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
+  reserve(bytes: number): void {
+    if (this.slots[0].length < bytes) this.slots = [new Uint8Array(bytes), new Uint8Array(bytes)];
+  }
+  raw(slot: 0 | 1, bytes: number): Uint8Array {
+    return this.slots[slot].subarray(0, bytes);
+  }
+}
