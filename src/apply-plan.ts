@@ -1,19 +1,10 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Report } from '../common/protocol';
 import { PruneRequest, type AnalysisSettings } from '../common/requests';
 import { Comparison } from './compare';
+import { copyPath } from './copy-path';
 import type { Ctx } from './ctx';
-
-/** The first free name beside the model: model.pruned.onnx, model.pruned-2.onnx, ... (never the model, never an existing file). */
-export function copyPath(model: string, exists: (p: string) => boolean = existsSync): string {
-  const stem = path.join(path.dirname(model), path.basename(model).replace(/\.onnx$/i, ''));
-  for (let k = 1; ; k++) {
-    const p = `${stem}.pruned${k === 1 ? '' : `-${k}`}.onnx`;
-    if (!exists(p) && !exists(`${p}.data`)) return p;
-  }
-}
 
 /**
  * *Apply Plan...*: the server plans again from its cached analysis at the chosen target and

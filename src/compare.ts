@@ -15,16 +15,18 @@ export class Comparison {
   readonly reanalyze = coalesce(() => this.compare());
 
   static open(ctx: Ctx, a: vscode.Uri, b: vscode.Uri): Comparison {
-    const title = `${path.basename(a.fsPath)} vs ${path.basename(b.fsPath)}`;
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, reportWebviewOptions(ctx.extensionUri));
-    return new Comparison(ctx, a, b, panel, title);
+    return Comparison.create(ctx, a, b);
   }
 
   /** A model and its pruned copy, compared already: shown with the copy's drift and latency until either file changes. */
   static show(ctx: Ctx, a: vscode.Uri, b: vscode.Uri, result: PruneResult): Comparison {
-    const title = `${path.basename(b.fsPath)} vs ${path.basename(a.fsPath)}`;
+    return Comparison.create(ctx, a, b, result);
+  }
+
+  private static create(ctx: Ctx, a: vscode.Uri, b: vscode.Uri, done?: PruneResult): Comparison {
+    const title = `${path.basename(a.fsPath)} vs ${path.basename(b.fsPath)}`;
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, reportWebviewOptions(ctx.extensionUri));
-    return new Comparison(ctx, a, b, panel, title, result);
+    return new Comparison(ctx, a, b, panel, title, done);
   }
 
   private constructor(private readonly ctx: Ctx, readonly a: vscode.Uri, readonly b: vscode.Uri, panel: vscode.WebviewPanel, private readonly title: string, done?: PruneResult) {

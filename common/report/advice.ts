@@ -6,6 +6,11 @@ import type { Estimate, Report, Verdict, VerdictCode } from '../protocol';
  * channels the estimates count removed.
  */
 
+/** Every verdict code, in the order docs/advisor.md explains them. */
+export const VERDICT_CODES: readonly VerdictCode[] = [
+  'eligible', 'not-eligible-k', 'not-eligible-op', 'below-minimum', 'slower-at-this-batch', 'zeros-ignored', 'compactable', 'quantized-zero-point', 'no-runtime', 'no-weight',
+];
+
 /** The page of docs/advisor.md that explains a code: its heading is the code itself. */
 export function verdictDoc(code: VerdictCode): string {
   return `docs/advisor.md#${code}`;

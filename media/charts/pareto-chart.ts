@@ -30,7 +30,7 @@ export function paretoChart(plan: PruningPlan, picked: Store<number>, stem: stri
   const y = scaleLinear().domain([Math.min(1, ...pts.map((p) => p.speedup)), Math.max(1.05, ...pts.map((p) => p.speedup)) * 1.05]).range([HEIGHT - M.bottom, M.top]);
   svg.append('line').attr('class', 'ref').attr('x1', x(plan.budget.keep)).attr('x2', x(plan.budget.keep)).attr('y1', M.top).attr('y2', HEIGHT - M.bottom);
   svg.append('path').attr('class', 'series line-dense').attr('d', pts.map((p, k) => `${k ? 'L' : 'M'}${x(p.l1Kept)},${y(p.speedup)}`).join(''));
-  const dots = svg.append('g').selectAll('circle').data(pts).join('circle').attr('class', 'point front-point').attr('r', 4)
+  const dots = svg.append('g').selectAll('circle').data(pts).join('circle').attr('class', 'point line-dense front-point').attr('r', 4)
     .attr('cx', (p) => x(p.l1Kept)).attr('cy', (p) => y(p.speedup)).attr('data-kept', (p) => p.l1Kept.toFixed(6))
     .on('pointermove', (ev: PointerEvent, p) => showTip(describePoint(p), ev.clientX, ev.clientY))
     .on('pointerleave', hideTip)
@@ -45,7 +45,7 @@ export function paretoChart(plan: PruningPlan, picked: Store<number>, stem: stri
   });
   const show = (): void => {
     const i = picked.get();
-    dots.attr('class', (_p, k) => `point front-point${k === i ? ' picked' : ''}`);
+    dots.attr('class', (_p, k) => `point line-dense front-point${k === i ? ' picked' : ''}`);
     fig.readout(pts[i] ? `picked: ${describePoint(pts[i])}` : '');
   };
   onStepKeys(svg.node()!, () => pts.length, () => picked.get(), (k) => picked.set(k));

@@ -36,7 +36,8 @@ function tiles(r: Report, diff?: ReportDiff): HTMLElement {
     out.push(tile('MACs', compact(t.macs), `${count(t.macs)} dense; ${compact(effective)} with nonzero weights; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
   }
   const head = headlineTile(r);
-  if (head) out.push(head);
+  // The headline leads: what the model gains as it is where the user runs it.
+  if (head) out.unshift(head);
   if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
   return el('div', { cls: 'tiles' }, ...out);
 }

@@ -34,7 +34,7 @@ export function adviseReport(i: AdviseInput): Advice {
   const ids = i.profiles.map((p) => p.id);
   const focus = focusTargets(i.selection, ids, i.own);
   const verdicts = layerVerdicts(r, w, i.profiles, i.kept, i.asOf);
-  const planFor = (p: AcceleratorProfile): PruningPlan => planPruning({ report: r, workload: w, profile: p, kept: i.kept, keep: i.keep, leave: i.leave, leaves: i.leaves, asOf: i.asOf });
+  const planFor = (p: AcceleratorProfile): PruningPlan => planPruning({ report: r, workload: w, profile: p, kept: i.kept, keep: i.keep, leave: i.leave, leaves: i.leaves, asOf: i.asOf, createdAt: r.createdAt });
   const plans = new Map<string, PruningPlan>();
   for (const id of focus.targets) {
     const p = i.profiles.find((x) => x.id === id);

@@ -35,11 +35,11 @@ export function keptUnstructured(b: MagnitudeBins, n: number, total: number, spa
   return Math.max(0, 1 - removed / total);
 }
 
-/** Kept share when the floor(share x count) parts with the smallest sums go (rows, blocks). */
-export function keptSmallest(sums: Float64Array, total: number, share: number): number {
-  if (total <= 0) return 1;
-  const sorted = Float64Array.from(sums).sort();
-  let removed = 0;
-  for (let i = 0; i < Math.floor(share * sorted.length); i++) removed += sorted[i];
-  return Math.max(0, 1 - removed / total);
+/** Kept shares when the floor(share x count) parts with the smallest sums go (rows, blocks), one per share: one sort for all. */
+export function keptSmallest(sums: Float64Array | Float32Array, total: number, shares: readonly number[]): number[] {
+  if (total <= 0) return shares.map(() => 1);
+  const sorted = sums.slice().sort();
+  const prefix = new Float64Array(sorted.length + 1);
+  for (let i = 0; i < sorted.length; i++) prefix[i + 1] = prefix[i] + sorted[i];
+  return shares.map((share) => Math.max(0, 1 - prefix[Math.floor(share * sorted.length)] / total));
 }

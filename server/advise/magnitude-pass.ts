@@ -49,8 +49,12 @@ interface Sums {
   total: number;
   bins: MagnitudeBins;
   rows: Float64Array;
-  blocks: Float64Array[];
+  /** Per asked block shape, its blocks' L1 (float32: a block's few values sum well within it); null past MAX_BLOCKS. */
+  blocks: (Float32Array | null)[];
 }
+
+/** Blocks of one shape whose sums one weight may hold (128 MiB): a larger weight gets no figure for that shape. */
+const MAX_BLOCKS = 1 << 25;
 
 /** Per report layer (same order as `found`): kept share by plan key, or why it cannot be pruned. */
 export async function measureKept(
@@ -87,9 +91,16 @@ function keptFigures(s: Sums, n: number, v: GemmView, rep: LayerReport | undefin
   }
   for (const sparsity of c.unstructured) put({ kind: 'unstructured', sparsity }, keptUnstructured(s.bins, n, s.total, sparsity));
   c.blocks.forEach((b, j) => {
-    for (const sparsity of c.blockLevels) put({ kind: 'block', ...b, sparsity }, keptSmallest(s.blocks[j], s.total, sparsity));
+    const sums = s.blocks[j];
+    if (!sums) return;
+    const kept = keptSmallest(sums, s.total, c.blockLevels);
+    c.blockLevels.forEach((sparsity, k) => put({ kind: 'block', ...b, sparsity }, kept[k]));
   });
-  if (v.rows > 1) for (const share of c.rows) if (Math.floor(share * v.rows) > 0) put({ kind: 'rows', share }, keptSmallest(s.rows, s.total, share));
+  if (v.rows > 1) {
+    const shares = c.rows.filter((share) => Math.floor(share * v.rows) > 0);
+    const kept = keptSmallest(s.rows, s.total, shares);
+    shares.forEach((share, k) => put({ kind: 'rows', share }, kept[k]));
+  }
   return out;
 }
 
@@ -99,7 +110,10 @@ const CHUNK = 1 << 20;
 async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv): Promise<Sums> {
   const s: Sums = {
     total: 0, bins: newBins(), rows: new Float64Array(v.rows),
-    blocks: c.blocks.map((b) => new Float64Array(Math.ceil(v.rows / b.r) * Math.ceil(v.k / b.c))),
+    blocks: c.blocks.map((b) => {
+      const n = Math.ceil(v.rows / b.r) * Math.ceil(v.k / b.c);
+      return n <= MAX_BLOCKS ? new Float32Array(n) : null;
+    }),
   };
   const mags = new Float32Array(CHUNK);
   const bits = new Uint32Array(mags.buffer);
@@ -128,8 +142,10 @@ async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       const row = Math.floor(at / v.k);
       s.rows[row] += x;
       for (let k = 0; k < s.blocks.length; k++) {
+        const sums = s.blocks[k];
+        if (!sums) continue;
         const b = c.blocks[k];
-        s.blocks[k][Math.floor(row / b.r) * blockCols[k] + Math.floor((at - row * v.k) / b.c)] += x;
+        sums[Math.floor(row / b.r) * blockCols[k] + Math.floor((at - row * v.k) / b.c)] += x;
       }
     }
   });

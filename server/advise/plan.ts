@@ -4,7 +4,7 @@ import { nominalParams } from '../estimate/draws';
 import { estimate } from '../estimate/estimate';
 import { otherPeak, otherTime } from '../estimate/layer-time';
 import type { AcceleratorProfile } from '../estimate/profile';
-import type { WorkLayer, Workload } from '../estimate/workload';
+import { workloadOf, type WorkLayer, type Workload } from '../estimate/workload';
 import { VERSION } from '../version';
 import { prunedLayer, timeLayer } from './choices';
 import { layerMagnitudes } from './l1';
@@ -32,6 +32,8 @@ export interface PlanInput {
   asOf?: string;
   /** Draws for the plan's estimate range. */
   draws?: number;
+  /** When the plan is part of a report: the report's time, so the report says one time. */
+  createdAt?: string;
 }
 
 interface Choice {
@@ -47,9 +49,12 @@ interface Unit {
   /** Workload layers sharing one weight. */
   layers: WorkLayer[];
   l1: number;
+  choices: Choice[];
   hull: Choice[];
-  /** The hull position chosen. */
+  /** The hull position reached by the greedy steps. */
   at: number;
+  /** The choice made: the hull's, or after the fill any choice that fits. */
+  pick?: Choice;
   why?: string;
 }
 
@@ -65,17 +70,21 @@ export function planPruning(i: PlanInput): PruningPlan {
     const key = layerWeightKey(r.layers[l.index!]) ?? `layer ${l.index}`;
     const u = units.get(key);
     if (u) u.layers.push(l);
-    else units.set(key, { layers: [l], l1: mags.of(l.index!), hull: [], at: 0 });
+    else units.set(key, { layers: [l], l1: mags.of(l.index!), choices: [], hull: [], at: 0 });
   }
-  for (const u of units.values()) u.hull = hull(choicesOf(u, i, q));
+  for (const u of units.values()) {
+    u.choices = choicesOf(u, i, q);
+    u.hull = hull(u.choices);
+  }
   const all = [...units.values()];
   const other = i.workload.others.reduce((s, o) => s + otherTime(o, otherPeak(p, i.workload).peak, q), 0);
   const dense = all.reduce((s, u) => s + u.layers.reduce((a, l) => a + timeLayer(l, p, q, i.asOf).denseSeconds, 0), other);
   const l1 = mags.total;
   const steps = all.flatMap((u, n) => u.hull.slice(1).map((c, j) => ({ u, n, j: j + 1, gain: (u.hull[j].seconds - c.seconds) / Math.max(c.lost - u.hull[j].lost, 1e-300) })))
     .sort((a, b) => b.gain - a.gain || a.n - b.n || a.j - b.j);
-  const time = (): number => all.reduce((s, u) => s + u.hull[u.at].seconds, other);
-  const point = (lost: number): PlanPoint => ({ l1Kept: l1 > 0 ? 1 - lost / l1 : 1, speedup: dense / time(), pruned: all.filter((u) => u.at > 0).length });
+  const picked = (u: Unit): Choice => u.pick ?? u.hull[u.at];
+  const time = (): number => all.reduce((s, u) => s + picked(u).seconds, other);
+  const point = (lost: number): PlanPoint => ({ l1Kept: l1 > 0 ? 1 - lost / l1 : 1, speedup: dense / time(), pruned: all.filter((u) => picked(u).key !== 'as-is').length });
 
   // The front: every step in order, the budget ignored.
   let lost = 0;
@@ -101,6 +110,7 @@ export function planPruning(i: PlanInput): PruningPlan {
     s.u.at = s.j;
     lost += more;
   }
+  lost += fill(all, allowed - lost);
   const planned = point(lost);
   const layers = planLayers(i, units);
   const pw: Workload = { ...i.workload, layers: i.workload.layers.map((l) => layers.work.get(l) ?? l) };
@@ -109,7 +119,7 @@ export function planPruning(i: PlanInput): PruningPlan {
     ?? estimate(i.workload, p, 'as-is', 1, [], { draws: 8, sweep: false, asOf: i.asOf }).speedup;
   return {
     kind: 'onnx-sparsity-plan', version: 1,
-    tool: { name: 'onnx-sparsity', version: VERSION }, createdAt: new Date().toISOString(),
+    tool: { name: 'onnx-sparsity', version: VERSION }, createdAt: i.createdAt ?? new Date().toISOString(),
     model: { path: r.model.path, name: r.model.name, sha256: r.model.sha256 },
     target: { id: p.id, name: p.name },
     budget: { keep: i.keep, leave: [...i.leave] },
@@ -119,6 +129,31 @@ export function planPruning(i: PlanInput): PruningPlan {
     front: thin(front, planned),
     notes: layers.notes,
   };
+}
+
+/**
+ * What budget the steps leave, spent on any choice (not only the hull's) that saves most time
+ * for what is left, one at a time: a weight whose next hull step did not fit may still afford a
+ * smaller choice off the hull. Returns the magnitude it spent.
+ */
+function fill(all: Unit[], left: number): number {
+  let spent = 0;
+  for (;;) {
+    let best: { u: Unit; c: Choice; saves: number; costs: number } | undefined;
+    for (const u of all) {
+      const now = u.pick ?? u.hull[u.at];
+      for (const c of u.choices) {
+        const costs = c.lost - now.lost;
+        const saves = now.seconds - c.seconds;
+        if (saves <= 0 || costs > left - spent) continue;
+        if (!best || saves > best.saves || (saves === best.saves && costs < best.costs)) best = { u, c, saves, costs };
+      }
+    }
+    if (!best) return spent;
+    best.u.pick = best.c;
+    best.u.why = undefined;
+    spent += best.costs;
+  }
 }
 
 /** A weight's choices: as it is, and every pruning with a magnitude figure (none for a layer left alone). */
@@ -182,12 +217,12 @@ function planLayers(i: PlanInput, units: Map<string, Unit>): { rows: PlanLayer[]
       return { ...base, prune: 'as-is', l1Kept: 1, denseTimeMs: null, timeMs: null, why: `not estimated${typeof k === 'string' ? `: ${k}` : ' (no MACs known)'}` };
     }
     const { u, l } = hit;
-    const c = u.hull[u.at];
+    const c = u.pick ?? u.hull[u.at];
     const after = prunedLayer(l, c.prune, rep.gemm?.rows ?? 0, rep.zeroRows);
     work.set(l, after);
     const t = timeLayer(after, i.profile, q, i.asOf);
     const before = timeLayer(l, i.profile, q, i.asOf).seconds;
-    const why = u.at > 0 ? `${(before / t.seconds).toFixed(2)}x on this layer for ${pct(1 - c.kept)} of its L1`
+    const why = c.key !== 'as-is' ? `${(before / t.seconds).toFixed(2)}x on this layer for ${pct(1 - c.kept)} of its L1`
       : u.why ?? (u.hull.length === 1 ? `no pruning makes it faster on ${i.profile.name}` : 'as it is');
     return { ...base, prune: c.key, l1Kept: c.kept, denseTimeMs: t.denseSeconds * 1000, timeMs: t.seconds * 1000, why };
   });
@@ -202,4 +237,21 @@ function thin(path: PlanPoint[], planned: PlanPoint): PlanPoint[] {
   const some = path.length <= MAX_FRONT ? path : Array.from({ length: MAX_FRONT }, (_, k) => path[Math.round(k * step)]);
   const same = (a: PlanPoint): boolean => a.l1Kept === planned.l1Kept && a.speedup === planned.speedup;
   return [...(some.some(same) ? some : [...some, planned])].sort((a, b) => b.l1Kept - a.l1Kept || a.speedup - b.speedup);
+}
+
+/**
+ * What a plan (perhaps edited by hand) predicts for the model on its target: the report's
+ * workload with each planned layer pruned as the plan says, estimated nominally. Null when the
+ * plan names a layer the report does not have.
+ */
+export function plannedSpeedup(r: Report, plan: PruningPlan, p: AcceleratorProfile): number | null {
+  const w = workloadOf(r);
+  const prunes = new Map(plan.layers.map((l) => [l.index, parsePruneKey(l.prune)]));
+  if ([...prunes.keys()].some((k) => k >= r.layers.length)) return null;
+  const layers = w.layers.map((l) => {
+    const pr = prunes.get(l.index!);
+    const rep = r.layers[l.index!];
+    return pr ? prunedLayer(l, pr, rep.gemm?.rows ?? 0, rep.zeroRows) : l;
+  });
+  return estimate({ ...w, layers }, p, 'plan', null, [], { draws: 8, sweep: false }).speedup;
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { DriftReport, LayerReport, PruneOutcome, PruningPlan, Report } from '../../common/protocol';
 import type { AnalysisSettings, PlanSettings, PruneResult } from '../../common/requests';
 import { diffReports } from '../../common/report/diff';
+import { plannedSpeedup } from '../advise/plan';
 import { readPlan } from '../advise/plan-file';
 import { prunedCopy } from '../advise/pruned-copy';
 import { findLayers } from '../analysis/layers/layers';
@@ -11,10 +12,11 @@ import { spreadWarnings } from '../bench/latency-stats';
 import { parsePruneKey } from '../bench/prune-kind';
 import { runInChild } from '../child/run-in-child';
 import { UsageError } from '../errors';
-import { writeSafely } from '../files/safe-write';
+import { UnsafeOutputError, writeSafely } from '../files/safe-write';
 import type { DriftJob } from '../gates/drift';
 import { sha256 } from '../onnx/hash';
 import { ExternalFiles } from '../onnx/external';
+import type { AcceleratorProfile } from '../estimate/profile';
 import { loadModel } from '../onnx/load';
 import type { Control } from './control';
 import { childLimits, ORT_CHILD } from './limits';
@@ -73,9 +75,14 @@ export async function pruneWithPlan(i: PruneInput): Promise<PruneResult> {
   let copy: Awaited<ReturnType<typeof prunedCopy>>;
   try {
     copy = await prunedCopy(model, findLayers(model.nodes), plan, dataName, external);
-    const protect = [model.path, ...(await external.files()), ...(i.protect ?? []), ...run.inputs];
-    if (copy.data) await writeSafely(path.join(path.dirname(out), dataName), copy.data.write, { protect });
-    await writeSafely(out, copy.model, { protect });
+    const protect = [model.path, ...(await external.files()), ...(i.protect ?? []), ...run.inputs, ...('file' in i.plan ? [i.plan.file] : [])];
+    try {
+      if (copy.data) await writeSafely(path.join(path.dirname(out), dataName), copy.data.write, { protect });
+      await writeSafely(out, copy.model, { protect });
+    } catch (e) {
+      if (e instanceof UnsafeOutputError) throw new UsageError(`--out ${e.message}`);
+      throw e;
+    }
   } finally {
     await external.close();
   }
@@ -103,7 +110,7 @@ export async function pruneWithPlan(i: PruneInput): Promise<PruneResult> {
       original: ta.latencyMs, pruned: tb.latencyMs, measuredSpeedup: ta.latencyMs.p50 / tb.latencyMs.p50, iterations: Math.min(ta.iterations, tb.iterations),
       ep: ta.ep, threads: ta.threads, ortVersion: ta.ortVersion, machine: ta.machine, warnings: spreadWarnings(ta.latencyMs, tb.latencyMs),
     },
-    estimates: estimatesFor(a, b, plan),
+    estimates: estimatesFor(a, b, plan, await profilesFor(a, settings.estimate.accelerators)),
     warnings: [...copy.skipped.map((s) => `not pruned: ${s}`), ...(drift.inputs.some((x) => x.source === 'generated') ? ['the outputs were compared on generated inputs: give your own (--inputs) for drift that speaks for your data'] : [])],
   };
   return { a, b, diff: diffReports(a, b), prune: outcome };
@@ -147,12 +154,15 @@ export function measuredAs(key: string, l: LayerReport | undefined): { measured:
   }
 }
 
-function estimatesFor(a: Report, b: Report, plan: PruningPlan): PruneOutcome['estimates'] {
+function estimatesFor(a: Report, b: Report, plan: PruningPlan, profiles: readonly AcceleratorProfile[]): PruneOutcome['estimates'] {
   const ids = [...new Set([...(a.advice?.focus.targets ?? []), plan.target.id])];
   const asIs = (r: Report, id: string): number | null => r.estimates.find((e) => e.accelerator.id === id && e.scenario === 'as-is')?.speedup ?? null;
+  // Priced again from the plan's layers: a plan edited by hand no longer has the speedup it was written with.
+  const target = profiles.find((p) => p.id === plan.target.id);
+  const planned = target ? plannedSpeedup(a, plan, target) : null;
   return ids.map((id) => ({
     target: { id, name: a.estimates.find((e) => e.accelerator.id === id)?.accelerator.name ?? id },
-    original: asIs(a, id), pruned: asIs(b, id), planned: id === plan.target.id && Number.isFinite(plan.estimate.speedup) ? plan.estimate.speedup : null,
+    original: asIs(a, id), pruned: asIs(b, id), planned: id === plan.target.id ? planned : null,
   }));
 }
 
