@@ -76,7 +76,7 @@ Options:
   --version              print the version
 
 Exit codes: 0 ok, 1 the model could not be analysed (check: a rule failed or could not be
-checked), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
+checked; prune: a layer of the copy is not as planned), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
 interrupted.`;
 
 /** Every flag, for node:util parseArgs. */

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { PruningPlan, Report } from '../common/protocol';
+import { DEFAULT_TARGETS } from '../common/protocol';
+import { focusTargets } from '../server/advise/focus';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { planFromReport, profilesFor } from '../server/pipeline/plan';
@@ -172,5 +174,19 @@ describe('the pruning plan', { timeout: 60_000 }, () => {
     // Every layer is eligible on the 2:4 target: all three to 2:4, 2x over as-is.
     assert.ok(prune && Math.abs(prune.speedup - 2) < 1e-9, JSON.stringify(prune));
     assert.deepEqual(prune.layers, ['a', 'b', 'c']);
+  });
+});
+
+describe('the focus targets', () => {
+  const estimated = [...DEFAULT_TARGETS, 'this-machine', 'mine'];
+  it('are the targets the user named (aliases resolved) and their own profiles, in order', () => {
+    assert.deepEqual(focusTargets(['a100-2:4', 'h100+tensorrt'], estimated, []), { targets: ['a100+pytorch', 'h100+tensorrt'], chosen: 'user' });
+    assert.deepEqual(focusTargets(['default'], estimated, ['mine']), { targets: ['mine'], chosen: 'user' });
+  });
+  it('are the default pair when none is named, the default list is spelled out, or only default and all', () => {
+    for (const sel of [undefined, ['default'], ['default', 'all'], [...DEFAULT_TARGETS].reverse()])
+      assert.deepEqual(focusTargets(sel, estimated, []), { targets: ['h100+tensorrt', 'this-machine'], chosen: 'default' }, JSON.stringify(sel));
+    // Without a run there is no this-machine: a CPU runtime with sparse kernels stands in.
+    assert.deepEqual(focusTargets(undefined, DEFAULT_TARGETS, []), { targets: ['h100+tensorrt', 'xeon-spr+sparselib'], chosen: 'default' });
   });
 });

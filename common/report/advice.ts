@@ -56,3 +56,14 @@ export function verdictCounts(r: Report, target: string): [string, number][] {
   }
   return [...by].sort((a, b) => b[1] - a[1]);
 }
+
+/**
+ * When an as-is figure on a dense target is above 1x, what it rests on: the all-zero output
+ * channels and K columns the estimator counts removed (undefined when none drive it).
+ */
+export function zeroChannelEstimates(r: Report): { rows: number; cols: number } | undefined {
+  const rows = r.layers.reduce((s, l) => s + (l.gemm ? l.zeroRows : 0), 0);
+  const cols = r.layers.reduce((s, l) => s + (l.gemm ? l.zeroCols : 0), 0);
+  const dense = r.estimates.some((e) => e.accelerator.kind === 'none' && e.scenario === 'as-is' && e.speedup > 1.005);
+  return dense && (rows || cols) ? { rows, cols } : undefined;
+}

@@ -1,4 +1,5 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
+import { zeroChannelEstimates } from './advice';
 import { actionsMarkdown, planMarkdown, whyNotFasterMarkdown } from './advice-markdown';
 import { costSourceText, rangeText, supportLabel, targetSummaries } from './estimate-summary';
 import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
@@ -93,6 +94,10 @@ function estimatesTable(r: Report): string[] {
   });
   const first = r.estimates[0];
   const draws = first?.range ? ` (${rangeText(r)})` : '';
+  const z = zeroChannelEstimates(r);
+  const zeros = z
+    ? [`_As-is figures above 1x on dense targets rest on the ${z.rows} all-zero output channels and ${z.cols} all-zero K columns of the layer table, which the estimator counts removed ([compactable](docs/advisor.md#compactable)): runtimes compute them unless the model is exported without them._`, '']
+    : [];
   const costs = costSourceText(r);
   return [
     `| Target | Sparsity it uses | Runtime support today | ${scenarios.map(mdText).join(' | ')} |`,
@@ -102,6 +107,7 @@ function estimatesTable(r: Report): string[] {
     '',
     `_Speedup = the model on the same target dense / with the sparsity its runtime uses. Ranges: every ranged number of the profile drawn jointly${draws}, the dense baseline under the same draw, never clamped. ${first ? mdText(first.assumptions.find((a) => a.startsWith('time per layer')) ?? '') : ''}.${costs ? ` ${mdText(costs)}` : ''} Formulas and sources: docs/estimator.md._`,
     '',
+    ...zeros,
     '### Batch rule and runtime support per target',
     '',
     ...summaries.flatMap((t) => {

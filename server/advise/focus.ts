@@ -1,10 +1,10 @@
-import { DEFAULT_FOCUS, DEFAULT_FOCUS_NO_RUN, type Advice } from '../../common/protocol';
+import { DEFAULT_FOCUS, DEFAULT_FOCUS_NO_RUN, DEFAULT_TARGETS, type Advice } from '../../common/protocol';
 import { TARGET_ALIASES } from '../estimate/targets';
 
 /**
  * The targets the headline and the action list speak for: those the user named (`--target`, the
  * onnxSparsity.targets setting, their own profile file), in their order; when they named none
- * (or only `default` / `all`), the default pair: a datacenter GPU with 2:4 kernels and the machine
+ * (or only `default` / `all`, or the default list itself), the default pair: a datacenter GPU with 2:4 kernels and the machine
  * the model ran on, or with no run a CPU runtime with sparse kernels.
  */
 export function focusTargets(selection: readonly string[] | undefined, estimated: readonly string[], own: readonly string[]): Advice['focus'] {
@@ -13,7 +13,9 @@ export function focusTargets(selection: readonly string[] | undefined, estimated
     .map((s) => s.trim())
     .filter((s) => s !== 'default' && s !== 'all')
     .map((s) => (has.has(s) ? s : TARGET_ALIASES[s] ?? s));
-  const user = [...new Set([...named, ...own])].filter((id) => has.has(id));
+  // The default list spelled out (the VS Code setting's default value) names no choice either.
+  const spelledDefault = named.length === DEFAULT_TARGETS.length && DEFAULT_TARGETS.every((id) => named.includes(id));
+  const user = [...new Set([...(spelledDefault ? [] : named), ...own])].filter((id) => has.has(id));
   if (user.length) return { targets: user, chosen: 'user' };
   const pair = DEFAULT_FOCUS.map((id, i) => (has.has(id) ? id : DEFAULT_FOCUS_NO_RUN[i])).filter((id) => has.has(id));
   return { targets: pair.length ? [...new Set(pair)] : estimated.slice(0, 1), chosen: 'default' };
