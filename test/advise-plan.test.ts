@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { PruningPlan, Report } from '../common/protocol';
 import { DEFAULT_TARGETS } from '../common/protocol';
 import { focusTargets } from '../server/advise/focus';
+import { keptUnstructured, newBins, smallestSums } from '../server/advise/kept';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { planFromReport, profilesFor } from '../server/pipeline/plan';
@@ -188,5 +189,32 @@ describe('the focus targets', () => {
       assert.deepEqual(focusTargets(sel, estimated, []), { targets: ['h100+tensorrt', 'this-machine'], chosen: 'default' }, JSON.stringify(sel));
     // Without a run there is no this-machine: a CPU runtime with sparse kernels stands in.
     assert.deepEqual(focusTargets(undefined, DEFAULT_TARGETS, []), { targets: ['h100+tensorrt', 'xeon-spr+sparselib'], chosen: 'default' });
+  });
+});
+
+describe('the magnitude sums', () => {
+  it('sum the smallest values exactly, sorted outright or through the bucket histogram', () => {
+    for (const n of [5, 2048, 2049, 200_000]) {
+      const v = Float32Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 1.7)) * ((i % 7) + 1) * (i % 11 === 0 ? 0 : 1));
+      const sorted = Float64Array.from(v).sort();
+      const take = [0, 1, Math.floor(n / 3), Math.floor(0.9 * n), n];
+      const want = take.map((k) => sorted.subarray(0, k).reduce((a, b) => a + b, 0));
+      smallestSums(v, take).forEach((got, i) => assert.ok(Math.abs(got - want[i]) <= 1e-9 * Math.max(1, want[i]), `n ${n}, ${take[i]}: ${got} vs ${want[i]}`));
+    }
+  });
+
+  it('keep the unstructured share exactly when each bin holds equal values', () => {
+    const b = newBins();
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    // 10 zeros, 30 of 0.5, 60 of 2: removing 50 takes the zeros, the 0.5s and 10 of the 2s.
+    for (const [x, count] of [[0, 10], [0.5, 30], [2, 60]]) {
+      f[0] = x;
+      b.counts[u[0] >>> 19] += count;
+      b.sums[u[0] >>> 19] += x * count;
+    }
+    const total = 0.5 * 30 + 2 * 60;
+    assert.equal(keptUnstructured(b, 100, total, 0.5), 1 - (0.5 * 30 + 2 * 10) / total);
+    assert.equal(keptUnstructured(b, 100, total, 0.1), 1, 'the zeros alone');
   });
 });

@@ -115,40 +115,73 @@ async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       return n <= MAX_BLOCKS ? new Float32Array(n) : null;
     }),
   };
-  const mags = new Float32Array(CHUNK);
+  // Sized to the weight: most weights are far smaller than a chunk, and zeroing 4 MiB per weight adds up.
+  const chunkElems = Math.max(1, Math.min(CHUNK, t.elements));
+  const mags = new Float32Array(chunkElems);
   const bits = new Uint32Array(mags.buffer);
-  const blockCols = c.blocks.map((b) => Math.ceil(v.k / b.c));
+  const { counts, sums } = s.bins;
+  const rows = s.rows;
+  const shapes = c.blocks.map((b, k) => ({ r: b.r, c: b.c, cols: Math.ceil(v.k / b.c), sums: s.blocks[k] })).filter((x) => x.sums !== null);
+  // One block shape (a block target's own) is the common case: its figures in locals.
+  const one = shapes.length === 1 ? shapes[0].sums : null;
+  const [r1, c1, cols1] = shapes.length === 1 ? [shapes[0].r, shapes[0].c, shapes[0].cols] : [1, 1, 1];
   const tr = v.transpose;
-  await forEachChunk(t, env, CHUNK, (chunk) => {
+  const K = v.k;
+  // The view's (row, col) of each memory element, walked with counters: memory is [b][p][q] and the
+  // view its per-batch transpose [b][q][p] when there is a transpose, else memory is the view.
+  const p = tr ? tr.p : K;
+  const q = tr ? tr.q : 1;
+  const rowsPerBatch = tr ? (tr.p * tr.q) / K : 0;
+  let total = 0;
+  await forEachChunk(t, env, chunkElems, (chunk) => {
     toMagnitudes(t.dtype, chunk, undefined, mags);
-    for (let j = 0; j < chunk.count; j++) {
+    const n = chunk.count;
+    let first = chunk.first;
+    // Counters at the chunk's first element.
+    const per = p * q;
+    let bb = Math.floor(first / per);
+    let rem = first - bb * per;
+    let pp = tr ? Math.floor(rem / q) : 0;
+    let qq = tr ? rem - pp * q : 0;
+    let row = tr ? 0 : Math.floor(first / K);
+    let col = tr ? 0 : first - row * K;
+    for (let j = 0; j < n; j++) {
+      if (tr) {
+        const within = qq * p + pp;
+        const r0 = Math.floor(within / K);
+        row = bb * rowsPerBatch + r0;
+        col = within - r0 * K;
+      }
       // float32 comes through with its sign bit (the weight kernels ignore it): drop it here.
       const bin = (bits[j] & 0x7fffffff) >>> 19;
-      if (bin >= BIN_NONFINITE) continue;
-      const x = Math.abs(mags[j]);
-      s.total += x;
-      s.bins.counts[bin]++;
-      s.bins.sums[bin] += x;
-      // Memory index -> view index: the per-batch transpose [b][p][q] -> [b][q][p] when there is one.
-      const i = chunk.first + j;
-      let at = i;
-      if (tr) {
-        const per = tr.p * tr.q;
-        const b = Math.floor(i / per);
-        const rem = i - b * per;
-        const p = Math.floor(rem / tr.q);
-        at = b * per + (rem - p * tr.q) * tr.p + p;
+      if (bin < BIN_NONFINITE) {
+        const x = Math.abs(mags[j]);
+        total += x;
+        counts[bin]++;
+        sums[bin] += x;
+        rows[row] += x;
+        if (one) one[((row / r1) | 0) * cols1 + ((col / c1) | 0)] += x;
+        else for (let k = 0; k < shapes.length; k++) {
+          const sh = shapes[k];
+          sh.sums![((row / sh.r) | 0) * sh.cols + ((col / sh.c) | 0)] += x;
+        }
       }
-      const row = Math.floor(at / v.k);
-      s.rows[row] += x;
-      for (let k = 0; k < s.blocks.length; k++) {
-        const sums = s.blocks[k];
-        if (!sums) continue;
-        const b = c.blocks[k];
-        sums[Math.floor(row / b.r) * blockCols[k] + Math.floor((at - row * v.k) / b.c)] += x;
+      if (tr) {
+        if (++qq === q) {
+          qq = 0;
+          if (++pp === p) {
+            pp = 0;
+            bb++;
+          }
+        }
+      } else if (++col === K) {
+        col = 0;
+        row++;
       }
     }
+    first += n;
   });
+  s.total = total;
   return s;
 }
 
