@@ -129,6 +129,36 @@ describe('the pruned copy', { timeout: 240_000 }, () => {
     assert.equal(outcome.copy.sha256, sha256File(copy));
   });
 
+  it('weighs the plan on magnitude figures that match the weights, on each layer\u2019s GEMM view', async () => {
+    const r = await analyzeModel({ file, run: false, estimate: { targets: ['xeon-spr+sparselib'] } });
+    const w = read(file, dir);
+    // Each layer's view position of memory element i: conv channel-last (row co, col s x 8 + ci), fc rows of B, out's transpose.
+    const views: Record<string, { w: Float32Array; rows: number; k: number; at: (i: number) => [number, number] }> = {
+      conv: { w: w['conv.w'], rows: 8, k: 72, at: (i) => [Math.floor(i / 72), (i % 9) * 8 + (Math.floor(i / 9) % 8)] },
+      fc: { w: w['fc.w'], rows: 16, k: 288, at: (i) => [Math.floor(i / 288), i % 288] },
+      out: { w: w['out.w'], rows: 12, k: 16, at: (i) => [i % 12, Math.floor(i / 12)] },
+    };
+    for (const [index, l] of r.layers.entries()) {
+      const v = views[l.name];
+      const kept = r.advice!.kept[index] as Record<string, number>;
+      const total = v.w.reduce((a, x) => a + Math.abs(x), 0);
+      const cut = (key: (i: number) => number, n: number, share: number): number => {
+        const sums = new Float64Array(n);
+        v.w.forEach((x, i) => (sums[key(i)] += Math.abs(x)));
+        const sorted = [...sums].sort((a, b) => a - b);
+        return 1 - sorted.slice(0, Math.floor(share * n)).reduce((a, b) => a + b, 0) / total;
+      };
+      const close = (got: number, want: number, what: string): void => assert.ok(Math.abs(got - want) < 1e-6, `${l.name} ${what}: ${got} vs ${want}`);
+      close(kept['rows-25%'], cut((i) => v.at(i)[0], v.rows, 0.25), 'rows-25%');
+      // SparseLib's 4x1 blocks: 4 view rows by 1 K column.
+      const blockCols = v.k;
+      close(kept['4x1-75%'], cut((i) => Math.floor(v.at(i)[0] / 4) * blockCols + v.at(i)[1], Math.ceil(v.rows / 4) * blockCols, 0.75), '4x1-75%');
+      const mags = [...v.w].map(Math.abs).sort((a, b) => a - b);
+      const unstructured = 1 - mags.slice(0, Math.floor(0.5 * mags.length)).reduce((a, b) => a + b, 0) / total;
+      assert.ok(Math.abs(kept['50%'] - unstructured) < 0.02, `${l.name} 50%: ${kept['50%']} vs ${unstructured} (within a bin's width)`);
+    }
+  });
+
   it('writes external data beside a copy in another folder, with every tensor and only the pruned ones changed', async () => {
     const ext = tempDir();
     const model = await prunableModel(ext, 'ext.onnx', { external: 'weights.bin' });

@@ -136,11 +136,11 @@ async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   await forEachChunk(t, env, chunkElems, (chunk) => {
     toMagnitudes(t.dtype, chunk, undefined, mags);
     const n = chunk.count;
-    let first = chunk.first;
+    const first = chunk.first;
     // Counters at the chunk's first element.
     const per = p * q;
     let bb = Math.floor(first / per);
-    let rem = first - bb * per;
+    const rem = first - bb * per;
     let pp = tr ? Math.floor(rem / q) : 0;
     let qq = tr ? rem - pp * q : 0;
     let row = tr ? 0 : Math.floor(first / K);
@@ -179,7 +179,6 @@ async function weightSums(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
         row++;
       }
     }
-    first += n;
   });
   s.total = total;
   return s;
