@@ -67,6 +67,8 @@ export interface Report {
   bench?: BenchReport;
   /** This machine's measured sparse/dense crossover (from `crossover`, cached per machine). */
   crossover?: CrossoverReport;
+  /** Per-layer verdicts, ranked actions and a pruning plan (server/advise; absent without estimates). */
+  advice?: Advice;
   warnings: string[];
   timings: { loadMs: number; weightsMs: number; runMs?: number; totalMs: number };
 }
@@ -115,6 +117,17 @@ export const DEFAULT_TARGETS = [
   'a100+tensorrt', 'a100+pytorch', 'h100+tensorrt', 'h100+pytorch', 'h100+vllm', 'h100+onnxruntime', 'h200+tensorrt',
   'b200+tensorrt', 'mi300x+hipsparselt', 'rtx4090+tensorrt', 'xeon-spr+sparselib', 'ryzen-7950x+deepsparse', 'm4-ane+coreml',
 ];
+
+/**
+ * The pair of targets the headline and the action list speak for when the user names none: a
+ * datacenter GPU runtime with 2:4 kernels, and the machine the model ran on (measured) or, with no
+ * run, a CPU runtime with sparse kernels.
+ */
+export const DEFAULT_FOCUS = ['h100+tensorrt', 'this-machine'];
+export const DEFAULT_FOCUS_NO_RUN = ['h100+tensorrt', 'xeon-spr+sparselib'];
+
+/** The pruning plan's default budget: the share of the layers' L1 magnitude it must keep. */
+export const DEFAULT_KEEP = 0.9;
 
 export interface RunReport {
   ok: boolean;
@@ -478,7 +491,8 @@ export interface EstimateDelta {
  */
 export type HostToWebview =
   | { type: 'report'; report: Report; diff?: ReportDiff }
-  | { type: 'compare'; a: Report; b: Report; diff: ReportDiff }
+  /** With `prune`: B is a pruned copy of A, with its output drift and measured latency. */
+  | { type: 'compare'; a: Report; b: Report; diff: ReportDiff; prune?: PruneOutcome }
   | { type: 'busy'; message: string; fraction: number | null }
   /** The work the busy line stood for ended without a new result (cancelled): what is shown stays. */
   | { type: 'idle' }
@@ -492,7 +506,9 @@ export type WebviewToHost =
   /** Analyze the shown model again. */
   | { type: 'reanalyze'; id: number }
   /** Something only the editor can do for the shown model (ask for input sizes, pick sample inputs). */
-  | { type: 'action'; id: number; action: HostAction };
+  | { type: 'action'; id: number; action: HostAction }
+  /** Write a copy pruned by the plan for `target` at budget `keep` next to the model, and compare it. */
+  | { type: 'applyPlan'; id: number; target: string; keep: number };
 
 export type HostAction = 'setInputSizes' | 'chooseInputs';
 export const HOST_ACTIONS: readonly HostAction[] = ['setInputSizes', 'chooseInputs'];
@@ -532,14 +548,21 @@ export interface BenchReport {
   ortVersion: string;
   machine: MachineInfo;
   peakRssMiB: number;
+  /** What makes the figures say less than they seem to (a wide latency spread). */
+  warnings?: string[];
   /** A pruned copy run under the same settings, when asked for. */
   pruned?: {
     to: string;
     latencyMs: LatencyStats;
     /** Dense p50 over pruned p50: above 1, the pruned model runs faster here. */
     measuredSpeedup: number;
-    /** What the estimator predicts for this machine at that pruning. */
+    /**
+     * What the estimator predicts for the same ratio on this machine: its as-is time over its
+     * pruned time (like for like with measuredSpeedup); null without a run to derive this machine from.
+     */
     estimatedSpeedup: number | null;
+    /** p99 / p50 of the model's runs and of the copy's: run-to-run noise. */
+    spread?: [number, number];
     /** Share of the layers' weights the pruning zeroed. */
     sparsity: number;
     /** Layer weights left as they were, each with why ("w (int8, bytes)", "w (K not a multiple of 4)"). */
@@ -629,8 +652,161 @@ export interface OutputDrift {
   relL2: number;
   /** Cosine similarity of the two outputs flattened over samples (1 when both are all zero). */
   cosine: number;
+  /**
+   * When the output looks like class scores (last axis the classes: [classes], [batch, classes], or
+   * [batch, seq, vocab] with vocab >= seq): the share of rows whose arg max agrees, over `rows` rows.
+   */
+  top1?: { agreement: number; rows: number; classes: number };
   /** Elements where one side was NaN or infinite and the other not the same value. */
   nonFinite: number;
   /** Why this output was not compared (absent when it was). */
   skipped?: string;
+}
+
+/**
+ * Why a layer is (not) faster on a target, as a reason code; docs/advisor.md has one paragraph per
+ * code, under a heading that is the code itself (so `docs/advisor.md#not-eligible-k` links it).
+ */
+export type VerdictCode =
+  | 'eligible' | 'not-eligible-k' | 'not-eligible-op' | 'below-minimum' | 'slower-at-this-batch'
+  | 'zeros-ignored' | 'compactable' | 'quantized-zero-point' | 'no-runtime' | 'no-weight';
+
+export interface Verdict {
+  code: VerdictCode;
+  /** In the docs' words: "eligible-2:4", "not-eligible: K % 4 != 0", "compactable: 4 all-zero output channels". */
+  label: string;
+  /** This layer's own figures, in one sentence. */
+  text: string;
+}
+
+export interface LayerVerdicts {
+  /** Index into report.layers, and the layer's name. */
+  index: number;
+  layer: string;
+  /** By target id (report.estimates[].accelerator.id), the decisive verdict first. */
+  targets: Record<string, Verdict[]>;
+}
+
+/** One thing to do, with what it buys on one target and what it costs in weight magnitude. */
+export interface AdviceAction {
+  kind: 'prune' | 'remove-channels' | 'precision' | 'plan';
+  /** One line: what, where, the gain, the cost. */
+  text: string;
+  target: { id: string; name: string };
+  /** Estimated time before the action over time after it, on that target at the analysed size. */
+  speedup: number;
+  speedupRange: [number, number];
+  /** Share of the layers' L1 magnitude (sum |w|) kept; 1 when only zeros go. */
+  l1Kept: number | null;
+  /** The layers it changes. */
+  layers: string[];
+  /** How to do it: a command line or a scenario key. */
+  how: string;
+  /** What "before" is: the as-is estimate, or the model with its all-zero channels computed. */
+  basis: string;
+  /** Where it pays as the batch grows, from the estimate's batch sweep. */
+  batchRule?: string;
+}
+
+/** One layer of a pruning plan. */
+export interface PlanLayer {
+  /** Index into the analysed report's layers (graph order), with its name, graph and weight for checking. */
+  index: number;
+  name: string;
+  opType: string;
+  graph: string;
+  weight: string | null;
+  /** What to do to its weight: "dense", "N:M" (2:4), "X%" (unstructured), "RxC-X%" (blocks), "rows-X%" (output channels). */
+  prune: string;
+  /** Share of this layer's L1 magnitude the pruning keeps. */
+  l1Kept: number;
+  /** The layer on the target: dense, and as the plan leaves it, ms (null when not estimated). */
+  denseTimeMs: number | null;
+  timeMs: number | null;
+  /** Why it is left dense, or what the choice buys. */
+  why: string;
+}
+
+/** A point of the plan's Pareto front: the best speedup found for a magnitude budget. */
+export interface PlanPoint {
+  l1Kept: number;
+  speedup: number;
+  /** Layers pruned at this point. */
+  pruned: number;
+}
+
+/**
+ * A pruning plan for one target and budget (also the file `onnx-sparsity plan` writes and
+ * `onnx-sparsity prune --plan` reads): per layer the pruning that maximises the model's estimated
+ * speedup while the layers keep at least `budget.keep` of their L1 magnitude.
+ */
+export interface PruningPlan {
+  kind: 'onnx-sparsity-plan';
+  version: 1;
+  tool: { name: 'onnx-sparsity'; version: string };
+  createdAt: string;
+  model: { path: string; name: string; sha256: string };
+  target: { id: string; name: string };
+  budget: { keep: number; leave: string[] };
+  objective: string;
+  layers: PlanLayer[];
+  estimate: {
+    /** The planned model over the same target dense, with its sampled range; the as-is figure beside it. */
+    speedup: number;
+    speedupRange: [number, number];
+    asIsSpeedup: number;
+    timeMs: number;
+    denseTimeMs: number;
+    l1Kept: number;
+  };
+  /** Speedup against magnitude kept, from keeping everything to the most the options allow. */
+  front: PlanPoint[];
+  notes: string[];
+}
+
+export interface Advice {
+  /** The targets the headline and the actions speak for: the user's named targets, or the default pair. */
+  focus: { targets: string[]; chosen: 'user' | 'default' };
+  verdicts: LayerVerdicts[];
+  /** Up to 5 actions with the most estimated speedup on the focus targets, best first. */
+  actions: AdviceAction[];
+  /** The best actions on the other targets, for when the focus gains little. */
+  elsewhere: AdviceAction[];
+  /** The plan for the first focus target at the default budget (its front is the report's Pareto chart). */
+  plan?: PruningPlan;
+  /**
+   * Per layer (report.layers order): share of its L1 magnitude each pruning the plan may choose
+   * keeps, by the plan's key ("2:4", "90%", "16x16-75%", "rows-25%"); or why it cannot be pruned.
+   */
+  kept: (Record<string, number> | string)[];
+  notes: string[];
+}
+
+/** `onnx-sparsity prune`: the copy, how it differs from the original in outputs and speed, and whether it holds the plan. */
+export interface PruneOutcome {
+  plan: { target: { id: string; name: string }; keep: number; file: string | null };
+  model: { path: string; sha256: string };
+  copy: { path: string; sha256: string; bytes: number; externalData: string | null };
+  /** Per planned layer: what was asked, what the copy's weights measure, and whether that is the plan. */
+  layers: { name: string; prune: string; measured: string; ok: boolean }[];
+  /** Weights the plan named that could not be pruned, each with why. */
+  skipped: string[];
+  /** Both models on the same inputs. */
+  drift: DriftReport;
+  /** Both models timed here, one after the other, under the same settings. */
+  latency: {
+    original: LatencyStats;
+    pruned: LatencyStats;
+    /** Original p50 over the copy's p50. */
+    measuredSpeedup: number;
+    iterations: number;
+    ep: string;
+    threads: number;
+    ortVersion: string;
+    machine: MachineInfo;
+    warnings: string[];
+  };
+  /** Per focus target: the estimate as-is for both, and what the plan predicted for the copy. */
+  estimates: { target: { id: string; name: string }; original: number | null; pruned: number | null; planned: number | null }[];
+  warnings: string[];
 }

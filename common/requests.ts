@@ -1,5 +1,5 @@
 import { RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
-import type { AnalysisOptions, BenchReport, CheckResult, CrossoverReport, Report, ReportDiff, RunOptions } from './protocol';
+import type { AnalysisOptions, BenchReport, CheckResult, CrossoverReport, PruneOutcome, PruningPlan, Report, ReportDiff, RunOptions } from './protocol';
 
 /**
  * The custom requests of our language server, one typed constant each, so no method string
@@ -15,7 +15,18 @@ export interface AnalysisSettings {
    * targets (chip+runtime ids, `default`, `all`), and sizes of symbolic dims for static shape
    * inference when the model is not run (with a run, run.dims).
    */
-  estimate?: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number> } | false;
+  estimate?: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number>; plan?: PlanSettings } | false;
+}
+
+/**
+ * The pruning plan a report carries: for `target` (default: the first focus target), keeping at
+ * least `keep` of the layers' L1 magnitude (default 0.9), leaving the layers `leave` names
+ * (names or globs with * and ?) as they are.
+ */
+export interface PlanSettings {
+  target?: string;
+  keep?: number;
+  leave?: string[];
 }
 
 export interface AnalyzeParams extends WorkDoneProgressParams, AnalysisSettings {
@@ -68,7 +79,29 @@ export interface CrossoverSettings {
 
 export interface CrossoverParams extends WorkDoneProgressParams, CrossoverSettings {}
 
+export interface PlanParams extends WorkDoneProgressParams, AnalysisSettings {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  plan: PlanSettings;
+}
+
+export interface PruneParams extends WorkDoneProgressParams, AnalysisSettings {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** The plan to make (from the model's cached analysis) and apply. */
+  plan: PlanSettings;
+  /** Absolute path of the copy; never the model. */
+  out: string;
+  /** Timed runs of each model (default one second each). */
+  timing?: { warmup?: number; iterations?: number; seconds?: number };
+}
+
+/** Both models compared, B the pruned copy, with its drift and latency. */
+export type PruneResult = CompareResult & { prune: PruneOutcome };
+
 export const AnalyzeRequest = new RequestType<AnalyzeParams, Report, void>('onnxSparsity/analyze');
+export const PlanRequest = new RequestType<PlanParams, PruningPlan, void>('onnxSparsity/plan');
+export const PruneRequest = new RequestType<PruneParams, PruneResult, void>('onnxSparsity/prune');
 export const BenchRequest = new RequestType<BenchParams, BenchReport, void>('onnxSparsity/bench');
 export const CrossoverRequest = new RequestType<CrossoverParams, CrossoverReport, void>('onnxSparsity/crossover');
 export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('onnxSparsity/compare');

@@ -47,6 +47,12 @@ function act(action: HostAction): void {
   status.pending(action === 'setInputSizes' ? 'Asking for input sizes\u2026' : 'Choosing sample inputs\u2026');
   save();
 }
+/** Asks the editor for a copy pruned by the plan at the picked budget; it answers once the copy is compared. */
+function applyPlan(target: string, keep: number): void {
+  requests.send({ type: 'applyPlan', target, keep }, ACTION_TIMEOUT_MS);
+  status.pending(`Applying the plan for ${target} at ${(keep * 100).toFixed(1)}% of L1 kept\u2026`);
+  save();
+}
 const content = el('main', { cls: 'content', attrs: { 'aria-live': 'off' } });
 const sorts: SortPrefs = { get: (t) => state.sorts[t], set: (t, s) => { state.sorts[t] = s; save(); } };
 
@@ -64,7 +70,8 @@ function saveUi(ui: UiPrefs): void {
 }
 
 function done(o: Outcome): void {
-  const what = o.request.type === 'export' ? `Export as ${o.request.format.toUpperCase()}` : o.request.type === 'action' ? (o.request.action === 'setInputSizes' ? 'Input sizes' : 'Sample inputs') : 'Re-analysis';
+  const what = o.request.type === 'export' ? `Export as ${o.request.format.toUpperCase()}` : o.request.type === 'action' ? (o.request.action === 'setInputSizes' ? 'Input sizes' : 'Sample inputs')
+    : o.request.type === 'applyPlan' ? 'Apply plan' : 'Re-analysis';
   if (o.request.type === 'reanalyze') toolbar.reanalyzing(requests.busy('reanalyze'));
   if (o.timedOut !== undefined) {
     // The host may still be working: a report that arrives later is drawn all the same.
@@ -83,8 +90,8 @@ function draw(shown: Shown | null): void {
   }
   try {
     content.replaceChildren(shown.type === 'report'
-      ? reportView(shown.report, shown.diff, sorts, state.ui ?? {}, saveUi, act)
-      : compareView(shown.a, shown.b, shown.diff, sorts.get('compare'), (s) => sorts.set('compare', s)));
+      ? reportView(shown.report, shown.diff, sorts, state.ui ?? {}, saveUi, act, applyPlan)
+      : compareView(shown.a, shown.b, shown.diff, sorts.get('compare'), (s) => sorts.set('compare', s), shown.prune));
     // For timing first paint in tests and profiles: the report's DOM is in place here.
     performance.mark('onnx-sparsity:drawn');
   } catch (e) {

@@ -23,7 +23,7 @@ export const STAGES = [
   ['server/advise/', 'advise: verdicts, plans, pruned copies'],
   ['server/gates/', 'gates: check rules, compare, overlays'],
   ['server/pipeline/', 'the pipeline that drives the stages'],
-  ['server/report-cache.ts|server/request-paths.ts|server/cli-options.ts|server/cli-gates.ts', 'entry helpers'],
+  ['server/report-cache.ts|server/request-paths.ts|server/cli-options.ts|server/cli-gates.ts|server/cli-advise.ts', 'entry helpers'],
   ['server/cli.ts|server/server.ts', 'entries: the CLI and the language server'],
 ];
 

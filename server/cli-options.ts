@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { AnalysisSettings } from '../common/requests';
+import type { AnalysisSettings, PlanSettings } from '../common/requests';
 import { UsageError } from './errors';
 import type { AnalysisOptions, RunOptions } from '../common/protocol';
 import { BOUNDS } from './pipeline/settings';
@@ -13,6 +13,10 @@ Usage:
   onnx-sparsity demo [options]            build the demo CNN+MLP model and analyze it
   onnx-sparsity bench MODEL [options]     measure the model's latency here (--prune 2:4|90% also times a pruned copy)
   onnx-sparsity crossover [options]       measure where this machine's sparse matmuls beat its dense one
+  onnx-sparsity plan MODEL [options]      a pruning plan for one --target and --keep budget (JSON; --out plan.json)
+  onnx-sparsity prune MODEL --plan FILE [--out COPY]
+                                          write the pruned copy (default MODEL.pruned.onnx), then compare both:
+                                          output drift, latency here, estimates on the targets
   onnx-sparsity compare A B [options]     what changed from A to B: per layer and total deltas of sparsity,
                                           N:M readiness and estimates (A, B: models or saved JSON reports)
   onnx-sparsity check MODEL [options]     hold the model to rules and a baseline, for CI: exit 0 pass, 1 fail
@@ -49,6 +53,10 @@ Options:
   --scenario LIST        estimate scenarios: as-is, pruned-N:M, pruned-X%, pruned-RxC-X%
                          (default as-is,pruned-2:4,pruned-90%)
   --no-estimate          no speedup estimates
+  --keep X               (plan, prune, analyze) the plan keeps at least X of the layers' L1 magnitude
+                         (0.9 or 90%; default 0.9)
+  --leave LIST           (plan, prune, analyze) layers the plan leaves as they are (names or globs with *)
+  --plan FILE            (prune) the plan to apply; without it, one is made now from --target and --keep
   --warmup N, --iterations N, --seconds S, --prune 2:4|X%   (bench) warm-up runs, timed runs or duration
                          (default 2 s), and a pruned copy to time against the model
   --shape MxKxN          (crossover) weight [M, K] x activations [K, N] (default 1024x1024x256)
@@ -69,7 +77,7 @@ Options:
   --version              print the version
 
 Exit codes: 0 ok, 1 the model could not be analysed (check: a rule failed or could not be
-checked), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
+checked; prune: a layer of the copy is not as planned), 2 bad usage, 3 the model could not be run (the weight report is still written), 130
 interrupted.`;
 
 /** Every flag, for node:util parseArgs. */
@@ -86,6 +94,7 @@ export const FLAGS = {
   seconds: { type: 'string' }, prune: { type: 'string' }, shape: { type: 'string' },
   baseline: { type: 'string' }, rules: { type: 'string' }, junit: { type: 'string' }, markdown: { type: 'string' },
   overlay: { type: 'string' }, metric: { type: 'string' },
+  keep: { type: 'string' }, leave: { type: 'string' }, plan: { type: 'string' },
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
@@ -112,16 +121,32 @@ export function parseCheckFormat(f: string | undefined): CheckFormat {
  * The estimate settings from --accelerators, --scenario, --target and --no-estimate; with
  * --no-run the --dim values size static shape inference instead of the run.
  */
-export function estimateOptions(v: { accelerators?: string; scenario?: string; target?: string; 'no-estimate'?: boolean; 'no-run'?: boolean; dim?: string[] }): NonNullable<AnalysisSettings['estimate']> {
+export function estimateOptions(v: { accelerators?: string; scenario?: string; target?: string; 'no-estimate'?: boolean; 'no-run'?: boolean; dim?: string[]; keep?: string; leave?: string }): NonNullable<AnalysisSettings['estimate']> {
   if (v['no-estimate']) return false;
-  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
   const dims = v['no-run'] ? dimsOf(v) : undefined;
+  const plan = planOptions(v);
   return {
     ...(v.accelerators ? { accelerators: v.accelerators } : {}),
     ...(v.scenario ? { scenarios: list(v.scenario) } : {}),
     ...(v.target ? { targets: list(v.target) } : {}),
     ...(dims ? { dims } : {}),
+    ...(Object.keys(plan).length ? { plan } : {}),
   };
+}
+
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** --keep (0.9 or 90%) and --leave: the plan's budget. */
+export function planOptions(v: { keep?: string; leave?: string }): PlanSettings {
+  const o: PlanSettings = {};
+  if (v.keep !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.keep.trim());
+    const keep = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+    if (!(keep > 0 && keep <= 1)) throw new UsageError(`--keep must be a share of L1 magnitude in (0, 1] (0.9) or a percent (90%), not '${v.keep}'`);
+    o.keep = keep;
+  }
+  if (v.leave !== undefined) o.leave = list(v.leave);
+  return o;
 }
 
 /** The format asked for; by default a compact text summary on a terminal, JSON for a pipe or file. */
@@ -139,7 +164,6 @@ export function analysisOptions(v: { threshold?: string; relative?: boolean; nm?
       throw new UsageError(`--threshold must be a number >= 0, not '${v.threshold}'`);
     o.nearZero = { value, relative: v.relative ?? false };
   }
-  const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
   if (v.nm !== undefined) o.nm = list(v.nm);
   if (v.blocks !== undefined) o.blocks = list(v.blocks);
   return o;

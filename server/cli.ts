@@ -9,7 +9,8 @@ import { standaloneHtml } from '../common/report/html';
 import { jsonPieces } from '../common/report/json-text';
 import { toMarkdown } from '../common/report/markdown';
 import { toText } from '../common/report/text';
-import { isGateCommand, runGateCommand } from './cli-gates';
+import { isAdviseCommand, runAdviseCommand } from './cli-advise';
+import { isGateCommand, runGateCommand, type GateIo } from './cli-gates';
 import { analysisOptions, estimateOptions, number, parseCli, parseFormat, parseShape, runOptions, USAGE, type CliValues, type Format } from './cli-options';
 import { buildDemoModel } from './demo/demo-model';
 import { AnalysisError, CancelledError, UsageError } from './errors';
@@ -41,23 +42,25 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (values.help) return write(io.stdout, USAGE + '\n');
     if (values.version) return write(io.stdout, VERSION + '\n');
     const [command, ...rest] = positionals;
-    const emit = async (text: string | Iterable<string>, inputs: readonly string[]): Promise<void> => {
+    const emitTo = (out: string | undefined) => async (text: string | Iterable<string>, inputs: readonly string[]): Promise<void> => {
       progress.clear();
-      if (values.out) await writeReport(values.out, text, inputs);
+      if (out) await writeReport(out, text, inputs);
       else await writePieces(io.stdout, typeof text === 'string' ? [text] : text);
     };
-    if (isGateCommand(command)) {
-      return await runGateCommand(command, {
-        values, args: rest, stdout: io.stdout, stderr: io.stderr, emit,
-        work: (fn) => recordingReads(() => interruptible((signal) => fn(signal, progress.show))),
-        write: (file, content, inputs) => {
-          progress.clear();
-          return writeReport(file, content, inputs);
-        },
-        refuse: refuseOutput,
-        html: appHtml,
-      });
-    }
+    const emit = emitTo(values.out);
+    const gate = (emitted: typeof emit): GateIo => ({
+      values, args: rest, stdout: io.stdout, stderr: io.stderr, emit: emitted,
+      work: (fn) => recordingReads(() => interruptible((signal) => fn(signal, progress.show))),
+      write: (file, content, inputs) => {
+        progress.clear();
+        return writeReport(file, content, inputs);
+      },
+      refuse: refuseOutput,
+      html: appHtml,
+    });
+    if (isGateCommand(command)) return await runGateCommand(command, gate(emit));
+    // prune's --out is the copy: its outcome goes to stdout.
+    if (isAdviseCommand(command)) return await runAdviseCommand(command, gate(command === 'prune' ? emitTo(undefined) : emit));
     const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
     if (command === 'bench' || command === 'crossover') {
       if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json, md or text`);

@@ -3,7 +3,7 @@ import {
   createConnection, LSPErrorCodes, ProposedFeatures, ResponseError, type CancellationToken, type ProgressToken,
 } from 'vscode-languageserver/node';
 import type { Report } from '../common/protocol';
-import { AnalyzeRequest, BenchRequest, CheckRequest, CompareRequest, CrossoverRequest, ErrorCode, type AnalysisSettings } from '../common/requests';
+import { AnalyzeRequest, BenchRequest, CheckRequest, CompareRequest, CrossoverRequest, ErrorCode, PlanRequest, PruneRequest, type AnalysisSettings } from '../common/requests';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { analyzeModel } from './pipeline/analyze';
 import { benchmarkModel } from './pipeline/bench';
@@ -11,6 +11,8 @@ import { checkModel } from './pipeline/check';
 import { compareModels } from './pipeline/compare';
 import type { Progress } from './pipeline/control';
 import { crossover } from './pipeline/crossover';
+import { planModel } from './pipeline/plan';
+import { pruneWithPlan } from './pipeline/prune';
 import { ReportCache } from './report-cache';
 import { checkSettingPaths, requestPath, shownName } from './request-paths';
 import { VERSION } from './version';
@@ -74,6 +76,28 @@ connection.onRequest(CheckRequest, (params, token) =>
       analyze: (f, which) => analyzeCached(f, params, signal, (x, m) => report(which === 'model' ? x / 2 : 0.5 + x / 2, `${path.basename(f)}: ${m}`)),
       onProgress: (p) => report(p.fraction, p.message),
     });
+  }));
+
+connection.onRequest(PlanRequest, (params, token) =>
+  run(token, params?.workDoneToken, `Planning ${shownName(params?.path)}`, async (signal, report) => {
+    const file = requestPath(params?.path, 'path');
+    checkSettingPaths(params);
+    // Another budget or target plans again from the cached analysis: the magnitude figures are in it.
+    return planModel(params, params.plan, () => analyzeCached(file, params, signal, report));
+  }));
+
+connection.onRequest(PruneRequest, (params, token) =>
+  run(token, params?.workDoneToken, `Pruning ${shownName(params?.path)}`, async (signal, report) => {
+    const file = requestPath(params?.path, 'path');
+    const out = requestPath(params?.out, 'out');
+    checkSettingPaths(params);
+    const result = await pruneWithPlan({
+      file, out, options: params.options, run: params.run, estimate: params.estimate, plan: { settings: params.plan ?? {} }, timing: params.timing, signal,
+      analyze: (f, options, which) => analyzeCached(f, { ...params, options }, signal, (x, m) => report(which === 'model' ? x * 0.3 : 0.4 + x * 0.2, `${path.basename(f)}: ${m}`)),
+      onProgress: (p) => report(p.fraction, p.message),
+    });
+    // The copy is new on disk; its own later analyses are cached as any model's.
+    return result;
   }));
 
 connection.onRequest(BenchRequest, (params, token) =>

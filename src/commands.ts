@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { reportPlan } from './apply-plan';
 import { Comparison } from './compare';
 import { SHOW_CHECK_COMMAND } from './check-status';
 import { activeReportModel, LOG_COMMAND, VIEW_TYPE, type Ctx } from './ctx';
@@ -67,6 +68,15 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     if (!doc) return void vscode.window.showInformationMessage('Open a model\'s sparsity report first; its input sizes are what get set.');
     const r = await doc.act('setInputSizes');
     if (!r.ok && r.message) void vscode.window.showInformationMessage(r.message);
+  },
+  /** Palette and the report's title bar: the copy pruned by the report's plan, compared with the model. */
+  'onnxSparsity.applyPlan': () => async (arg) => {
+    const model = asModel(arg) ?? activeModel();
+    const doc = model && ReportEditorProvider.document(model);
+    const plan = reportPlan(doc?.shown);
+    if (!doc || !plan) return void vscode.window.showInformationMessage('Open a model\'s sparsity report with a pruning plan first (the plan needs the estimates).');
+    const r = await doc.applyPlan(plan.target, plan.keep).catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }));
+    if (r.ok && r.message) void vscode.window.showInformationMessage(r.message);
   },
   [LOG_COMMAND]: (ctx) => () => ctx.server.showLog(),
 };

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CompareRequest } from '../common/requests';
+import { CompareRequest, type PruneResult } from '../common/requests';
 import { coalesce } from './coalesce';
 import { Config } from './config';
 import { COMPARE_VIEW_TYPE, type Ctx } from './ctx';
@@ -15,12 +15,21 @@ export class Comparison {
   readonly reanalyze = coalesce(() => this.compare());
 
   static open(ctx: Ctx, a: vscode.Uri, b: vscode.Uri): Comparison {
-    const title = `${path.basename(a.fsPath)} vs ${path.basename(b.fsPath)}`;
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, reportWebviewOptions(ctx.extensionUri));
-    return new Comparison(ctx, a, b, panel, title);
+    return Comparison.create(ctx, a, b);
   }
 
-  private constructor(private readonly ctx: Ctx, readonly a: vscode.Uri, readonly b: vscode.Uri, panel: vscode.WebviewPanel, private readonly title: string) {
+  /** A model and its pruned copy, compared already: shown with the copy's drift and latency until either file changes. */
+  static show(ctx: Ctx, a: vscode.Uri, b: vscode.Uri, result: PruneResult): Comparison {
+    return Comparison.create(ctx, a, b, result);
+  }
+
+  private static create(ctx: Ctx, a: vscode.Uri, b: vscode.Uri, done?: PruneResult): Comparison {
+    const title = `${path.basename(a.fsPath)} vs ${path.basename(b.fsPath)}`;
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, reportWebviewOptions(ctx.extensionUri));
+    return new Comparison(ctx, a, b, panel, title, done);
+  }
+
+  private constructor(private readonly ctx: Ctx, readonly a: vscode.Uri, readonly b: vscode.Uri, panel: vscode.WebviewPanel, private readonly title: string, done?: PruneResult) {
     this.view = new ReportView(panel, ctx.extensionUri, this, title);
     const changed = (): void => {
       this.reanalyze().catch(alreadyShown);
@@ -32,7 +41,8 @@ export class Comparison {
       for (const w of watchers) w.dispose();
       this.view.dispose();
     });
-    this.reanalyze().catch(alreadyShown);
+    if (done) this.view.show({ type: 'compare', a: done.a, b: done.b, diff: done.diff, prune: done.prune });
+    else this.reanalyze().catch(alreadyShown);
   }
 
   private async compare(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AnalyzeRequest } from '../common/requests';
+import { applyPlan } from './apply-plan';
 import type { HostAction, Report, ReportDiff } from '../common/protocol';
 import { diffReports } from '../common/report/diff';
 import { coalesce } from './coalesce';
@@ -78,6 +79,16 @@ export class ModelDocument implements vscode.CustomDocument {
       return { ok: true, message: 'Analysed again with the new input sizes.' };
     }
     return { ok: false, message: `${action} is not available here` };
+  }
+
+  /** Apply Plan...: the copy pruned by the plan for `target` at `keep`, compared with this model. */
+  applyPlan(target: string, keep: number): Promise<{ ok: boolean; message?: string }> {
+    return applyPlan(this.ctx, this.uri, withRemembered(new Config(this.uri).analysisSettings(), this.ctx.runs.get(this.uri)), target, keep);
+  }
+
+  /** The latest report shown, if any. */
+  get shown(): Report | undefined {
+    return this.report;
   }
 
   dispose(): void {

@@ -12,6 +12,8 @@ export interface ReportOwner {
   reanalyze(): Promise<void>;
   /** What the page asks of the editor for its model; a comparison has none. */
   act?(action: HostAction): Promise<{ ok: boolean; message?: string }>;
+  /** Writes the copy pruned by the plan for `target` at budget `keep` and opens its comparison. */
+  applyPlan?(target: string, keep: number): Promise<{ ok: boolean; message?: string }>;
 }
 
 /** Webview options for every report: scripts on, and only dist/media readable. */
@@ -114,6 +116,7 @@ export class ReportView implements vscode.Disposable {
         return { ok: true };
       }
       if (m.type === 'action') return this.owner.act ? await this.owner.act(m.action) : { ok: false, message: 'A comparison has no single model to do that for.' };
+      if (m.type === 'applyPlan') return this.owner.applyPlan ? await this.owner.applyPlan(m.target, m.keep) : { ok: false, message: 'A comparison has no single model to prune.' };
       if (!this.shownNow) return { ok: false, message: 'There is no report to export yet.' };
       return await exportShown(this.shownNow, m.format, this.extensionUri);
     } catch (e) {

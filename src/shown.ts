@@ -26,5 +26,7 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
   if (o.type === 'reanalyze') return { type: 'reanalyze', id: o.id };
   if (o.type === 'action' && HOST_ACTIONS.includes(o.action as HostAction)) return { type: 'action', id: o.id, action: o.action as HostAction };
   if (o.type === 'export' && EXPORT_FORMATS.includes(o.format as ExportFormat)) return { type: 'export', id: o.id, format: o.format as ExportFormat };
+  if (o.type === 'applyPlan' && typeof o.target === 'string' && o.target.length > 0 && o.target.length <= 200
+    && typeof o.keep === 'number' && o.keep > 0 && o.keep <= 1) return { type: 'applyPlan', id: o.id, target: o.target, keep: o.keep };
   return undefined;
 }

@@ -14,6 +14,7 @@ import { describeFailure, SettingsError } from '../src/failure';
 import { inlineScript, jsonForHtml, standaloneHtml } from '../common/report/html';
 import { makeNonce } from '../src/nonce';
 import { DEFAULT_SETTINGS, toAnalysisSettings, type SettingKey } from '../src/settings-to-request';
+import { copyPath } from '../src/copy-path';
 import { parseWebviewMessage, type Shown } from '../src/shown';
 import { webviewHtml } from '../src/webview-html';
 import { tempDir } from './helpers';
@@ -171,8 +172,18 @@ describe('small client pieces', () => {
   it('accepts only well-formed webview messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'export', id: 3, format: 'csv', extra: 1 }), { type: 'export', id: 3, format: 'csv' });
-    for (const m of [null, 'ready', { type: 'export', id: 3, format: 'exe' }, { type: 'reanalyze' }, { type: 'reanalyze', id: 1.5 }, { type: 'open', id: 1 }])
+    assert.deepEqual(parseWebviewMessage({ type: 'applyPlan', id: 4, target: 'h100+tensorrt', keep: 0.9, path: '/etc/passwd' }), { type: 'applyPlan', id: 4, target: 'h100+tensorrt', keep: 0.9 });
+    for (const m of [null, 'ready', { type: 'export', id: 3, format: 'exe' }, { type: 'reanalyze' }, { type: 'reanalyze', id: 1.5 }, { type: 'open', id: 1 },
+      { type: 'applyPlan', id: 5, target: 'h100+tensorrt', keep: 0 }, { type: 'applyPlan', id: 5, target: 'h100+tensorrt', keep: 1.5 }, { type: 'applyPlan', id: 5, target: '', keep: 0.9 },
+      { type: 'applyPlan', id: 5, target: 7, keep: 0.9 }, { type: 'applyPlan', id: 5, target: 'x'.repeat(201), keep: 0.9 }])
       assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
+  });
+
+  it('names a pruned copy beside the model, never over an existing file or its data file', () => {
+    const taken = new Set(['/m/net.pruned.onnx', '/m/net.pruned-2.onnx.data']);
+    assert.equal(copyPath('/m/net.onnx', () => false), '/m/net.pruned.onnx');
+    assert.equal(copyPath('/m/net.onnx', (p) => taken.has(p)), '/m/net.pruned-3.onnx');
+    assert.equal(copyPath('/m/NET.ONNX', () => false), '/m/NET.pruned.onnx');
   });
 
   it('describes failed requests by their error code', () => {

@@ -151,9 +151,18 @@ function stable(r: Report): unknown {
   const run = rest.run && (({ plainMs: _a, profiledRunMs: _b, runtimeInsertedMs: _d, instrumentedMs: _e, copiedRunMs: _f, peakRssMiB: _g, ...x }) => x)(rest.run);
   const untimed = <T extends { timeMs?: number }>(xs: T[] | undefined) => xs?.map(({ timeMs: _x, ...o }) => o);
   const { timeMs: _tt, ...totals } = rest.totals;
+  // This machine is measured each run: the advice about it moves with the timings, like its estimates.
+  const here = (id: string): boolean => id === 'this-machine';
+  const advice = rest.advice && {
+    ...rest.advice,
+    verdicts: rest.advice.verdicts.map((v) => ({ ...v, targets: Object.fromEntries(Object.entries(v.targets).filter(([id]) => !here(id))) })),
+    actions: rest.advice.actions.filter((a) => !here(a.target.id)),
+    plan: rest.advice.plan && (({ createdAt: _p, ...x }) => x)(rest.advice.plan),
+  };
   return {
     ...rest, run, totals, ops: untimed(rest.ops), layers: untimed(rest.layers),
     estimates: rest.estimates.filter((e) => e.accelerator.id !== 'this-machine'),
+    advice,
   };
 }
 

@@ -7,7 +7,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { InitializeRequest, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
-import { AnalyzeRequest, CompareRequest, ErrorCode } from '../common/requests';
+import { AnalyzeRequest, CompareRequest, ErrorCode, PlanRequest, PruneRequest } from '../common/requests';
 import { CancellationTokenSource, LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { reluOnly, tempDir } from './helpers';
 
@@ -42,6 +42,23 @@ describe('the language server over stdio', () => {
     assert.equal(events[0], 'begin');
     assert.ok(events.includes('report'));
     assert.equal(events.at(-1), 'end');
+  });
+
+  it('plans again at another budget from its cached analysis, and writes and measures the pruned copy', async () => {
+    const first = await conn.sendRequest(AnalyzeRequest, { path: demo });
+    const plan = await conn.sendRequest(PlanRequest, { path: demo, plan: { target: 'h100+tensorrt', keep: 0.6 } });
+    assert.equal(plan.kind, 'onnx-sparsity-plan');
+    assert.equal(plan.budget.keep, 0.6);
+    assert.ok(plan.estimate.l1Kept >= 0.6);
+    assert.equal(plan.model.sha256, first.model.sha256);
+    const out = path.join(path.dirname(demo), 'demo.pruned.onnx');
+    const r = await conn.sendRequest(PruneRequest, { path: demo, plan: { target: 'h100+tensorrt', keep: 0.6 }, out, timing: { iterations: 5 } });
+    assert.equal(r.prune.copy.path, out);
+    assert.equal(r.b.model.path, out);
+    assert.ok(r.prune.layers.every((l) => l.ok));
+    assert.deepEqual(r.prune.layers.map((l) => l.prune), plan.layers.filter((l) => l.prune !== 'as-is').map((l) => l.prune));
+    await assert.rejects(conn.sendRequest(PruneRequest, { path: demo, plan: {}, out: demo }), (e: { code: number; message: string }) => e.code === ErrorCode.usage && /never written over the original/.test(e.message));
+    await assert.rejects(conn.sendRequest(PruneRequest, { path: demo, plan: {}, out: 'relative.onnx' }), (e: { code: number }) => e.code === ErrorCode.usage);
   });
 
   it('answers a corrupt model with a typed error naming the file, and stays up', async () => {

@@ -17,11 +17,12 @@ export function benchMarkdown(b: BenchReport): string {
   out.push('', `Throughput ${b.throughputPerSecond.toFixed(1)} inferences/s.`);
   if (b.pruned) {
     const p = b.pruned;
-    out.push('', `Pruned to ${p.to} (${(p.sparsity * 100).toFixed(1)}% of layer weights zero): measured ${p.measuredSpeedup.toFixed(2)}x (p50 over p50)` +
-      `${p.estimatedSpeedup !== null ? `; the estimator predicts ${p.estimatedSpeedup.toFixed(2)}x for this machine` : ''}.` +
+    out.push('', `Pruned to ${p.to} (${(p.sparsity * 100).toFixed(1)}% of layer weights zero): measured ${p.measuredSpeedup.toFixed(2)}x (as-is p50 over pruned p50)` +
+      `${p.estimatedSpeedup !== null ? `; the estimator predicts ${p.estimatedSpeedup.toFixed(2)}x for the same ratio on this machine (its as-is time over its pruned time)` : ''}.` +
       (p.measuredSpeedup < 1.1 ? ' Dense kernels run zeros at full cost: this is the usual answer on a dense CPU.' : ''));
     if (p.skipped.length) out.push('', `Not pruned: ${p.skipped.map(mdText).join(', ')}.`);
   }
+  for (const w of b.warnings ?? []) out.push('', `**Warning:** ${mdText(w)}`);
   return out.join('\n') + '\n';
 }
 

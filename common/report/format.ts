@@ -38,3 +38,8 @@ export function csvField(v: string | number | boolean | null | undefined): strin
   if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** A distance or ratio of any size: 6 significant digits, in exponent form below 1e-3 and from 1e6. */
+export function sig(x: number): string {
+  return !Number.isFinite(x) ? String(x) : x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(6)));
+}

@@ -1,4 +1,6 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
+import { zeroChannelEstimates } from './advice';
+import { actionsMarkdown, planMarkdown, whyNotFasterMarkdown } from './advice-markdown';
 import { costSourceText, rangeText, supportLabel, targetSummaries } from './estimate-summary';
 import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
@@ -22,16 +24,19 @@ export function toMarkdown(r: Report): string {
   if (ready) out.push(`| ${ready.nm} ready layers | ${ready.ready} of ${ready.of} |`);
   out.push(...runRows(r));
   out.push('');
+  out.push(...actionsMarkdown(r));
 
   out.push('## Layers', '');
   const nmKeys = r.options.nm;
-  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch | Input density | MACs | Time ms |`);
-  out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|---:|---:|---:|`);
+  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch | Zero K cols | Input density | MACs | Time ms |`);
+  out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|---:|---:|---:|---:|`);
   for (const l of r.layers) out.push(layerRow(l, nmKeys));
   if (r.layers.length === 0) out.push('', '_No Conv/Gemm/MatMul layers in this model._');
   out.push('');
 
   if (r.estimates.length) out.push('## Estimated speedups', '', ...estimatesTable(r), '');
+  out.push(...whyNotFasterMarkdown(r));
+  if (r.advice?.plan) out.push(...planMarkdown(r.advice.plan));
   out.push('## By op type', '', ...totalsTable(t.byOpType, 'Op type'), '');
   out.push('## By dtype', '', ...totalsTable(t.byDtype, 'Dtype'), '');
   if (r.warnings.length) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${mdText(w)}`), '');
@@ -69,7 +74,7 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
   const name = `${mdText(l.name)}${l.note ? ` (${mdText(l.note)})` : ''}`;
   const a = l.activation;
   const run = `${a ? pct(a.inputDensity) : '-'} | ${l.macs !== undefined ? count(l.macs) : '-'} | ${l.timeMs !== undefined ? l.timeMs.toFixed(3) : '-'}`;
-  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(nearZeroShare(l))} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${run} |`;
+  return `| ${name} | ${l.opType} | ${g ? `${g.rows} x ${g.k}` : '-'} | ${count(l.params)} | ${pct(l.sparsity)} | ${pct(nearZeroShare(l))} | ${nm.join(' | ')} | ${pct(l.nm['2:4']?.l1Kept)} | ${best ? `${best[0]}: ${pct(best[1])}` : '-'} | ${g ? count(l.zeroRows) : '-'} | ${g ? count(l.zeroInputChannels) : '-'} | ${g ? count(l.zeroCols) : '-'} | ${run} |`;
 }
 
 /**
@@ -89,6 +94,10 @@ function estimatesTable(r: Report): string[] {
   });
   const first = r.estimates[0];
   const draws = first?.range ? ` (${rangeText(r)})` : '';
+  const z = zeroChannelEstimates(r);
+  const zeros = z
+    ? [`_As-is figures above 1x on dense targets rest on the ${z.rows} all-zero output channels and ${z.cols} all-zero K columns of the layer table, which the estimator counts removed ([compactable](docs/advisor.md#compactable)): runtimes compute them unless the model is exported without them._`, '']
+    : [];
   const costs = costSourceText(r);
   return [
     `| Target | Sparsity it uses | Runtime support today | ${scenarios.map(mdText).join(' | ')} |`,
@@ -98,6 +107,7 @@ function estimatesTable(r: Report): string[] {
     '',
     `_Speedup = the model on the same target dense / with the sparsity its runtime uses. Ranges: every ranged number of the profile drawn jointly${draws}, the dense baseline under the same draw, never clamped. ${first ? mdText(first.assumptions.find((a) => a.startsWith('time per layer')) ?? '') : ''}.${costs ? ` ${mdText(costs)}` : ''} Formulas and sources: docs/estimator.md._`,
     '',
+    ...zeros,
     '### Batch rule and runtime support per target',
     '',
     ...summaries.flatMap((t) => {

@@ -60,7 +60,8 @@ export function benchChart(ctx: ReportContext, b: BenchReport): HTMLElement {
     body: el('div', { cls: 'plot-wrap' }, svg.node()!, table),
     exportSvg: () => standaloneSvg(svg.node()!, 'Measured latency on this machine'),
     note: el('p', { cls: 'note' }, `${count(b.iterations)} iterations after ${b.warmup} warm-up on ${b.ep}${b.fallback ? ` (asked for ${b.requestedEp}: ${b.fallback})` : ''}, ${b.machine.cpu}, ${b.machine.cores} cores, onnxruntime ${b.ortVersion}; ${b.throughputPerSecond.toFixed(0)} inferences/s.`,
-      b.pruned ? ` Pruned copy: ${times(b.pruned.measuredSpeedup)} measured at p50, ${b.pruned.estimatedSpeedup === null ? 'no estimate' : `${times(b.pruned.estimatedSpeedup)} estimated`}.` : ''),
+      b.pruned ? ` Pruned copy: ${times(b.pruned.measuredSpeedup)} measured (as-is p50 over pruned p50), ${b.pruned.estimatedSpeedup === null ? 'no estimate' : `${times(b.pruned.estimatedSpeedup)} estimated for the same ratio here`}.` : '',
+      ...(b.warnings ?? []).map((w) => el('span', { cls: 'warn sub' }, w))),
   });
   let at: number | null = null;
   onStepKeys(svg.node()!, () => marks.length, () => at, (k) => {

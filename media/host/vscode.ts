@@ -44,6 +44,8 @@ export function slim(r: Report): Report {
     weights: [],
     layers: r.layers.map(({ heatmap: _heatmap, ...l }) => l),
     estimates: r.estimates.map((e) => ({ ...e, layers: [] })),
+    // Verdicts are per layer and target, the magnitude figures per layer: the bulk of the advice.
+    ...(r.advice ? { advice: { ...r.advice, verdicts: [], kept: [] } } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Estimate, EstimateSupport } from '../../common/protocol';
+import { zeroChannelEstimates } from '../../common/report/advice';
 import { costSourceText, supportLabel, targetSummaries } from '../../common/report/estimate-summary';
 import type { ReportContext } from '../parts/context';
 import { el, note, section } from '../parts/dom';
@@ -35,11 +36,13 @@ export function estimates(ctx: ReportContext): HTMLElement {
     el('td', null), el('td', null),
     ...scenarios.map((s) => el('td', { cls: 'num' }, pct(r.estimates.find((e) => e.scenario === s)?.l1Kept))));
   const costs = costSourceText(r);
+  const zeros = zeroChannelEstimates(r);
 
   return section('estimates', 'Estimated speedups',
     el('div', { cls: 'table-wrap' }, el('table', { cls: 'data estimates' }, el('thead', null, head), el('tbody', null, ...rows, kept))),
     note('Speedup = the model on the same target dense / with the sparsity its runtime uses. The range samples every ranged number of the profile jointly (fixed-seed Monte Carlo), the dense baseline under the same draw; it is never clamped.',
       costs ? ` ${costs}` : '', ' Formulas and sources: docs/estimator.md.'),
+    zeros && el('p', { cls: 'note warn zero-channels' }, `As-is figures above 1x on dense targets rest on the ${zeros.rows} all-zero output channels and ${zeros.cols} all-zero K columns (the layer table\u2019s "Dead channels"), which the estimator counts removed: runtimes compute them unless the model is exported without them (docs/advisor.md#compactable).`),
     el('ul', { cls: 'target-rules' }, ...summaries.map((t) => el('li', null,
       el('strong', null, t.accelerator.name), t.lead.batchRule ? ` (${t.lead.scenario}): ${t.lead.batchRule.text}.` : '',
       ...(t.support ? [el('br', null), el('span', { cls: `support-${t.support.usable ? 'usable' : 'blocked'}` }, `${t.support.pattern} at ${t.support.dtype}: ${t.support.status} (${t.support.date})`), `: ${t.support.reason} (${t.support.source}).`] : [])))),

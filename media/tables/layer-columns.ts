@@ -1,4 +1,5 @@
 import type { LayerDelta, LayerReport } from '../../common/protocol';
+import { verdictDoc } from '../../common/report/advice';
 import { bestBlock, mainPattern, nearZeroShare } from '../../common/report/figures';
 import type { ReportContext } from '../parts/context';
 import { deltaEl } from '../parts/delta';
@@ -20,11 +21,19 @@ export function estimateLabel(ctx: ReportContext): string {
   return e ? `Est. time (${e.accelerator.id}, ${e.scenario})` : 'Est. time';
 }
 
+/** Header of the verdict column: it names the accelerator whose verdicts it shows. */
+export function verdictLabel(ctx: ReportContext): string {
+  const id = ctx.pick.get()?.accelerator;
+  return id ? `Verdict (${id})` : 'Verdict';
+}
+
 /** The columns the issue asks for, in reading order: identity, shape, weight patterns, run figures, estimate. */
 export function layerColumns(ctx: ReportContext): VColumn<LayerRow>[] {
   const r = ctx.report;
   const nm = mainPattern(r);
   const total = r.totals.timeMs;
+  const verdictsFor = (x: LayerRow) => { const id = ctx.pick.get()?.accelerator; return id ? r.advice?.verdicts[x.index]?.targets[id] : undefined; };
+  const verdictFor = (x: LayerRow) => verdictsFor(x)?.[0];
   const est = (x: LayerRow) => { const e = ctx.estimate(); return e ? { e, row: ctx.layerEstimate(e, x.layer.name) } : undefined; };
   const cols: VColumn<LayerRow>[] = [
     { key: 'index', label: '#', numeric: true, firstDir: 1, width: 52, title: 'Position in graph order', value: (x) => x.index, cell: (x) => String(x.index + 1) },
@@ -65,8 +74,15 @@ export function layerColumns(ctx: ReportContext): VColumn<LayerRow>[] {
     {
       key: 'dead', label: 'Dead channels', numeric: true, width: 116, title: 'All-zero output channels (rows) and input channels: prunable without a sparse kernel',
       value: (x) => (x.layer.gemm ? x.layer.zeroRows + x.layer.zeroInputChannels : null),
-      cell: (x) => (x.layer.gemm ? `${count(x.layer.zeroRows)} out, ${count(x.layer.zeroInputChannels)} in` : '-'),
+      cell: (x) => (x.layer.gemm ? `${count(x.layer.zeroRows)} out, ${count(x.layer.zeroInputChannels)} in${x.layer.zeroCols ? `, ${count(x.layer.zeroCols)} K` : ''}` : '-'),
       tip: (x) => (x.layer.gemm ? `${count(x.layer.zeroRows)} of ${count(x.layer.gemm.rows)} output channels, ${count(x.layer.zeroInputChannels)} of ${count(x.layer.inputChannels)} input channels and ${count(x.layer.zeroCols)} of ${count(x.layer.gemm.k)} K columns all zero` : ''),
+    },
+    {
+      key: 'verdict', label: verdictLabel(ctx), width: 240,
+      title: 'Why the layer is, or is not, faster on the accelerator chosen above (as it is, or pruned to its pattern); hover for the figures',
+      value: (x) => verdictFor(x)?.label ?? null,
+      cell: (x) => { const v = verdictFor(x); return v ? el('span', { cls: `verdict v-${v.code}` }, v.label) : '-'; },
+      tip: (x) => (verdictsFor(x) ?? []).map((v) => `${v.label}: ${v.text} (${verdictDoc(v.code)})`).join('\n'),
     },
     {
       key: 'density', label: 'Input density', numeric: true, width: 108, title: 'Nonzero share of the layer\u2019s data input in the run',

@@ -2,7 +2,7 @@ import type { ReportContext } from '../parts/context';
 import { el, note } from '../parts/dom';
 import { estimatePick } from '../parts/estimate-pick';
 import { count } from '../parts/format';
-import { estimateLabel, layerColumns, type LayerRow } from './layer-columns';
+import { estimateLabel, layerColumns, verdictLabel, type LayerRow } from './layer-columns';
 import { layerFilters } from './layer-filters';
 import { listen } from '../parts/store';
 import { virtualTable } from './virtual-table';
@@ -30,6 +30,6 @@ export function layerTable(ctx: ReportContext, sort: SortState | undefined, onSo
     el('div', { cls: 'table-tools' }, filter.root, estimatePick(ctx), shownCount),
     table.root,
     note('Click a row or use the arrow keys to select a layer: the charts above follow. Hover a cell for its exact figures.'));
-  listen(ctx.pick, root, () => table.refresh({ est: estimateLabel(ctx) }));
+  listen(ctx.pick, root, () => table.refresh({ est: estimateLabel(ctx), verdict: verdictLabel(ctx) }));
   return root;
 }

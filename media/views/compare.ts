@@ -1,4 +1,4 @@
-import type { LayerDelta, LayerReport, Report, ReportDiff } from '../../common/protocol';
+import type { LayerDelta, LayerReport, PruneOutcome, Report, ReportDiff } from '../../common/protocol';
 import { densityStats, nearZeroShare, readyCount } from '../../common/report/figures';
 import { compareChart } from '../charts/compare-chart';
 import { deltaEl, type Better } from '../parts/delta';
@@ -7,6 +7,7 @@ import { fileStem } from '../charts/download';
 import { compact, count, deltaCount, deltaMs, deltaPp, ms, pct, times } from '../parts/format';
 import { lazy } from '../parts/lazy';
 import { sortableTable } from '../tables/sortable-table';
+import { pruneSection } from './prune-figures';
 import type { Column } from '../tables/table-sort';
 import type { SortState } from '../host/vscode';
 
@@ -18,7 +19,7 @@ interface Metric {
 }
 
 /** Two models side by side: their totals, then what changed layer by layer (b - a, matched by name). */
-export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortState | undefined, onSort: (s: SortState) => void): HTMLElement {
+export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortState | undefined, onSort: (s: SortState) => void, prune?: PruneOutcome): HTMLElement {
   // One file name twice (two versions of a model, or one model analysed twice): say so once; the paths tell them apart.
   const title = a.model.name === b.model.name
     ? el('h1', null, `Comparing two analyses of ${a.model.name}`)
@@ -26,6 +27,7 @@ export function compareView(a: Report, b: Report, diff: ReportDiff, sort: SortSt
   const head = el('header', { cls: 'model-head' }, title,
     el('p', { cls: 'path' }, el('span', { cls: 'tag-a' }, 'A'), ` ${a.model.path}`), el('p', { cls: 'path' }, el('span', { cls: 'tag-b' }, 'B'), ` ${b.model.path}`));
   return el('div', { cls: 'compare' }, head,
+    prune && pruneSection(prune),
     section('compare-totals', 'Totals', totalsTable(a, b, diff)),
     diff.patterns.some((p) => p.lost.length || p.missing.length || p.gained.length) && section('compare-readiness', 'N:M readiness that changed', readinessList(diff)),
     diff.estimates.length > 0 && section('compare-estimates', 'Estimated speedups', estimatesTable(diff)),

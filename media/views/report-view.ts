@@ -9,6 +9,8 @@ import { layerDetail } from './layer-detail';
 import { layerTable } from '../tables/layer-table';
 import { sparsityChart } from '../charts/sparsity-chart';
 import { summary, type Act } from './summary';
+import { actionsSection } from './actions';
+import { planSection, type Apply } from './plan';
 import type { SortState } from '../host/vscode';
 
 /** Sort orders by table id, kept in the webview state so a restored panel sorts the same way. */
@@ -22,12 +24,13 @@ export interface SortPrefs {
  * this machine's measurements. The summary and the table (virtualised) are built at once; every
  * chart is built when it scrolls into view, so first paint does not wait on any of them.
  */
-export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortPrefs, prefs: UiPrefs, savePrefs: (p: UiPrefs) => void, act?: Act): HTMLElement {
+export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortPrefs, prefs: UiPrefs, savePrefs: (p: UiPrefs) => void, act?: Act, apply?: Apply): HTMLElement {
   const ctx = createContext(r, diff, prefs, savePrefs);
   const n = r.layers.length;
   const machine = r.bench || r.crossover;
   const parts: [string, string, boolean][] = [
-    ['chart', 'Chart', true], ['layer', 'Selected layer', n > 0], ['layers', 'Layers', true], ['estimates', 'Estimates', true],
+    ['actions', 'What to do', !!r.advice], ['chart', 'Chart', true], ['layer', 'Selected layer', n > 0], ['layers', 'Layers', true], ['estimates', 'Estimates', true],
+    ['plan', 'Pruning plan', !!r.advice?.plan],
     ['machine', 'This machine', !!machine], ['warnings', 'Warnings', r.warnings.length > 0],
   ];
   // Anchors would need href attributes; buttons that scroll keep the page free of navigable URLs.
@@ -36,10 +39,12 @@ export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortP
   return el('div', { cls: 'report' },
     summary(r, diff, act),
     nav,
+    actionsSection(r),
     section('chart', 'Sparsity by layer', n ? lazy(() => sparsityChart(ctx), 330) : note('No Conv, Gemm or MatMul layers in this model.')),
     n > 0 && section('layer', 'Selected layer', lazy(() => layerDetail(ctx), 420)),
     section('layers', `Layers (${n})`, n ? layerTable(ctx, sorts.get('layers'), (s) => sorts.set('layers', s)) : note('Nothing to list.')),
     estimates(ctx),
+    planSection(r.advice?.plan, ctx.stem, sorts.get('plan'), (s) => sorts.set('plan', s), apply),
     machine && section('machine', 'This machine',
       r.bench ? lazy(() => benchChart(ctx, r.bench!), 200) : note('No latency measured for this model here: run `onnx-sparsity bench MODEL`.'),
       r.crossover ? lazy(() => crossoverChart(ctx, r.crossover!), 340) : note('No crossover measured here: run `onnx-sparsity crossover`.')),

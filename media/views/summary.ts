@@ -1,7 +1,9 @@
-import type { Estimate, HostAction, Report, ReportDiff, RunReport } from '../../common/protocol';
+import type { HostAction, Report, ReportDiff, RunReport } from '../../common/protocol';
 import { deltaEl } from '../parts/delta';
 import { button, el, note, section, type Child } from '../parts/dom';
-import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold, times } from '../parts/format';
+import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold } from '../parts/format';
+import { tile } from '../parts/tile';
+import { headlineTile } from './headline';
 import { densityStats, latencyLine, nearZeroShare, readyCount } from '../../common/report/figures';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
@@ -14,10 +16,6 @@ export function summary(r: Report, diff?: ReportDiff, act?: Act): HTMLElement {
   const head = el('header', { cls: 'model-head' }, el('h1', { attrs: { elementtiming: 'report-title' } }, m.name), el('p', { cls: 'path' }, m.path));
   return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r, act), r.warnings.length > 0 && warnings(r.warnings),
     t.params === 0 && note('This model has no constant weights to measure.'));
-}
-
-function tile(label: string, value: string, sub: Child, delta?: HTMLElement | null): HTMLElement {
-  return el('div', { cls: 'tile' }, el('div', { cls: 'tile-label' }, label), el('div', { cls: 'tile-value' }, value), delta, el('div', { cls: 'tile-sub' }, sub));
 }
 
 function tiles(r: Report, diff?: ReportDiff): HTMLElement {
@@ -37,11 +35,9 @@ function tiles(r: Report, diff?: ReportDiff): HTMLElement {
     const effective = effectiveMacs(r);
     out.push(tile('MACs', compact(t.macs), `${count(t.macs)} dense; ${compact(effective)} with nonzero weights; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
   }
-  const best = bestByKind(r);
-  if (best.length) {
-    out.push(tile('Best estimated speedup', times(best[0].speedup), el('span', null, ...best.map((e) =>
-      el('span', { cls: 'sub', title: `${e.accelerator.name}, ${e.scenario}` }, `${e.accelerator.kind}: ${times(e.speedup)} (${e.accelerator.id}, ${e.scenario})`)))));
-  }
+  const head = headlineTile(r);
+  // The headline leads: what the model gains as it is where the user runs it.
+  if (head) out.unshift(head);
   if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
   return el('div', { cls: 'tiles' }, ...out);
 }
@@ -57,16 +53,6 @@ export function effectiveMacs(r: Report): number | undefined {
     kept += l.macs * (1 - l.sparsity);
   }
   return r.totals.macs - layers + kept;
-}
-
-/** The best estimate of each accelerator kind (none, n:m, unstructured-weights...), best first. */
-function bestByKind(r: Report): Estimate[] {
-  const best = new Map<string, Estimate>();
-  for (const e of r.estimates) {
-    const b = best.get(e.accelerator.kind);
-    if (!b || e.speedup > b.speedup) best.set(e.accelerator.kind, e);
-  }
-  return [...best.values()].sort((a, b) => b.speedup - a.speedup);
 }
 
 function facts(r: Report, act?: Act): HTMLElement {

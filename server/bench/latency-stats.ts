@@ -31,3 +31,13 @@ export function crossoverSparsity(levels: readonly { sparsity: number; denseMs: 
   }
   return from;
 }
+
+/** A p99 this far above the p50 means run-to-run noise the size of the effects being compared. */
+export const SPREAD_LIMIT = 1.5;
+
+export function spreadWarnings(a: { p50: number; p99: number }, b: { p50: number; p99: number }): string[] {
+  const sa = a.p99 / a.p50;
+  const sb = b.p99 / b.p50;
+  if (Math.max(sa, sb) <= SPREAD_LIMIT) return [];
+  return [`latency spread p99/p50 is ${sa.toFixed(2)} for the model and ${sb.toFixed(2)} for the copy (over ${SPREAD_LIMIT}): run-to-run noise is as large as the difference measured, so the ratio says little; time again with more iterations, fixed --threads, on a quiet machine`];
+}

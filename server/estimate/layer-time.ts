@@ -25,8 +25,11 @@ interface Common {
   support?: LayerSupport;
 }
 
+/** Why a layer stays dense on a target that has a sparse path (the advisor's verdicts read it). */
+export type DenseReason = 'not-ready' | 'layer-kind' | 'unsupported' | 'min-shape' | 'no-zeros' | 'above-crossover';
+
 export type LayerPlan = Common & (
-  | { path: 'dense' }
+  | { path: 'dense'; blocked?: DenseReason }
   /** N:M sparse path: `table` is the kernel table's speedup at this shape (null: roofline mode). */
   | { path: 'nm'; n: number; m: number; table: number | null; onlyWhenFaster: boolean; valueBits: number }
   /** Curve path at `density` (weights, blocks, or weights x activations), capped at 1/cap. */
@@ -76,7 +79,8 @@ export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): L
   const { peak, wanted } = peakFor(p, l.dtype);
   const compact = l.rowsKept * l.kKept;
   const base: Common = { peak, ...(wanted ? { wanted } : {}), exploited: compact < 1 ? `removed channels keep ${pct(compact)} of the layer` : 'dense' };
-  const dense = (why: string, s?: LayerSupport): LayerPlan => ({ ...base, path: 'dense', exploited: compact < 1 ? `${base.exploited}; ${why}` : why, ...(s ? { support: s } : {}) });
+  const dense = (why: string, blocked: DenseReason, s?: LayerSupport): LayerPlan =>
+    ({ ...base, path: 'dense', blocked, exploited: compact < 1 ? `${base.exploited}; ${why}` : why, ...(s ? { support: s } : {}) });
   // Density among what compaction keeps: zeros in removed rows/columns are already gone.
   const dw = Math.min(1, l.weightDensity / Math.max(compact, 1e-12));
   switch (p.kind) {
@@ -86,12 +90,12 @@ export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): L
       const s = p.sparsity;
       const [n, m] = patternFor(s, peak);
       const key = `${n}:${m}`;
-      if (!l.nmReady.includes(key)) return dense(`not ${key}-ready: dense`);
-      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${key}-ready, but ${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
+      if (!l.nmReady.includes(key)) return dense(`not ${key}-ready: dense`, 'not-ready');
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${key}-ready, but ${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`, 'layer-kind');
       const sup = support(p, key, peak, l, asOf);
-      if (sup && !sup.usable) return dense(`${key}-ready, but ${p.runtime!.name} does not run it at ${peak} on this chip (${sup.status}): dense`, sup);
+      if (sup && !sup.usable) return dense(`${key}-ready, but ${p.runtime!.name} does not run it at ${peak} on this chip (${sup.status}): dense`, 'unsupported', sup);
       if (s.minShape && (l.gemm.n < s.minShape.n || l.gemm.k < s.minShape.k))
-        return dense(`${key}-ready, but the weight (${l.gemm.n} x ${l.gemm.k} per group) is below the ${s.minShape!.n} x ${s.minShape!.k} the runtime's sparse kernels take: dense`, sup);
+        return dense(`${key}-ready, but the weight (${l.gemm.n} x ${l.gemm.k} per group) is below the ${s.minShape!.n} x ${s.minShape!.k} the runtime's sparse kernels take: dense`, 'min-shape', sup);
       const valueBits = dtypeByName(l.weightDtype ?? l.dtype).bits;
       if (!s.kernel)
         return { ...base, path: 'nm', n, m, table: null, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: `${key}-ready: sparse math ${s.mathSpeedup!.value}x, weights at ${n}/${m} plus index bits`, ...(sup ? { support: sup } : {}) };
@@ -120,13 +124,13 @@ export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): L
         density = dw * (l.activationDensity ?? 1);
         label = 'weight x activation';
       }
-      if (density >= 1) return dense('no zeros it can skip: dense');
-      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`);
+      if (density >= 1) return dense('no zeros it can skip: dense', 'no-zeros');
+      if (s.layerKinds && l.kind && !s.layerKinds.includes(l.kind)) return dense(`${p.runtime?.name ?? p.name} makes only ${s.layerKinds.join(' and ')} layers sparse: dense`, 'layer-kind');
       const pattern = p.kind === 'unstructured-weights' ? 'unstructured' : p.kind;
       const sup = support(p, pattern, peak, l, asOf);
-      if (sup && !sup.usable) return dense(`${p.runtime!.name} does not run ${pattern} sparsity at ${peak} on this chip (${sup.status}): dense`, sup);
+      if (sup && !sup.usable) return dense(`${p.runtime!.name} does not run ${pattern} sparsity at ${peak} on this chip (${sup.status}): dense`, 'unsupported', sup);
       const rel = curveAt(curve, density);
-      if (rel >= 1 && !s.onlyWhenFaster) return dense(`${label} density ${pct(density)} is above the crossover: dense`, sup);
+      if (rel >= 1 && !s.onlyWhenFaster) return dense(`${label} density ${pct(density)} is above the crossover: dense`, 'above-crossover', sup);
       return {
         ...base, path: 'curve', curve, density, weights: p.kind === 'block' ? density : dw,
         activations: p.kind === 'dual' ? l.activationDensity : null, onlyWhenFaster: s.onlyWhenFaster ?? false, cap: density,

@@ -108,19 +108,12 @@ function applyPruning(w: Workload, s: Scenario, r: Report): Applied {
         const share = rep?.nm[`${s.n}:${s.m}`]?.l1Kept;
         if (share === null || share === undefined) measurable = false;
         kept += sum * (share ?? 1);
-        return { ...l, nmReady: [...new Set([...l.nmReady, `${s.n}:${s.m}`])], weightDensity: Math.min(l.weightDensity, s.n / s.m) };
+        return prunedWorkLayer(l, s);
       }
-      case 'unstructured': {
-        const density = Math.min(l.weightDensity, 1 - s.sparsity);
-        kept += sum * (wr ? keptAbove(wr.histogram, wr.zeros, wr.elements, 1 - density) : 1);
-        // A layer already this sparse is left as it is; otherwise its patterns are not kept.
-        return l.weightDensity <= density ? l : { ...l, weightDensity: density, blockDensity: {}, nmReady: [] };
-      }
-      case 'block': {
-        const density = Math.min(l.weightDensity, 1 - s.sparsity);
-        kept += sum * (wr ? keptAbove(wr.histogram, wr.zeros, wr.elements, 1 - density) : 1);
-        return { ...l, weightDensity: density, blockDensity: { ...l.blockDensity, [`${s.r}x${s.c}`]: 1 - s.sparsity }, nmReady: [] };
-      }
+      case 'unstructured':
+      case 'block':
+        kept += sum * (wr ? keptAbove(wr.histogram, wr.zeros, wr.elements, 1 - Math.min(l.weightDensity, 1 - s.sparsity)) : 1);
+        return prunedWorkLayer(l, s);
     }
   });
   if (s.kind === 'nm') {
@@ -130,6 +123,25 @@ function applyPruning(w: Workload, s: Scenario, r: Report): Applied {
   if (s.kind !== 'nm') notes.push('magnitude kept is approximated from each weight\'s log2 magnitude histogram');
   if (s.kind === 'block') notes.push(`block pruning keeps the same magnitude as unstructured pruning to the same density in this estimate (an upper bound)`);
   return { workload: { ...w, layers }, l1Kept: measurable && total > 0 ? kept / total : null, notes };
+}
+
+/** What a pruning leaves of one layer for the estimator (the advisor prices its per-layer choices with the same). */
+export type LayerPruning = { kind: 'nm'; n: number; m: number } | { kind: 'unstructured'; sparsity: number } | { kind: 'block'; r: number; c: number; sparsity: number };
+
+export function prunedWorkLayer(l: WorkLayer, s: LayerPruning): WorkLayer {
+  switch (s.kind) {
+    case 'nm':
+      return { ...l, nmReady: [...new Set([...l.nmReady, `${s.n}:${s.m}`])], weightDensity: Math.min(l.weightDensity, s.n / s.m) };
+    case 'unstructured': {
+      const density = Math.min(l.weightDensity, 1 - s.sparsity);
+      // A layer already this sparse is left as it is; otherwise its patterns are not kept.
+      return l.weightDensity <= density ? l : { ...l, weightDensity: density, blockDensity: {}, nmReady: [] };
+    }
+    case 'block': {
+      const density = Math.min(l.weightDensity, 1 - s.sparsity);
+      return { ...l, weightDensity: density, blockDensity: { ...l.blockDensity, [`${s.r}x${s.c}`]: 1 - s.sparsity }, nmReady: [] };
+    }
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import { layerWeightKey, weightKey, type OpReport, type Report } from '../../com
  */
 export interface WorkLayer {
   name: string;
+  /** Its index in report.layers, when built from a report. */
+  index?: number;
   /** conv (Conv, ConvTranspose and quantized forms) or gemm (Gemm, MatMul and quantized forms); absent: either. */
   kind?: LayerKind;
   /** Dense multiply-accumulates per inference. */
@@ -81,7 +83,7 @@ export function workloadOf(r: Report): Workload {
     return w && FLOATS.has(w.dtype) ? [[w.dtype, l.macs ?? l.params] as [DTypeName, number]] : [];
   }), floatInput ?? 'float32');
   const layers: WorkLayer[] = [];
-  for (const l of r.layers) {
+  for (const [index, l] of r.layers.entries()) {
     const key = layerWeightKey(l);
     if (key === null || !l.gemm) continue;
     const w = weights.get(key);
@@ -95,6 +97,7 @@ export function workloadOf(r: Report): Workload {
     const dtype: DTypeName = FLOATS.has(w.dtype) ? w.dtype : INTEGER_OPS.has(l.opType) ? 'int8' : modelFloat;
     layers.push({
       name: l.name,
+      index,
       kind: /Conv/.test(l.opType) ? 'conv' : 'gemm',
       macs,
       weightBytes: w.bytes,

@@ -65,3 +65,34 @@ export function numericData(data: unknown, dtype: string): ArrayLike<number> | u
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return data as unknown as ArrayLike<number>;
   return undefined;
 }
+
+/**
+ * Whether an output's last axis reads as class scores, so arg-max agreement means something:
+ * [classes], [batch, classes], or [batch, seq, vocab] with the vocabulary at least as long as the
+ * sequence; float, with at least two classes. A feature map [1, 64, 56, 56] is not.
+ */
+export function looksLikeScores(dims: readonly number[], dtype: string): boolean {
+  if (!/^(float|bfloat)/.test(dtype) || dims.length < 1 || dims.length > 3) return false;
+  const classes = dims[dims.length - 1];
+  return classes >= 2 && (dims.length < 3 || classes >= dims[1]);
+}
+
+/** Rows (over every sample) whose arg max over the last axis is the same in both outputs. */
+export interface Top1Sums {
+  agree: number;
+  rows: number;
+  classes: number;
+}
+
+export function addTop1(s: Top1Sums, a: ArrayLike<number>, b: ArrayLike<number>, classes: number): void {
+  const argmax = (x: ArrayLike<number>, at: number): number => {
+    let best = at;
+    for (let i = at + 1; i < at + classes; i++) if (x[i] > x[best] || (Number.isNaN(x[best]) && !Number.isNaN(x[i]))) best = i;
+    return best - at;
+  };
+  for (let at = 0; at + classes <= a.length; at += classes) {
+    s.rows++;
+    if (argmax(a, at) === argmax(b, at)) s.agree++;
+  }
+  s.classes = classes;
+}

@@ -6,7 +6,7 @@ import { AnalysisError, throwIfCancelled } from '../errors';
 import { graphInputs } from '../inputs/input-specs';
 import { sha256 } from '../onnx/hash';
 import { loadModel, type LoadedModel } from '../onnx/load';
-import { addDrift, emptyDrift, finishDrift, numericData, type DriftSums } from './drift-stats';
+import { addDrift, addTop1, emptyDrift, finishDrift, looksLikeScores, numericData, type DriftSums, type Top1Sums } from './drift-stats';
 
 /** What the onnxruntime child is asked to do for a drift rule. */
 export interface DriftJob {
@@ -37,7 +37,7 @@ export async function measureDrift(job: DriftJob, control: { onProgress?: (fract
   try {
     b = await open(baseline);
     const names = job.outputs ?? [...a.session.outputNames];
-    const sums = new Map<string, { sums: DriftSums; out?: OutputDrift }>(names.map((n) => [n, { sums: emptyDrift() }]));
+    const sums = new Map<string, Acc>(names.map((n) => [n, { sums: emptyDrift() }]));
     for (const [s, feeds] of samples.feeds.entries()) {
       control.onProgress?.(s / samples.feeds.length, `comparing outputs, sample ${s + 1} of ${samples.feeds.length}`);
       const run = async (o: OpenedSession): Promise<Record<string, OrtTensor>> => {
@@ -53,7 +53,9 @@ export async function measureDrift(job: DriftJob, control: { onProgress?: (fract
       model: model.path, baseline: baseline.path, samples: samples.feeds.length, inputs: samples.described, ep: a.ep,
       outputs: names.map((n) => {
         const x = sums.get(n)!;
-        return x.out?.skipped ? x.out : { ...x.out!, ...finishDrift(x.sums) };
+        if (x.out?.skipped) return x.out;
+        const top1 = x.top1?.rows ? { top1: { agreement: x.top1.agree / x.top1.rows, rows: x.top1.rows, classes: x.top1.classes } } : {};
+        return { ...x.out!, ...finishDrift(x.sums), ...top1 };
       }),
     };
   } finally {
@@ -62,7 +64,13 @@ export async function measureDrift(job: DriftJob, control: { onProgress?: (fract
   }
 }
 
-function fold(name: string, acc: { sums: DriftSums; out?: OutputDrift }, ta: OrtTensor | undefined, tb: OrtTensor | undefined, first: boolean): void {
+interface Acc {
+  sums: DriftSums;
+  out?: OutputDrift;
+  top1?: Top1Sums;
+}
+
+function fold(name: string, acc: Acc, ta: OrtTensor | undefined, tb: OrtTensor | undefined, first: boolean): void {
   if (acc.out?.skipped) return;
   const blank = { name, dtype: ta?.type ?? tb?.type ?? 'unknown', shape: [...(ta?.dims ?? tb?.dims ?? [])], maxAbs: NaN, relL2: NaN, cosine: NaN, nonFinite: 0 };
   const skip = (why: string): void => void (acc.out = { ...blank, skipped: why });
@@ -76,6 +84,7 @@ function fold(name: string, acc: { sums: DriftSums; out?: OutputDrift }, ta: Ort
   const y = numericData(tb.data, tb.type);
   if (!x || !y) return skip(`${ta.type} outputs have no numeric distance; not compared`);
   addDrift(acc.sums, x, y);
+  if (looksLikeScores(ta.dims, ta.type)) addTop1((acc.top1 ??= { agree: 0, rows: 0, classes: 0 }), x, y, ta.dims[ta.dims.length - 1]);
 }
 
 function checkSameInputs(model: LoadedModel, baseline: LoadedModel): void {

@@ -1,4 +1,5 @@
 import type { OutputDrift } from '../../common/protocol';
+import { sig } from '../../common/report/format';
 import { outcome, type RuleKind } from './rule-kind';
 
 export interface DriftRule {
@@ -59,4 +60,4 @@ function judge(rule: DriftRule, o: OutputDrift, samples: number) {
   return outcome('maxDrift', o.name, ok ? 'pass' : 'fail', `${parts.join(', ')} over ${samples} sample${samples === 1 ? '' : 's'} of [${o.shape.join(', ')}] ${o.dtype}`, nonFinite);
 }
 
-const fmt = (x: number): string => (Number.isFinite(x) && x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(6))));
+const fmt = sig;

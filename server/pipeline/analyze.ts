@@ -1,6 +1,12 @@
 import * as path from 'node:path';
-import { DEFAULT_SCENARIOS, layerWeightKey, SCHEMA_VERSION, type Report, type WeightReport } from '../../common/protocol';
-import type { AnalysisSettings } from '../../common/requests';
+import { DEFAULT_KEEP, DEFAULT_SCENARIOS, layerWeightKey, SCHEMA_VERSION, type Report, type WeightReport } from '../../common/protocol';
+import type { AnalysisSettings, PlanSettings } from '../../common/requests';
+import { adviseReport } from '../advise/advise';
+import { keptChoices } from '../advise/choices';
+import { measureKept } from '../advise/magnitude-pass';
+import type { Layer } from '../analysis/layers/layers';
+import type { AcceleratorProfile } from '../estimate/profile';
+import { globMatcher } from '../gates/glob';
 import { measureWeights } from '../analysis/weights/measure-model';
 import { totals } from '../analysis/weights/totals';
 import { loadBench, loadCrossover } from '../bench/bench-cache';
@@ -44,6 +50,9 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   const profiles = estimate === false ? [] : mergeProfiles(builtinProfiles(), mine);
   // Names are checked before any work; this-machine joins once the run has measured it.
   const selected = estimate === false ? [] : selectTargets(estimate.targets, profiles.map((p) => p.id));
+  const planTarget = estimate === false ? undefined : estimate.plan?.target;
+  if (planTarget !== undefined && !selected.includes(planTarget) && !mine.some((p) => p.id === planTarget))
+    throw new UsageError(`the plan's target '${planTarget}' is not one of the targets estimated (${selected.join(', ')}); add it to --target`);
 
   // The run's process starts now, so node, our bundle and onnxruntime load while the model is
   // read and its weights measured (pipeline/run-stage.ts runs the job in it).
@@ -100,7 +109,9 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
         const pool = new Map([...profiles, ...(here ? [here] : [])].map((p) => [p.id, p]));
         // The user's own profiles are always estimated: giving the file asked for them.
         const ids = [...new Set([...selected, ...mine.map((p) => p.id)])].filter((id) => pool.has(id));
-        report.estimates = estimateReport(report, ids.map((id) => pool.get(id)!), scenarios);
+        const used = ids.map((id) => pool.get(id)!);
+        report.estimates = estimateReport(report, used, scenarios);
+        if (used.length) report.advice = await advise(report, model, measured.found, used, estimate, mine.map((p) => p.id), external, req.signal);
       }
       report.timings.totalMs = performance.now() - t0;
       return report;
@@ -111,6 +122,20 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   } finally {
     child?.dispose();
   }
+}
+
+/** Verdicts, actions and the plan: the magnitude figures from one more pass over the layer weights, then the advisor. */
+async function advise(
+  report: Report, model: LoadedModel, found: readonly Layer[], used: readonly AcceleratorProfile[], estimate: { targets?: string[]; plan?: PlanSettings },
+  own: readonly string[], external: ExternalFiles, signal: AbortSignal | undefined,
+): Promise<Report['advice']> {
+  const kept = await measureKept(model, found, report.layers, keptChoices(report, used), external, signal);
+  const leave = estimate.plan?.leave ?? [];
+  const matchers = leave.map(globMatcher);
+  return adviseReport({
+    report, profiles: used, selection: estimate.targets, own, kept, keep: estimate.plan?.keep ?? DEFAULT_KEEP,
+    leave, leaves: (name) => matchers.some((m) => m(name)), planTarget: estimate.plan?.target,
+  });
 }
 
 /** What `bench` and `crossover` measured for this model on this machine, if they ran. */

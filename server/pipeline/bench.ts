@@ -3,6 +3,7 @@ import type { BenchSettings } from '../../common/requests';
 import { checkOrtBuild } from '../analysis/run/ort-build';
 import { saveBench } from '../bench/bench-cache';
 import type { TimedReport } from '../bench/model-bench';
+import { spreadWarnings } from '../bench/latency-stats';
 import { parsePrune } from '../bench/prune';
 import { thisMachine } from '../bench/this-machine';
 import { runInChild } from '../child/run-in-child';
@@ -40,13 +41,26 @@ export async function benchmarkModel(file: string, o: BenchInput): Promise<Bench
     onProgress: (fraction, message) => o.onProgress?.({ fraction, message, phase: 'bench' }),
   }, { file });
   const { pruned, ...measured } = timed;
-  const report: BenchReport = { ...measured, ...(pruned && prune ? { pruned: { ...pruned, estimatedSpeedup: estimatedPruned(analysis, prune.key) } } : {}) };
+  const spread = pruned ? spreadWarnings(measured.latencyMs, pruned.latencyMs) : [];
+  const report: BenchReport = {
+    ...measured,
+    ...(pruned && prune ? {
+      pruned: { ...pruned, estimatedSpeedup: estimatedPruned(analysis, prune.key), spread: [measured.latencyMs.p99 / measured.latencyMs.p50, pruned.latencyMs.p99 / pruned.latencyMs.p50] },
+    } : {}),
+    ...(spread.length ? { warnings: spread } : {}),
+  };
   await saveBench(report);
   return report;
 }
 
-/** The estimator's speedup of the pruned copy on "this machine", when the analysis ran the model. */
+/**
+ * What the estimator says of the same ratio the benchmark measures, on "this machine": its as-is
+ * time over its time pruned (not pruned over dense: the measurement has no dense baseline), when
+ * the analysis ran the model.
+ */
 function estimatedPruned(analysis: Report | undefined, scenario: string): number | null {
   const here = analysis ? thisMachine(analysis) : undefined;
-  return here && analysis ? estimateReport(analysis, [here], [scenario])[0]?.speedup ?? null : null;
+  if (!here || !analysis) return null;
+  const [asIs, pruned] = estimateReport(analysis, [here], ['as-is', scenario], { sweep: false });
+  return asIs && pruned && pruned.timeMs > 0 ? asIs.timeMs / pruned.timeMs : null;
 }

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { DEFAULT_RUN, type AnalysisOptions, type RunOptions } from '../../common/protocol';
-import type { AnalysisSettings, BenchSettings } from '../../common/requests';
+import type { AnalysisSettings, BenchSettings, PlanSettings } from '../../common/requests';
 import { resolveOptions } from '../analysis/weights/options';
 import { UsageError } from '../errors';
 
@@ -119,7 +119,17 @@ export function checkOptions(v: unknown, field = 'options'): AnalysisOptions {
 export interface CheckedAnalysis {
   options: AnalysisOptions;
   run: RunOptions | false;
-  estimate: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number> } | false;
+  estimate: { accelerators?: string; scenarios?: string[]; targets?: string[]; dims?: Record<string, number>; plan?: PlanSettings } | false;
+}
+
+/** The plan's budget: a share of L1 magnitude kept in (0, 1]; layer names to leave alone. */
+export function checkPlan(v: unknown, field = 'estimate.plan'): PlanSettings {
+  const o = obj(v ?? {}, field);
+  return {
+    ...(o.target !== undefined ? { target: str(o.target, `${field}.target`) } : {}),
+    ...(o.keep !== undefined ? { keep: num(o.keep, `${field}.keep`, [1e-6, 1], false) } : {}),
+    ...(o.leave !== undefined ? { leave: strings(o.leave, `${field}.leave`, 4096) } : {}),
+  };
 }
 
 export function checkAnalysis(s: AnalysisSettings): CheckedAnalysis {
@@ -132,6 +142,7 @@ export function checkAnalysis(s: AnalysisSettings): CheckedAnalysis {
       ...(estimate.scenarios !== undefined ? { scenarios: strings(estimate.scenarios, 'estimate.scenarios') } : {}),
       ...(estimate.targets !== undefined ? { targets: strings(estimate.targets, 'estimate.targets', 256) } : {}),
       ...(estimate.dims !== undefined ? { dims: checkDims(estimate.dims, 'estimate.dims') } : {}),
+      ...(estimate.plan !== undefined ? { plan: checkPlan(estimate.plan) } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@
 import { Session, type Flow } from './harness';
 import { analyzeFromExplorer } from './flows/analyze-from-explorer';
 import { analyzeFromPalette } from './flows/analyze-from-palette';
+import { applyPlan } from './flows/apply-plan';
 import { benchmarkFromPalette } from './flows/benchmark-from-palette';
 import { cancelAnalysis } from './flows/cancel-analysis';
 import { corruptModel } from './flows/corrupt-model';
@@ -15,7 +16,7 @@ import { reportThemes } from './flows/report-themes';
 import { setInputSizes } from './flows/set-input-sizes';
 
 /** In order; each starts from a plain workbench (no editors, menus or notifications). */
-const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette, setInputSizes];
+const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette, setInputSizes, applyPlan];
 
 /** A cold run (nothing cached) must finish within this; a warm one takes about a minute. */
 const BUDGET_S = 360;
