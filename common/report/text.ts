@@ -1,4 +1,5 @@
 import type { LayerReport, Report } from '../protocol';
+import { headline, verdictCounts, zeroChannelsNote } from './advice';
 import { supportLabel, targetSummaries } from './estimate-summary';
 import { densityStats, latencyLine, mainPattern, nearZeroShare, readyCount } from './figures';
 import { bytes, count, pct } from './format';
@@ -24,6 +25,7 @@ export function toText(r: Report): string {
   const ready = readyCount(r);
   if (ready) line(`${ready.nm} ready`, `${ready.ready} of ${ready.of} layers`);
   out.push(...runLines(r, line));
+  out.push(...adviceLines(r));
   const layers = [...r.layers].sort((a, b) => b.params - a.params).slice(0, LAYER_ROWS);
   if (layers.length) out.push('', ...layerTable(layers, mainPattern(r) ?? r.options.nm[0], r.layers.length));
   const targets = targetSummaries(r);
@@ -45,6 +47,37 @@ function runLines(r: Report, line: (label: string, value: string) => void): stri
     if (r.totals.macs !== undefined) line('MACs', `${count(r.totals.macs)} (layers ${count(r.totals.layerMacs ?? 0)})`);
   }
   return [];
+}
+
+/** The headline on the focus targets and what to do, ranked, each action within one line where it fits. */
+function adviceLines(r: Report): string[] {
+  const a = r.advice;
+  if (!a) return [];
+  const heads = headline(r);
+  const out = ['', fit(`As it is: ${heads.map((h) => `${h.target.name} ${h.asIs.speedup.toFixed(2)}x${zeroChannelsNote(h) ? ' (zero channels removed)' : ''}`).join('; ') || '-'}`)];
+  if (a.actions.length) {
+    out.push('What to do:');
+    for (const [i, x] of a.actions.entries()) out.push(...wrap(`${i + 1}. ${safe(x.text)}`, '   '), ...wrap(`   how: ${safe(x.how)}`, '        '));
+  } else out.push(fit(`Nothing gains 1% or more on ${heads.map((h) => h.target.name).join(' or ') || 'the focus targets'} at this size.`));
+  for (const id of a.focus.targets.slice(0, 2)) {
+    const counts = verdictCounts(r, id);
+    if (counts.length) out.push(...wrap(`Why not faster on ${id}: ${counts.map(([label, n]) => `${n} x ${label}`).join('; ')}`, '  '));
+  }
+  return out;
+}
+
+/** Words folded at spaces to TEXT_WIDTH, later lines indented. */
+function wrap(s: string, indent: string): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    if (line && line.length + 1 + word.length > TEXT_WIDTH) {
+      out.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(fit(line));
+  return out.map(fit);
 }
 
 function layerTable(layers: readonly LayerReport[], nm: string, total: number): string[] {
