@@ -1,5 +1,6 @@
 import type { LayerDelta, LayerReport } from '../../common/protocol';
 import { bestBlock, mainPattern, nearZeroShare } from '../../common/report/figures';
+import { GENERATED_NOTE, generatedInputs } from '../../common/report/activation-figures';
 import type { ReportContext } from '../parts/context';
 import { deltaEl } from '../parts/delta';
 import { el, type Child } from '../parts/dom';
@@ -69,7 +70,12 @@ export function layerColumns(ctx: ReportContext): VColumn<LayerRow>[] {
       tip: (x) => (x.layer.gemm ? `${count(x.layer.zeroRows)} of ${count(x.layer.gemm.rows)} output channels, ${count(x.layer.zeroInputChannels)} of ${count(x.layer.inputChannels)} input channels and ${count(x.layer.zeroCols)} of ${count(x.layer.gemm.k)} K columns all zero` : ''),
     },
     {
-      key: 'density', label: 'Input density', numeric: true, width: 108, title: 'Nonzero share of the layer\u2019s data input in the run',
+      key: 'density', label: generatedInputs(r.run) ? 'Input density (gen.)' : 'Input density', numeric: true, width: 108,
+      title: `Nonzero share of the layer\u2019s data input in the run${generatedInputs(r.run) ? `, on ${GENERATED_NOTE}` : ''}`,
+      tip: (x) => {
+        const s = x.layer.activation?.inputSpread;
+        return s && s.samples > 1 ? `${pct(s.min)} to ${pct(s.max)} over ${count(s.samples)} samples (mean ${pct(s.mean)})` : '';
+      },
       value: (x) => x.layer.activation?.inputDensity ?? null,
       cell: (x) => [pct(x.layer.activation?.inputDensity), deltaEl(x.delta?.inputDensity, deltaPp(x.delta?.inputDensity), 'down')],
     },
