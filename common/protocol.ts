@@ -226,9 +226,9 @@ export interface ChannelActivity {
   dead: number[];
   /** Channels all zero in at least one sample. */
   sometimesDead: number;
-  /** Per channel: share of samples in which it was all zero. */
+  /** Per channel: share of samples in which it was all zero (empty past 4,096 channels). */
   deadShare: number[];
-  /** Per channel: nonzero share over all samples. */
+  /** Per channel: nonzero share over all samples (empty past 4,096 channels). */
   density: number[];
 }
 

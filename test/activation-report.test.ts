@@ -46,7 +46,7 @@ describe('the activation section of the report page in Chromium', { timeout: 120
     assert.match(await card.innerText(), /generated inputs/);
     assert.equal(await card.locator('button.choose-inputs').count(), 1, 'the card offers the way to real inputs');
     assert.match(await o.page.locator('.run-inputs').innerText(), /inputs: generated: 3 seeded samples of N\(0, 1\) floats .*generated inputs/);
-    assert.match(await o.page.locator('#activations .generated-banner').innerText(), /^Generated inputs\. generated inputs: random data/);
+    assert.match(await o.page.locator('#activations .generated-banner').innerText(), /^Generated inputs: random data, not the model\u2019s real inputs/);
     assert.match(await o.page.locator('#activations thead').innerText(), /Input density \(generated inputs\)/);
     const dual = generated.estimates.filter((e) => e.accelerator.kind === 'dual').length;
     assert.ok(dual > 0);

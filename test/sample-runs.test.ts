@@ -6,6 +6,13 @@ import type { LayerReport } from '../common/protocol';
 import { toMarkdown } from '../common/report/markdown';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { analyzeModel } from '../server/pipeline/analyze';
+import { channelZeros, mergeNm, nmGroups } from '../server/analysis/run/channel-stats';
+import { prepareSamples } from '../server/analysis/run/samples';
+import { ort } from '../server/analysis/run/session';
+import { buildDemoModel } from '../server/demo/demo-model';
+import { writeDemoSamples } from '../server/demo/demo-samples';
+import { loadModel } from '../server/onnx/load';
+import { checkRun } from '../server/pipeline/settings';
 import { C, deadModel, expected, runSamples } from './dead-channels';
 import { layer, npyFile, tempDir } from './helpers';
 import { pngFile } from './sample-files';
@@ -57,6 +64,31 @@ describe('activation statistics over real samples', () => {
     checkConv(layer(copied, 'conv'), 'copied out');
   });
 
+  it('counts N:M groups and channel zeros in the graph as a JS pass over the copied-out tensor does (2:4, 1:4, and 4:8 from pairs of 4)', async () => {
+    const dir = tempDir();
+    const file = await writeModel(buildDemoModel(), dir, 'demo.onnx');
+    const images = await writeDemoSamples(path.join(dir, 'samples'));
+    const run = { inputs: [images], preprocess: { preset: '0-1' } };
+    const r = await analyzeModel({ file, run });
+    const conv2 = layer(r, 'conv2').activation!;
+    // The same samples through a plain session with conv2's input (r1) exposed.
+    const exposed = buildDemoModel();
+    exposed.main.output('r1', 'float32', [1, 16, 32, 32]);
+    const session = await ort().InferenceSession.create(exposed.toBytes());
+    const model = await loadModel(file);
+    const samples = await prepareSamples(model, checkRun(run));
+    const nm: Record<string, { complying: number; groups: number }> = {};
+    const zeros = new Float64Array(16);
+    for (let i = 0; i < samples.count; i++) {
+      const t = (await session.run(await samples.feeds(i))).r1;
+      const data = t.data as Float32Array;
+      mergeNm(nm, nmGroups(data, t.dims, 1, ['2:4', '1:4', '4:8']));
+      channelZeros(data, t.dims, 1).forEach((z, c) => (zeros[c] += z));
+    }
+    for (const p of ['2:4', '1:4', '4:8']) assert.equal(conv2.nm?.[p], nm[p].complying / nm[p].groups, p);
+    conv2.inputChannels!.density.forEach((d, c) => assert.ok(Math.abs(d - (1 - zeros[c] / (samples.count * 32 * 32))) < 1e-12, `channel ${c}`));
+  });
+
   it('runs the first N samples of a folder with --samples (maxSamples)', async () => {
     const r = await runSamples(deadModel('batch'), {}, { maxSamples: 2 });
     assert.equal(r.run?.samples, 2);
@@ -77,7 +109,7 @@ describe('activation statistics over real samples', () => {
     const r = await analyzeModel({ file, run: { samples: 3 }, estimate: { targets: ['all'] } });
     assert.equal(r.run?.sampleSource?.kind, 'generated');
     const md = toMarkdown(r);
-    assert.match(md, /> \*\*Generated inputs\.\*\*/);
+    assert.match(md, /> \*\*Generated inputs:\*\* random data/);
     assert.match(md, /Input density \(generated inputs\)/);
     assert.match(md, /\| Inputs \| generated: 3 seeded samples of N\(0, 1\) floats \*\*\(generated inputs/);
     const dual = r.estimates.filter((e) => e.accelerator.kind === 'dual');

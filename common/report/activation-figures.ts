@@ -17,8 +17,11 @@ export function inputsText(run: RunReport): string {
   return run.sampleSource?.text ?? run.inputs.map((i) => i.source).join(', ');
 }
 
-/** The sentence every activation figure on generated inputs carries. */
-export const GENERATED_NOTE = 'generated inputs: random data, not the model\u2019s real inputs; activation zeros measured on noise are not a property of the model';
+/** Why a figure on generated inputs says so. */
+export const GENERATED_WHY = 'random data, not the model\u2019s real inputs; activation zeros measured on noise are not a property of the model';
+
+/** The phrase every activation figure on generated inputs carries. */
+export const GENERATED_NOTE = `generated inputs (${GENERATED_WHY})`;
 
 /** Input channels zero in every sample: the weight's matching input channels (K columns) do no work. */
 export interface ActivationCandidate {

@@ -1,5 +1,5 @@
 import type { Report } from '../protocol';
-import { activationCandidates, activationLayers, channelList, deadText, GENERATED_NOTE, generatedInputs, inputsText, rangeBar } from './activation-figures';
+import { activationCandidates, activationLayers, channelList, deadText, GENERATED_NOTE, GENERATED_WHY, generatedInputs, inputsText, rangeBar } from './activation-figures';
 import { count, mdText, pct } from './format';
 
 /**
@@ -13,7 +13,7 @@ export function activationMarkdown(r: Report): string[] {
   const layers = activationLayers(r);
   const generated = generatedInputs(run);
   const out: string[] = ['## Activations', ''];
-  if (generated) out.push(`> **Generated inputs.** ${mdText(GENERATED_NOTE)}. Give real samples with \`--inputs DIR\` (images, WAV clips, token ids or tensors).`, '');
+  if (generated) out.push(`> **Generated inputs:** ${mdText(GENERATED_WHY)}. Give real samples with \`--inputs DIR\` (images, WAV clips, token ids or tensors).`, '');
   out.push(`Inputs: ${mdText(inputsText(run))}${run.sampleSource?.paths.length ? ` from ${run.sampleSource.paths.map(mdText).join(', ')}` : ''}${run.batch && run.batch > 1 ? `; ${run.batch} samples per run` : ''}.`, '');
   for (const s of run.sampleSource?.preprocessing ?? []) out.push(`- ${mdText(s)}`);
   if (run.sampleSource?.preprocessing.length) out.push('');

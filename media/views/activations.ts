@@ -1,5 +1,5 @@
 import type { LayerReport, Report } from '../../common/protocol';
-import { activationCandidates, activationLayers, channelList, deadText, GENERATED_NOTE, generatedInputs, inputsText } from '../../common/report/activation-figures';
+import { activationCandidates, activationLayers, channelList, deadText, GENERATED_WHY, generatedInputs, inputsText } from '../../common/report/activation-figures';
 import { mainPattern } from '../../common/report/figures';
 import { rangeBarSvg } from '../charts/range-bar';
 import type { ReportContext } from '../parts/context';
@@ -23,7 +23,7 @@ export function activationSection(ctx: ReportContext, act?: Act): HTMLElement | 
   const generated = generatedInputs(run);
   const layers = activationLayers(r);
   return section('activations', 'Activations',
-    generated && el('p', { cls: 'generated-banner' }, el('strong', null, 'Generated inputs. '), `${GENERATED_NOTE}. `,
+    generated && el('p', { cls: 'generated-banner' }, el('strong', null, 'Generated inputs: '), `${GENERATED_WHY}. `,
       act ? chooseLink(act) : '', act ? ' (on the command line: --inputs DIR)' : 'Give real samples with --inputs DIR.'),
     inputsBlock(r, act),
     layers.length ? spreadTable(ctx, layers, generated) : note('No layer activations were measured.'),

@@ -54,7 +54,8 @@ function tiles(r: Report, diff?: ReportDiff, act?: Act): HTMLElement {
   const best = bestByKind(r);
   if (best.length) {
     out.push(tile('Best estimated speedup', times(best[0].speedup), el('span', null, ...best.map((e) =>
-      el('span', { cls: 'sub', title: `${e.accelerator.name}, ${e.scenario}` }, `${e.accelerator.kind}: ${times(e.speedup)} (${e.accelerator.id}, ${e.scenario})`)))));
+      el('span', { cls: 'sub', title: `${e.accelerator.name}, ${e.scenario}` }, `${e.accelerator.kind}: ${times(e.speedup)} (${e.accelerator.id}, ${e.scenario})`,
+        e.activationInputs?.kind === 'generated' && el('span', { cls: 'generated-flag', title: GENERATED_NOTE }, 'generated inputs'))))));
   }
   if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
   return el('div', { cls: 'tiles' }, ...out);

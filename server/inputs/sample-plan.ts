@@ -93,21 +93,24 @@ export async function planSamples(found: FoundSamples, ctx: PlanContext): Promis
       }
       case 'image': {
         if (!image) throw new Error('image samples without a plan');
-        const bytes = await readRegular(e.file, 'cannot read the image', budget.left);
-        const img = decodeImage(budget.taking(bytes), e.file, budget.left);
-        const t = imageTensor(img, image);
-        return withShared([{ name: image.input, dtype: image.dtype, dims: t.dims, data: t.data, source: e.file }]);
+        const plan = image;
+        return withShared([await decoded(e.file, 'image', budget, (b) => imageTensor(decodeImage(b, e.file, budget.left), plan), plan)]);
       }
       case 'audio': {
         if (!audio) throw new Error('audio samples without a plan');
-        const bytes = await readRegular(e.file, 'cannot read the WAV file', budget.left);
-        const a = decodeWav(budget.taking(bytes), e.file, budget.left);
-        const t = audioTensor(a, audio);
-        return withShared([{ name: audio.input, dtype: audio.dtype, dims: t.dims, data: t.data, source: e.file }]);
+        const plan = audio;
+        return withShared([await decoded(e.file, 'WAV file', budget, (b) => audioTensor(decodeWav(b, e.file, budget.left), plan), plan)]);
       }
     }
   };
   return { count: found.entries.length, counts: countKinds(found.entries), formats: formatsOf(found.entries), statements, read };
+}
+
+/** One media file read within the budget and turned into its input's tensor. */
+async function decoded(file: string, what: string, budget: ByteBudget, tensor: (bytes: Uint8Array) => { dims: number[]; data: InputTensor['data'] }, plan: { input: string; dtype: InputTensor['dtype'] }): Promise<InputTensor> {
+  const bytes = budget.taking(await readRegular(file, `cannot read the ${what}`, budget.left));
+  const t = tensor(bytes);
+  return { name: plan.input, dtype: plan.dtype, dims: t.dims, data: t.data, source: file };
 }
 
 /** Shared tensors by the input they feed: by name, else in order among the inputs media samples do not take. */

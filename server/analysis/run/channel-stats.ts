@@ -10,11 +10,19 @@ import type { ChannelActivity } from '../../../common/protocol';
 /** Where a value's channels are: axis 1 (NCHW convs, Gemm) or the last (MatMul). */
 export type ChannelAxis = 'second' | 'last';
 
-/** What the caller knows of a layer value's channels: the axis, and whether it is a layer's data input (then N:M is measured). */
+/**
+ * What the caller knows of a layer value's channels: the axis, whether it is a layer's data
+ * input (then N:M is measured), and for inputs the count the layer's weight implies (a MatMul's A
+ * must end in the weight's K for the model to run at all), which is trusted over static inference.
+ */
 export interface ChannelRole {
   axis: ChannelAxis;
   input: boolean;
+  count?: number;
 }
+
+/** Past this many channels a value's report keeps its dead channels and counts, not the per-channel shares. */
+export const MAX_CHANNEL_ARRAYS = 4096;
 
 export interface ChannelFold {
   /** The axis in the value's dims. */
@@ -47,11 +55,13 @@ export function addChannelSample(f: ChannelFold, zeros: ArrayLike<number>, perCh
 export function channelReport(f: ChannelFold): ChannelActivity {
   const dead: number[] = [];
   let sometimes = 0;
-  const deadShare: number[] = new Array<number>(f.count);
-  const density: number[] = new Array<number>(f.count);
+  const arrays = f.count <= MAX_CHANNEL_ARRAYS;
+  const deadShare: number[] = arrays ? new Array<number>(f.count) : [];
+  const density: number[] = arrays ? new Array<number>(f.count) : [];
   for (let c = 0; c < f.count; c++) {
     if (f.samples && f.dead[c] === f.samples) dead.push(c);
     if (f.dead[c] > 0) sometimes++;
+    if (!arrays) continue;
     deadShare[c] = f.samples ? f.dead[c] / f.samples : 0;
     density[c] = f.elements ? 1 - f.zeros[c] / f.elements : 1;
   }

@@ -55,10 +55,13 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     const dims = fullDims(kit.inferred.values.get(c.name));
     const rank = dims?.length ?? kit.inferred.values.get(c.name)?.dims?.length;
     const axis = role && rank !== undefined ? channelAxisOf(role.axis, rank) : undefined;
+    // The weight's count where it gives one; a disagreeing inference means the value is not laid out as the layer reads it.
+    const count = role?.count ?? (axis !== undefined ? dims?.[axis] ?? null : null);
+    const agrees = axis !== undefined && (dims?.[axis] === undefined || count === null || dims[axis] === count);
     requests.push({
       value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name),
       perSample: stacked && batching.leading.has(c.name),
-      ...(role && axis !== undefined ? { channels: { axis: role.axis, count: dims?.[axis] ?? null, nm: role.input ? ctx.nm : [] } } : {}),
+      ...(role && agrees ? { channels: { axis: role.axis, count, nm: role.input ? ctx.nm : [] } } : {}),
     });
   }
   if (requests.length) {

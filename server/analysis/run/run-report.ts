@@ -32,8 +32,10 @@ export function channelRoles(layers: readonly Layer[]): Map<string, ChannelRole>
     const axis: ChannelRole['axis'] = conv || gemm ? 'second' : 'last';
     // MatMul's data operand must be A (input 0) for its last axis to be K.
     const laidOut = conv || (gemm && intAttr(n, 'transA', 0) === 0) || (!gemm && input === n.inputs[0]);
+    const v = l.view;
+    const count = v ? (conv ? v.channels * v.groups : v.k) : undefined;
     if (out && !roles.get(out)?.input && (conv || gemm || input === n.inputs[0])) roles.set(out, { axis, input: false });
-    if (input && laidOut) roles.set(input, { axis, input: true });
+    if (input && laidOut) roles.set(input, { axis, input: true, ...(count ? { count } : {}) });
   }
   return roles;
 }
