@@ -1,8 +1,15 @@
 /**
- * Runs one analysis in a fresh process and prints, as one JSON line, its timings, its peak RSS
- * and a short per-layer summary (to check the models are pruned as built).
- * Usage: node out/scripts/bench-child.js MODEL
+ * Runs one weights-only analysis in a fresh process and prints, as one JSON line, its timings, its
+ * peak RSS and a short per-layer summary (to check the models are pruned as built). With --pass,
+ * only the weight pass itself (load, then measureWeights with the default options, no hash worker,
+ * no report): its wall time and the process's CPU time, so one core's throughput shows even when
+ * other processes share the machine.
+ * Usage: node out/scripts/bench-child.js MODEL [--pass]
  */
+import { resolveOptions } from '../server/analysis/weights/options';
+import { measureWeights } from '../server/analysis/weights/measure-model';
+import { ExternalFiles } from '../server/onnx/external';
+import { loadModel } from '../server/onnx/load';
 import { analyzeModel } from '../server/pipeline/analyze';
 
 export interface ChildResult {
@@ -13,18 +20,38 @@ export interface ChildResult {
   loadMs: number;
   weightsMs: number;
   totalMs: number;
+  /** Bytes of every weight the pass read. */
   weightBytes: number;
   layers: { name: string; sparsity: number; ready24: boolean; share24: number; blocks32: number }[];
+  /** With --pass: CPU time of the weight pass (user + system), ms. */
+  weightsCpuMs?: number;
+}
+
+async function pass(file: string): Promise<void> {
+  const startRssKiB = Math.round(process.memoryUsage().rss / 1024);
+  const t0 = performance.now();
+  const model = await loadModel(file);
+  const loadMs = performance.now() - t0;
+  const c0 = process.cpuUsage();
+  const t1 = performance.now();
+  const m = await measureWeights(model, resolveOptions(), new ExternalFiles(model.dir, model.path), {});
+  const weightsMs = performance.now() - t1;
+  const cpu = process.cpuUsage(c0);
+  const result: ChildResult = {
+    startRssKiB, maxRssKiB: process.resourceUsage().maxRSS, loadMs, weightsMs, totalMs: performance.now() - t0,
+    weightBytes: m.weights.reduce((s, w) => s + w.bytes, 0), layers: [], weightsCpuMs: (cpu.user + cpu.system) / 1000,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
 }
 
 async function main(file: string): Promise<void> {
   const startRssKiB = Math.round(process.memoryUsage().rss / 1024);
-  const r = await analyzeModel({ file });
+  const r = await analyzeModel({ file, run: false });
   const result: ChildResult = {
     startRssKiB,
     maxRssKiB: process.resourceUsage().maxRSS,
     ...r.timings,
-    weightBytes: r.totals.bytes,
+    weightBytes: r.weights.reduce((s, w) => s + w.bytes, 0),
     layers: r.layers.map((l) => ({
       name: l.name,
       sparsity: l.sparsity,
@@ -36,7 +63,7 @@ async function main(file: string): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-main(process.argv[2]).catch((e: unknown) => {
+(process.argv[3] === '--pass' ? pass : main)(process.argv[2]).catch((e: unknown) => {
   process.stderr.write(`bench-child: ${e instanceof Error ? e.stack : String(e)}\n`);
   process.exitCode = 1;
 });

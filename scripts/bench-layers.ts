@@ -4,25 +4,35 @@
  */
 import { gaussian, rng } from '../server/random';
 
-export type Prune = 'dense' | '2:4' | '90%' | '32x32';
+export type Prune = 'dense' | '2:4' | '90%' | '50%' | '32x32';
+/** How a weight is stored: float32, float16, or uint8 with a zero point (and scale) per output channel. */
+export type WeightType = 'float32' | 'float16' | 'uint8';
 
 export interface LayerSpec {
   /** Layer (node) name; its weight is `${name}.weight`. */
   name: string;
-  /** MatMul: B [K, N]; Gemm (transB=1): B [N, K]; Conv: W [Cout, Cin, kh, kw]. */
+  /**
+   * MatMul: B [K, N]; Gemm (transB=1): B [N, K]; Conv: W [Cout, Cin, kh, kw]. With uint8 weights,
+   * MatMul is MatMulInteger (zero point per column N) and Conv is ConvInteger (per Cout).
+   */
   op: 'MatMul' | 'Gemm' | 'Conv';
   dims: number[];
   prune: Prune;
+  /** float32 when absent. */
+  type?: WeightType;
 }
 
 const STD = 0.02;
 /** |x| below this share of the Gaussian's std is zeroed: P(|x| < 1.6449 std) = 0.90. */
 const Q90 = 1.6449;
+/** P(|x| < 0.6745 std) = 0.50. */
+const Q50 = 0.6745;
 /** About 16 MiB of float32 per generated band. */
 const BAND_ELEMS = 1 << 22;
 
 export const elementsOf = (l: LayerSpec): number => l.dims.reduce((a, b) => a * b, 1);
-export const bytesOf = (l: LayerSpec): number => 4 * elementsOf(l);
+const UNIT: Record<WeightType, number> = { float32: 4, float16: 2, uint8: 1 };
+export const bytesOf = (l: LayerSpec): number => UNIT[l.type ?? 'float32'] * elementsOf(l);
 
 /**
  * Yields the layer's values in memory order, in bands of whole rows (first axis), 32 rows at
@@ -45,6 +55,7 @@ function prune(l: LayerSpec, band: Float32Array, r0: number, rows: number, rowEl
   switch (l.prune) {
     case 'dense': return;
     case '90%': return zeroBelow(band, Q90 * STD);
+    case '50%': return zeroBelow(band, Q50 * STD);
     case '32x32': return zeroBlocks(band, r0, rows, rowElems);
     case '2:4':
       // Groups of 4 consecutive K elements: MatMul's K is the row axis (stride N); Gemm transB=1's
@@ -127,4 +138,85 @@ export const EXTERNAL_LAYERS: LayerSpec[] = [
   { name: 'conv.c', op: 'Conv', dims: [2048, 1024, 1, 1], prune: 'dense' },
   { name: 'conv.d', op: 'Conv', dims: [1024, 2048, 1, 1], prune: 'dense' },
   { name: 'conv.e', op: 'Conv', dims: [1024, 1024, 3, 3], prune: '90%' },
+];
+
+/**
+ * A band of values in the layer's stored type, as the bytes to write: float32 as is, float16
+ * rounded to nearest, uint8 quantized with the layer's zero points (see zeroPoints).
+ */
+export function encodeBand(l: LayerSpec, band: Float32Array, first: number): Uint8Array {
+  switch (l.type ?? 'float32') {
+    case 'float32': return new Uint8Array(band.buffer, band.byteOffset, band.byteLength);
+    case 'float16': {
+      const out = new Uint16Array(band.length);
+      const bits = new Uint32Array(band.buffer, band.byteOffset, band.length);
+      for (let i = 0; i < band.length; i++) out[i] = halfBits(bits[i]);
+      return new Uint8Array(out.buffer);
+    }
+    case 'uint8': {
+      const out = new Uint8Array(band.length);
+      const zp = zeroPoints(l);
+      const perColumn = l.op === 'MatMul';
+      const n = l.dims[l.dims.length - 1];
+      const rowElems = elementsOf(l) / l.dims[0];
+      for (let i = 0; i < band.length; i++) {
+        const z = zp[perColumn ? (first + i) % n : Math.floor((first + i) / rowElems)];
+        out[i] = Math.max(0, Math.min(255, Math.round(band[i] / QSCALE) + z));
+      }
+      return out;
+    }
+  }
+}
+
+/** Scale of the quantized bench weights: the Gaussian's 4 std span about 100 steps. */
+export const QSCALE = STD / 25;
+
+/** Zero points of a uint8 layer: one per output channel (Conv) or per column (MatMul B [K, N]), 100..155. */
+export function zeroPoints(l: LayerSpec): Uint8Array {
+  const count = l.op === 'MatMul' ? l.dims[l.dims.length - 1] : l.dims[0];
+  return Uint8Array.from({ length: count }, (_, i) => 100 + ((i * 37) % 56));
+}
+
+/** float32 bits to binary16 bits, round to nearest even (subnormals included, overflow to Inf). */
+function halfBits(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const e = ((x >>> 23) & 0xff) - 112;
+  const m = x & 0x7fffff;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const mm = m | 0x800000;
+    const shift = 14 - e;
+    const h = mm >>> shift;
+    const rest = mm & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    return sign | (h + (rest > half || (rest === half && h & 1) ? 1 : 0));
+  }
+  const h = (e << 10) | (m >>> 13);
+  const rest = m & 0x1fff;
+  return sign | (h + (rest > 0x1000 || (rest === 0x1000 && h & 1) ? 1 : 0));
+}
+
+/** An image model of ~88 MB (84 MiB) in float16: convolutions and a classifier, a third of them pruned. */
+export const FP16_LAYERS: LayerSpec[] = [
+  ...[64, 128, 256].map((c, i): LayerSpec => ({ name: `stem${i}`, op: 'Conv', dims: [c, c, 3, 3], prune: i === 1 ? '2:4' : 'dense', type: 'float16' })),
+  ...Array.from({ length: 12 }, (_, i): LayerSpec => ({ name: `block${i}.conv`, op: 'Conv', dims: [512, 512, 3, 3], prune: i % 3 === 0 ? '2:4' : i % 3 === 1 ? '50%' : 'dense', type: 'float16' })),
+  ...Array.from({ length: 4 }, (_, i): LayerSpec => ({ name: `block${i}.proj`, op: 'Conv', dims: [2048, 512, 1, 1], prune: i === 2 ? '90%' : 'dense', type: 'float16' })),
+  { name: 'fc', op: 'Gemm', dims: [1000, 2048], prune: 'dense', type: 'float16' },
+  { name: 'head', op: 'MatMul', dims: [2048, 4096], prune: '2:4', type: 'float16' },
+];
+
+/** A quantized model of ~45 MB (43 MiB): uint8 ConvInteger (zero point per output channel) and MatMulInteger (per column). */
+export const UINT8_LAYERS: LayerSpec[] = [
+  ...Array.from({ length: 12 }, (_, i): LayerSpec => ({ name: `conv${i}`, op: 'Conv', dims: [512, 512, 3, 3], prune: i % 4 === 0 ? '2:4' : i % 4 === 1 ? '50%' : 'dense', type: 'uint8' })),
+  ...Array.from({ length: 4 }, (_, i): LayerSpec => ({ name: `fc${i}`, op: 'MatMul', dims: [2048, 2048], prune: i % 2 ? 'dense' : '2:4', type: 'uint8' })),
+];
+
+/** ~1 MiB of float32: the fixed-cost model. */
+export const SMALL_LAYERS: LayerSpec[] = [
+  { name: 'conv0', op: 'Conv', dims: [32, 16, 3, 3], prune: 'dense' },
+  { name: 'conv1', op: 'Conv', dims: [64, 32, 3, 3], prune: '2:4' },
+  { name: 'conv2', op: 'Conv', dims: [128, 64, 3, 3], prune: '50%' },
+  { name: 'conv3', op: 'Conv', dims: [128, 128, 3, 3], prune: 'dense' },
+  { name: 'fc', op: 'Gemm', dims: [10, 128], prune: 'dense' },
 ];

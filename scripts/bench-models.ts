@@ -8,12 +8,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { writeSafely } from '../server/files/safe-write';
+import { LLM_LAYERS, llmBands } from './bench-llm';
 import { ModelBuilder } from '../server/onnx/builder';
-import { EXTERNAL_LAYERS, INLINE_LAYERS, bytesOf, elementsOf, layerBands, type LayerSpec } from './bench-layers';
+import {
+  EXTERNAL_LAYERS, FP16_LAYERS, INLINE_LAYERS, SMALL_LAYERS, UINT8_LAYERS, bytesOf, encodeBand, layerBands, zeroPoints, type LayerSpec,
+} from './bench-layers';
 
 const FORMAT = 1;
 const ALIGN = 4096;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const T = onnx.TensorProto.DataType;
+const DATA_TYPE = { float32: T.FLOAT, float16: T.FLOAT16, uint8: T.UINT8 } as const;
 
 export interface BenchModel {
   label: string;
@@ -37,12 +41,46 @@ export async function inlineModel(dir = cacheDir()): Promise<BenchModel> {
     () => writeInline(file, INLINE_LAYERS));
 }
 
+export async function fp16Model(dir = cacheDir()): Promise<BenchModel> {
+  const file = path.join(dir, 'image-fp16.onnx');
+  return cached('fp16 image', file, [file], FP16_LAYERS, path.join(dir, 'image-fp16.manifest.json'), () => writeInline(file, FP16_LAYERS));
+}
+
+export async function uint8Model(dir = cacheDir()): Promise<BenchModel> {
+  const file = path.join(dir, 'quant-uint8.onnx');
+  return cached('uint8 per-axis', file, [file], UINT8_LAYERS, path.join(dir, 'quant-uint8.manifest.json'), () => writeInline(file, UINT8_LAYERS));
+}
+
+/** The fixed-cost model: ~1 MiB of float32. */
+export async function smallModel(dir = cacheDir()): Promise<BenchModel> {
+  const file = path.join(dir, 'small-1mib.onnx');
+  return cached('1 MiB', file, [file], SMALL_LAYERS, path.join(dir, 'small-1mib.manifest.json'), () => writeInline(file, SMALL_LAYERS));
+}
+
 export async function externalModel(dir = cacheDir()): Promise<BenchModel> {
   const sub = path.join(dir, 'external-1gib');
   const file = path.join(sub, 'model.onnx');
   const bin = path.join(sub, 'weights.bin');
   return cached('external 1 GiB', file, [file, bin], EXTERNAL_LAYERS, path.join(sub, 'manifest.json'),
-    () => writeExternal(file, bin, EXTERNAL_LAYERS));
+    () => writeExternal(file, bin, EXTERNAL_LAYERS, floatBands));
+}
+
+/** The decoder-only float16 model of bench-llm.ts, 4.3 GB in one external file. */
+export async function llmModel(dir = cacheDir()): Promise<BenchModel> {
+  const sub = path.join(dir, 'llm-fp16');
+  const file = path.join(sub, 'model.onnx');
+  const bin = path.join(sub, 'weights.bin');
+  return cached(`LLM fp16 ${LLM_LAYERS.length} layers`, file, [file, bin], LLM_LAYERS, path.join(sub, 'manifest.json'),
+    () => writeExternal(file, bin, LLM_LAYERS, llmBands));
+}
+
+/** A layer's values from bench-layers.ts, encoded in its stored type. */
+function* floatBands(l: LayerSpec, seed: number): Generator<Uint8Array> {
+  let first = 0;
+  for (const band of layerBands(l, seed)) {
+    yield encodeBand(l, band, first);
+    first += band.length;
+  }
 }
 
 interface Manifest { key: string; sizes: Record<string, number> }
@@ -79,40 +117,53 @@ async function isFresh(manifestFile: string, key: string, files: string[]): Prom
   return true;
 }
 
-/** One input, one layer op and one output per weight; batch and spatial sizes are symbolic. */
+/**
+ * One input, one layer op and one output per weight; batch and spatial sizes are symbolic. uint8
+ * weights feed ConvInteger / MatMulInteger with their zero points as initializers.
+ */
 function addLayers(b: ModelBuilder, layers: LayerSpec[], tensor: (l: LayerSpec, i: number) => onnx.ITensorProto): void {
   const g = b.main;
   layers.forEach((l, i) => {
     const [x, y, w] = [`${l.name}.in`, `${l.name}.out`, `${l.name}.weight`];
+    const type = l.type ?? 'float32';
+    const out = type === 'uint8' ? 'int32' : type;
     g.graph.initializer!.push(tensor(l, i));
+    const zp = type === 'uint8' ? [`${l.name}.x_zero_point`, `${l.name}.w_zero_point`] : [];
+    if (zp.length) {
+      g.initializer(zp[0], { dtype: 'uint8', dims: [], values: [128] });
+      const z = zeroPoints(l);
+      g.initializer(zp[1], { dtype: 'uint8', dims: [z.length], values: z });
+    }
     if (l.op === 'MatMul') {
-      g.input(x, 'float32', ['batch', l.dims[0]]).output(y, 'float32', ['batch', l.dims[1]]);
-      g.node('MatMul', [x, w], [y], {}, l.name);
+      g.input(x, type, ['batch', l.dims[0]]).output(y, out, ['batch', l.dims[1]]);
+      g.node(zp.length ? 'MatMulInteger' : 'MatMul', [x, w, ...zp], [y], {}, l.name);
     } else if (l.op === 'Gemm') {
-      g.input(x, 'float32', ['batch', l.dims[1]]).output(y, 'float32', ['batch', l.dims[0]]);
+      g.input(x, type, ['batch', l.dims[1]]).output(y, out, ['batch', l.dims[0]]);
       g.node('Gemm', [x, w], [y], { transB: 1 }, l.name);
     } else {
       const pad = (l.dims[2] - 1) >> 1;
-      g.input(x, 'float32', ['batch', l.dims[1], 'h', 'w']).output(y, 'float32', ['batch', l.dims[0], 'h', 'w']);
-      g.node('Conv', [x, w], [y], { pads: [pad, pad, pad, pad] }, l.name);
+      g.input(x, type, ['batch', l.dims[1], 'h', 'w']).output(y, out, ['batch', l.dims[0], 'h', 'w']);
+      g.node(zp.length ? 'ConvInteger' : 'Conv', [x, w, ...zp], [y], { pads: [pad, pad, pad, pad] }, l.name);
     }
   });
 }
 
 const seedOf = (i: number): number => 1000 + i;
 
-/** Weights as raw_data, copied band by band into one Float32Array per tensor (no value-by-value encoding). */
+/** Weights as raw_data, encoded band by band into one byte array per tensor (no value-by-value protobuf encoding). */
 async function writeInline(file: string, layers: LayerSpec[]): Promise<void> {
   const b = new ModelBuilder({ producer: 'onnx-sparsity bench', graphName: 'bench_inline' });
   addLayers(b, layers, (l, i) => {
-    const values = new Float32Array(elementsOf(l));
+    const bytes = new Uint8Array(bytesOf(l));
     let at = 0;
+    let first = 0;
     for (const band of layerBands(l, seedOf(i))) {
-      values.set(band, at);
-      at += band.length;
+      const encoded = encodeBand(l, band, first);
+      bytes.set(encoded, at);
+      at += encoded.length;
+      first += band.length;
     }
-    // float32 raw_data is the values' little-endian bytes: a view is the encoding on x86/ARM.
-    return { name: `${l.name}.weight`, dataType: FLOAT, dims: l.dims, rawData: new Uint8Array(values.buffer) };
+    return { name: `${l.name}.weight`, dataType: DATA_TYPE[l.type ?? 'float32'], dims: l.dims, rawData: bytes };
   });
   await writeSafely(file, b.toBytes());
 }
@@ -121,7 +172,9 @@ async function writeInline(file: string, layers: LayerSpec[]): Promise<void> {
  * Weights streamed into one external file, band by band, each tensor at a 4096-aligned offset:
  * at most one band (~16 MiB) of values is in memory at a time.
  */
-async function writeExternal(file: string, bin: string, layers: LayerSpec[]): Promise<void> {
+async function writeExternal(
+  file: string, bin: string, layers: LayerSpec[], bands: (l: LayerSpec, seed: number) => Iterable<Uint8Array>,
+): Promise<void> {
   const location = path.basename(bin);
   const tmp = `${bin}.tmp`;
   const handle = await fs.open(tmp, 'w');
@@ -132,8 +185,7 @@ async function writeExternal(file: string, bin: string, layers: LayerSpec[]): Pr
       const offset = Math.ceil(end / ALIGN) * ALIGN;
       if (offset > end) await handle.write(new Uint8Array(offset - end), 0, offset - end, end);
       let at = offset;
-      for (const band of layerBands(l, seedOf(i))) {
-        const bytes = new Uint8Array(band.buffer, band.byteOffset, band.byteLength);
+      for (const bytes of bands(l, seedOf(i))) {
         await writeFully(handle, bytes, at);
         at += bytes.length;
       }
@@ -146,7 +198,7 @@ async function writeExternal(file: string, bin: string, layers: LayerSpec[]): Pr
   await fs.rename(tmp, bin);
   const b = new ModelBuilder({ producer: 'onnx-sparsity bench', graphName: 'bench_external' });
   addLayers(b, layers, (l, i) => ({
-    name: `${l.name}.weight`, dataType: FLOAT, dims: l.dims,
+    name: `${l.name}.weight`, dataType: DATA_TYPE[l.type ?? 'float32'], dims: l.dims,
     dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
     externalData: [
       { key: 'location', value: location },

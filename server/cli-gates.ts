@@ -54,7 +54,7 @@ async function compare(g: GateIo): Promise<number> {
   const settings = analysisSettings(v);
   const { result, read } = await g.work((signal, onProgress) => compareModels((file) => analyzeModel({ file, ...settings, signal, onProgress }), a, b));
   const text = format === 'json' ? JSON.stringify(result, null, 2) + '\n'
-    : format === 'md' ? compareMarkdown(result.a, result.b, result.diff)
+    : format === 'md' || format === 'text' ? compareMarkdown(result.a, result.b, result.diff)
       : g.html({ type: 'compare', ...result }, `Sparsity: ${result.a.model.name} vs ${result.b.model.name}`);
   await g.emit(text, [a, b, ...read]);
   return 0;

@@ -21,8 +21,9 @@ Usage:
                                           per-node figures for a graph viewer (docs/ci.md says how to open them)
 
 Options:
-  --format json|md|csv|html  output format (default: md on a terminal, json otherwise); html is the
-                         interactive report as one file that opens offline in any browser
+  --format text|json|md|csv|html  output format (default: text on a terminal, a summary within 100
+                         columns; json otherwise); html is the interactive report as one file that
+                         opens offline in any browser
   --out FILE             write the report to FILE instead of stdout
   --threshold X          near-zero threshold: |x| <= X (default 1e-6)
   --relative             the threshold is relative to each tensor's max |x|
@@ -124,7 +125,7 @@ export function analysisSettings(v: CliValues): Required<AnalysisSettings> {
   return { options: analysisOptions(v), run: runOptions(v), estimate: estimateOptions(v) };
 }
 
-export type Format = 'json' | 'md' | 'csv' | 'html';
+export type Format = 'text' | 'json' | 'md' | 'csv' | 'html';
 
 export type CheckFormat = 'text' | 'json' | 'md' | 'junit';
 
@@ -150,10 +151,11 @@ export function estimateOptions(v: { accelerators?: string; scenario?: string; t
   };
 }
 
+/** The format asked for; by default a compact text summary on a terminal, JSON for a pipe or file. */
 export function parseFormat(f: string | undefined, tty: boolean): Format {
-  if (f === undefined) return tty ? 'md' : 'json';
-  if (f === 'json' || f === 'md' || f === 'csv' || f === 'html') return f;
-  throw new UsageError(`--format must be json, md, csv or html, not '${f}'`);
+  if (f === undefined) return tty ? 'text' : 'json';
+  if (f === 'json' || f === 'md' || f === 'csv' || f === 'html' || f === 'text') return f;
+  throw new UsageError(`--format must be text, json, md, csv or html, not '${f}'`);
 }
 
 export function analysisOptions(v: { threshold?: string; relative?: boolean; nm?: string; blocks?: string }): Partial<AnalysisOptions> {

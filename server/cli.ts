@@ -8,6 +8,7 @@ import { toCsv } from '../common/report/csv';
 import { standaloneHtml } from '../common/report/html';
 import { jsonPieces } from '../common/report/json-text';
 import { toMarkdown } from '../common/report/markdown';
+import { toText } from '../common/report/text';
 import { isGateCommand, runGateCommand } from './cli-gates';
 import { analysisOptions, estimateOptions, number, parseCli, parseFormat, parseShape, runOptions, USAGE, type CliValues, type Format } from './cli-options';
 import { buildDemoModel } from './demo/demo-model';
@@ -60,7 +61,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     const format = parseFormat(values.format, values.out ? false : io.stdout.isTTY === true);
     if (command === 'bench' || command === 'crossover') {
-      if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json or md`);
+      if (format === 'csv' || format === 'html') throw new UsageError(`${command} writes json, md or text`);
       if (command === 'bench' && rest.length !== 1) throw new UsageError('bench takes exactly one MODEL path');
       if (command === 'crossover' && rest.length) throw new UsageError('crossover takes no MODEL');
       if (values.out) await refuseOutput(values.out, rest);
@@ -115,7 +116,7 @@ async function measure(command: 'bench' | 'crossover', model: string | undefined
   const run = runOptions(v) || {};
   if (command === 'crossover') {
     const c = await crossover({ ...(v.shape ? { shape: parseShape(v.shape) } : {}), run, signal, onProgress });
-    return format === 'md' ? crossoverMarkdown(c) : JSON.stringify(c, null, 2) + '\n';
+    return format === 'json' ? JSON.stringify(c, null, 2) + '\n' : crossoverMarkdown(c);
   }
   const opt = (flag: 'warmup' | 'iterations' | 'seconds', min: number, integer: boolean): number | undefined =>
     v[flag] === undefined ? undefined : number(flag, v[flag], min, integer);
@@ -124,7 +125,7 @@ async function measure(command: 'bench' | 'crossover', model: string | undefined
     run, warmup: opt('warmup', 0, true), iterations: opt('iterations', 1, true), seconds: opt('seconds', 0.001, false), prune: v.prune,
     analyze: () => analyzeModel({ file, run, estimate: false, signal }), signal, onProgress,
   });
-  return format === 'md' ? benchMarkdown(b) : JSON.stringify(b, null, 2) + '\n';
+  return format === 'json' ? JSON.stringify(b, null, 2) + '\n' : benchMarkdown(b);
 }
 
 /**
@@ -179,6 +180,7 @@ function failure(e: unknown, stderr: NodeJS.WritableStream, verbose: boolean): n
 function render(r: Report, f: Format): Iterable<string> {
   if (f === 'html') return [appHtml({ type: 'report', report: r }, `Sparsity: ${r.model.name}`)];
   if (f === 'md') return [toMarkdown(r)];
+  if (f === 'text') return [toText(r)];
   if (f === 'csv') return [toCsv(r)];
   return jsonPieces(r);
 }

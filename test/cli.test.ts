@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import type { Report } from '../common/protocol';
-import { layer, reluOnly, runCli, runCliWith, tempDir } from './helpers';
+import { CLI, layer, reluOnly, runCli, runCliWith, tempDir } from './helpers';
 
 /** The CLI's contract: formats, --out, usage errors and the demo's known-by-construction figures. */
 
@@ -245,5 +245,41 @@ describe('input sizes on the command line', () => {
     assert.equal(u.code, 3);
     assert.match(u.stderr, /--input-shape x=1,1/);
     assert.equal(runCli(['analyze', unnamed, '--input-shape', 'x=1,8', '--format', 'json']).code, 0);
+  });
+});
+
+describe('--format text', () => {
+  it('is a summary within 100 columns with the key figures, hostile names cut and stripped of control characters', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [1, 8]).output('y', 'float32', [1, 4])
+      .initializer('w', { dtype: 'float32', dims: [8, 4], values: Array.from({ length: 32 }, (_, i) => (i % 2 ? 0 : 1)) })
+      .node('MatMul', ['x', 'w'], ['y'], {}, `evil\u001b[2J${'n'.repeat(300)}`);
+    const file = await writeModel(b, tempDir(), 'm.onnx');
+    const r = runCli(['analyze', file, '--format', 'text']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+    assert.ok(!r.stdout.includes('\u001b'), 'no escape sequence from the model reaches the terminal');
+    assert.match(r.stdout, /^Weight sparsity\s+50\.00% exact zeros/m);
+    assert.match(r.stdout, /^Estimated speedup over the same chip dense:/m);
+    assert.match(r.stdout, /^evil \[2Jn+~\s+MatMul\s+4 x 8\s+50\.0%/m);
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('ends the CLI quietly with exit 0, as `analyze model.onnx | head` expects', async () => {
+    const { spawn } = await import('node:child_process');
+    const file = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
+    const child = spawn(process.execPath, [CLI, 'analyze', file, '--format', 'json', '--no-run'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => void (stderr += d));
+    // Read one chunk, then close our end: the CLI's next write meets EPIPE.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => {
+      child.stdout.destroy();
+      resolve();
+    }));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled|Error/);
   });
 });

@@ -4,6 +4,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { buildDemoModel } from '../server/demo/demo-model';
+import { writeModel } from '../server/onnx/builder';
 import { tempDir } from './helpers';
 import { binOf, packTarball, ROOT, userNpmEnv } from './npm-tarball';
 
@@ -175,5 +177,22 @@ describe('the GitHub Action: its scripts', () => {
     assert.equal(fake.argv().length, 1);
     assert.equal(r.summary, '');
     assert.deepEqual(r.outputs, { result: 'pass', 'exit-code': '0' });
+  });
+
+  it('check.sh with the real CLI: a model against its own saved report passes, a rule it breaks fails, with Markdown and JUnit each time', async () => {
+    const bin = binOf(prefix);
+    const model = await writeModel(buildDemoModel(), work, 'gate.onnx');
+    const cli = (args: string[]) => spawnSync(path.join(bin, 'onnx-sparsity'), args, { cwd: work, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(cli(['analyze', model, '--no-run', '--format', 'json', '--out', 'baseline.json']).status, 0);
+    const pass = step('check.sh', { PATH: `${bin}:${process.env.PATH}`, INPUT_MODEL: model, INPUT_BASELINE: 'baseline.json', INPUT_ARGS: '--no-run', INPUT_JUNIT: 'results/pass.xml', INPUT_SUMMARY: 'true' }, work);
+    assert.equal(pass.status, 0, pass.out);
+    assert.equal(pass.outputs.result, 'pass');
+    assert.match(pass.summary, /Sparsity check passed: \d+ rules: gate\.onnx/);
+    assert.match(readFileSync(path.join(work, 'results', 'pass.xml'), 'utf8'), /<testsuites?[\s>][\s\S]*<testcase /);
+    writeFileSync(path.join(work, 'rules.json'), JSON.stringify({ minTotalSparsity: 0.99 }));
+    const fail = step('check.sh', { PATH: `${bin}:${process.env.PATH}`, INPUT_MODEL: model, INPUT_RULES: 'rules.json', INPUT_ARGS: '--no-run', INPUT_JUNIT: 'results/fail.xml', INPUT_SUMMARY: 'true' }, work);
+    assert.equal(fail.status, 1, fail.out);
+    assert.equal(fail.outputs.result, 'fail');
+    assert.match(readFileSync(path.join(work, 'results', 'fail.xml'), 'utf8'), /<failure /);
   });
 });

@@ -31,56 +31,95 @@ const STDERR_TAIL = 4096;
  * rejects with its own error, naming `what` (e.g. the model file).
  */
 export function runInChild<T>(entry: string, job: string, request: unknown, limits: ChildLimits, control: JobControl, what: { file?: string }): Promise<T> {
-  if (control.signal?.aborted) return Promise.reject(new CancelledError());
-  return new Promise<T>((resolve, reject) => {
-    const child = fork(entry, [], {
+  return JobChild.spawn(entry).run<T>(job, request, limits, control, what);
+}
+
+/**
+ * A child started ahead of its job: the caller forks it when it knows a job will come (the run
+ * of an analysis, while the weights are measured), so its start (node, our bundle, loading
+ * onnxruntime) overlaps other work. One job per child; dispose() ends one that got none.
+ */
+export class JobChild {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private used = false;
+
+  private constructor(entry: string) {
+    this.child = fork(entry, [], {
       serialization: 'advanced',
       // Never our stdout: the language server may be speaking LSP on it.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       execArgv: [],
     });
-    let settled = false;
-    let ending: Error | undefined;
-    let stderr = '';
-    let reportedRss = 0;
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => void (stderr = (stderr + d).slice(-STDERR_TAIL)));
+    this.child.stderr?.setEncoding('utf8').on('data', (d: string) => void (this.stderr = (this.stderr + d).slice(-STDERR_TAIL)));
+    // An unused child must not keep its parent alive, nor crash it on a failed fork.
+    this.child.on('error', () => undefined);
+    this.child.unref();
+    this.child.channel?.unref();
+  }
 
-    const end = (e: Error): void => {
-      ending ??= e;
+  static spawn(entry: string): JobChild {
+    return new JobChild(entry);
+  }
+
+  dispose(): void {
+    if (!this.used) this.child.kill('SIGKILL');
+  }
+
+  run<T>(job: string, request: unknown, limits: ChildLimits, control: JobControl, what: { file?: string }): Promise<T> {
+    if (this.used) return Promise.reject(new Error('a job child runs one job'));
+    this.used = true;
+    const child = this.child;
+    if (control.signal?.aborted) {
       child.kill('SIGKILL');
-    };
-    const onAbort = (): void => end(new CancelledError());
-    control.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => end(new AnalysisError(`the run took longer than ${fmtSeconds(limits.timeoutMs)} (the time limit) and was stopped`, what)), limits.timeoutMs);
-    const watch = setInterval(() => {
-      const rss = Math.max(rssOf(child), reportedRss);
-      if (rss > limits.memoryBytes)
-        end(new AnalysisError(`the run was stopped when it reached ${mib(rss)} MiB of memory (the limit is ${mib(limits.memoryBytes)} MiB)`, what));
-    }, WATCH_MS);
+      return Promise.reject(new CancelledError());
+    }
+    child.ref();
+    child.channel?.ref();
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let ending: Error | undefined;
+      let reportedRss = 0;
 
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearInterval(watch);
-      control.signal?.removeEventListener('abort', onAbort);
-      f();
-    };
+      const end = (e: Error): void => {
+        ending ??= e;
+        child.kill('SIGKILL');
+      };
+      const onAbort = (): void => end(new CancelledError());
+      control.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => end(new AnalysisError(`the run took longer than ${fmtSeconds(limits.timeoutMs)} (the time limit) and was stopped`, what)), limits.timeoutMs);
+      const watch = setInterval(() => {
+        const rss = Math.max(rssOf(child), reportedRss);
+        if (rss > limits.memoryBytes)
+          end(new AnalysisError(`the run was stopped when it reached ${mib(rss)} MiB of memory (the limit is ${mib(limits.memoryBytes)} MiB)`, what));
+      }, WATCH_MS);
 
-    child.on('message', (m: FromChild) => {
-      if (m.type === 'progress') control.onProgress?.(m.fraction, m.message);
-      else if (m.type === 'rss') reportedRss = m.bytes;
-      else if (m.type === 'done') finish(() => resolve(m.result as T));
-      else if (m.type === 'failed') finish(() => reject(fromWire(m.error, what)));
+      const finish = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(watch);
+        control.signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+
+      child.on('message', (m: FromChild) => {
+        if (m.type === 'progress') control.onProgress?.(m.fraction, m.message);
+        else if (m.type === 'rss') reportedRss = m.bytes;
+        else if (m.type === 'done') finish(() => resolve(m.result as T));
+        else if (m.type === 'failed') finish(() => reject(fromWire(m.error, what)));
+      });
+      child.on('error', (e) => finish(() => reject(new AnalysisError(`the run could not start: ${e.message}`, what, { cause: e }))));
+      child.on('exit', (code, signal) => finish(() => {
+        if (ending) return reject(ending);
+        const tail = this.stderr.trim().split('\n').slice(-3).join(' / ');
+        reject(new AnalysisError(`the run crashed (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`, what));
+      }));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return finish(() => reject(new AnalysisError(`the run's process ended before its job (${child.signalCode ?? `exit code ${child.exitCode}`})`, what)));
+      child.send({ type: 'start', job, request } satisfies ToChild);
     });
-    child.on('error', (e) => finish(() => reject(new AnalysisError(`the run could not start: ${e.message}`, what, { cause: e }))));
-    child.on('exit', (code, signal) => finish(() => {
-      if (ending) return reject(ending);
-      const tail = stderr.trim().split('\n').slice(-3).join(' / ');
-      reject(new AnalysisError(`the run crashed (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`, what));
-    }));
-    child.send({ type: 'start', job, request } satisfies ToChild);
-  });
+  }
 }
 
 function fromWire(e: WireError, what: { file?: string }): Error {

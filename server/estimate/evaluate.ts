@@ -14,6 +14,12 @@ export interface Planned {
   w: Workload;
   plans: LayerPlan[];
   other: { peak: PeakDtype; wanted?: PeakDtype };
+  /**
+   * Layers that are the same to the estimator (same shape, dtype, sparsity and plan) share one
+   * evaluation: a transformer repeats its blocks, and a 10,000-layer model took minutes
+   * evaluated layer by layer under every draw of every target.
+   */
+  groups: { at: number; members: number[] }[];
 }
 
 export interface Run {
@@ -25,7 +31,45 @@ export interface Run {
 }
 
 export function plan(w: Workload, p: AcceleratorProfile, asOf?: string): Planned {
-  return { w, plans: w.layers.map((l) => planLayer(l, p, asOf)), other: otherPeak(p, w) };
+  const groups = groupsOf(w);
+  const plans = new Array<LayerPlan>(w.layers.length);
+  // A plan depends on the layer's figures and the target alone: alike layers share one.
+  for (const g of groups) {
+    const x = planLayer(w.layers[g.at], p, asOf);
+    for (const i of g.members) plans[i] = x;
+  }
+  return { w, plans, other: otherPeak(p, w), groups };
+}
+
+/** A workload's groups of alike layers, found once and shared by every target that evaluates it. */
+const groupCache = new WeakMap<Workload, Planned['groups']>();
+
+function groupsOf(w: Workload): Planned['groups'] {
+  const cached = groupCache.get(w);
+  if (cached) return cached;
+  const by = new Map<string, { at: number; members: number[] }>();
+  w.layers.forEach((l, i) => {
+    // Everything a layer's time depends on but its name.
+    const k = JSON.stringify([l.kind, l.macs, l.weightBytes, l.activationBytes, l.dtype, l.weightDtype, l.weightDensity, l.rowsKept, l.kKept, l.nmReady, l.blockDensity, l.activationDensity, l.activationRange, l.gemm, l.costSource]);
+    const g = by.get(k);
+    if (g) g.members.push(i);
+    else by.set(k, { at: i, members: [i] });
+  });
+  const groups = [...by.values()];
+  groupCache.set(w, groups);
+  return groups;
+}
+
+/**
+ * The same plan over one layer per group: what the range and the sweep evaluate when they need
+ * the model's totals only (each representative counts for its group's members).
+ */
+export function compressed(pl: Planned): Planned {
+  const reps = pl.groups.map((g) => pl.w.layers[g.at]);
+  const w: Workload = { ...pl.w, layers: reps };
+  const groups = pl.groups.map((g, j) => ({ at: j, members: g.members }));
+  groupCache.set(w, groups);
+  return { w, plans: pl.groups.map((g) => pl.plans[g.at]), other: pl.other, groups };
 }
 
 /**
@@ -40,19 +84,20 @@ export function rescaled(pl: Planned, w: Workload, p: AcceleratorProfile): Plann
     const g = w.layers[i].gemm;
     return { ...x, table: kernelSpeedup(table, g.m, g.n, g.k, x.peak).speedup };
   });
-  return { w, plans, other: pl.other };
+  // Scaling every layer alike keeps alike layers alike: the groups stand.
+  return { w, plans, other: pl.other, groups: pl.groups };
 }
 
 export function run(pl: Planned, q: Params, keep = false): Run {
   let sparse = 0;
   let dense = 0;
-  const layers: Timed[] = [];
+  const layers: Timed[] = keep ? new Array<Timed>(pl.w.layers.length) : [];
   const scratch: Timed = { seconds: 0, denseSeconds: 0, bound: 'compute' };
-  for (let i = 0; i < pl.w.layers.length; i++) {
-    const t = layerTime(pl.w.layers[i], pl.plans[i], q, keep ? undefined : scratch);
-    sparse += t.seconds;
-    dense += t.denseSeconds;
-    if (keep) layers.push(t);
+  for (const g of pl.groups) {
+    const t = layerTime(pl.w.layers[g.at], pl.plans[g.at], q, keep ? undefined : scratch);
+    sparse += t.seconds * g.members.length;
+    dense += t.denseSeconds * g.members.length;
+    if (keep) for (const i of g.members) layers[i] = t;
   }
   let other = 0;
   for (const o of pl.w.others) other += otherTime(o, pl.other.peak, q);
@@ -78,7 +123,7 @@ export function ranged(pl: Planned, p: AcceleratorProfile, most: number, keep: b
   const nominal = run(pl, nominalParams(p), keep);
   // A target with nothing exploited runs the same path both ways in every draw: exactly 1.
   if (pl.plans.every((x) => x.path === 'dense') && pl.w.layers.every((l) => l.rowsKept * l.kKept === 1)) return { nominal, range: [nominal.speedup, nominal.speedup], draws: 0 };
-  const n = drawsFor(pl.w.layers.length, most, budget);
+  const n = drawsFor(pl.groups.length, most, budget);
   let lo = nominal.speedup;
   let hi = nominal.speedup;
   for (const q of drawnParams(p, n)) {

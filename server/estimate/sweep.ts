@@ -1,5 +1,5 @@
 import type { BatchRule, SweepPoint } from '../../common/protocol';
-import { BUDGET, ranged, rescaled, type Planned } from './evaluate';
+import { BUDGET, compressed, ranged, rescaled, type Planned } from './evaluate';
 import type { AcceleratorProfile } from './profile';
 import type { WorkLayer, Workload } from './workload';
 
@@ -26,7 +26,9 @@ function lead(w: Workload): WorkLayer | undefined {
   return w.layers.reduce<WorkLayer | undefined>((a, l) => (!a || l.macs > a.macs ? l : a), undefined);
 }
 
-export function sweep(pl: Planned, p: AcceleratorProfile, draws: number): SweepPoint[] {
+export function sweep(full: Planned, p: AcceleratorProfile, draws: number): SweepPoint[] {
+  // Totals only: one layer per group of alike layers, scaled, stands for the group.
+  const pl = compressed(full);
   const w = pl.w;
   const top = lead(w);
   if (!top || w.layers.every((l) => l.costSource === 'params')) return [];

@@ -72,6 +72,23 @@ interface Reader {
   settle?(): Promise<void>;
 }
 
+/**
+ * An external tensor's bytes exist as its shape says: its file holds offset + length bytes and the
+ * length (when given) matches the shape. Checked before anything is sized from the shape, so a
+ * 64-byte file claiming 2^33 floats is an error, not a 1 GiB bitmap.
+ */
+export async function checkExternal(t: TensorRef, env: Pick<ChunkEnv, 'file' | 'external'>): Promise<void> {
+  if (t.data.kind !== 'external') return;
+  const { location, offset } = t.data;
+  const need = rawByteLength(t.dtype, t.elements);
+  const { size } = await env.external.open(location, t.name);
+  const fail = (m: string): never => { throw new AnalysisError(m, { file: env.file, tensor: t.name }); };
+  if (t.data.length !== undefined && t.data.length !== need)
+    fail(`external data length ${t.data.length} does not match shape [${t.dims.join(', ')}] ${t.dtype.name} (${need} bytes)`);
+  if (offset + need > size)
+    fail(`external file '${location}' is too short: ${size} bytes, tensor needs bytes ${offset}..${offset + need}`);
+}
+
 async function opener(t: TensorRef, env: ChunkEnv, chunkElems: number, unaligned: boolean): Promise<Reader> {
   const d = t.dtype;
   const unit = unitBytes(d);
@@ -91,13 +108,7 @@ async function opener(t: TensorRef, env: ChunkEnv, chunkElems: number, unaligned
     }
     case 'external': {
       const { location, offset } = t.data;
-      const need = rawByteLength(d, t.elements);
-      const { size } = await env.external.open(location, t.name);
-      const fail = (m: string): never => { throw new AnalysisError(m, { file: env.file, tensor: t.name }); };
-      if (t.data.length !== undefined && t.data.length !== need)
-        fail(`external data length ${t.data.length} does not match shape [${t.dims.join(', ')}] ${d.name} (${need} bytes)`);
-      if (offset + need > size)
-        fail(`external file '${location}' is too short: ${size} bytes, tensor needs bytes ${offset}..${offset + need}`);
+      await checkExternal(t, env);
       // Chunk i+1 is read into the other slot while chunk i is being measured.
       let slot: 0 | 1 = 0;
       let ahead: { first: number; read: Promise<Uint8Array> } | undefined;

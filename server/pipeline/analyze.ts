@@ -12,12 +12,15 @@ import { builtinProfiles, mergeProfiles, userProfiles } from '../estimate/profil
 import { parseScenario } from '../estimate/scenarios';
 import { selectTargets } from '../estimate/targets';
 import { ExternalFiles } from '../onnx/external';
-import { sha256 } from '../onnx/hash';
+import { sha256, startFileHash } from '../onnx/hash';
 import { UsageError } from '../errors';
 import { graphInputs, unknownSizeNames } from '../inputs/input-specs';
 import { loadModel, type LoadedModel } from '../onnx/load';
 import { VERSION } from '../version';
 import type { Control } from './control';
+import { missingOrtBuild } from '../analysis/run/ort-build';
+import { JobChild } from '../child/run-in-child';
+import { ORT_CHILD } from './limits';
 import { runStage } from './run-stage';
 import { checkAnalysis } from './settings';
 
@@ -42,55 +45,71 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
   // Names are checked before any work; this-machine joins once the run has measured it.
   const selected = estimate === false ? [] : selectTargets(estimate.targets, profiles.map((p) => p.id));
 
-  const t0 = performance.now();
-  const model = await loadModel(req.file);
-  const loadMs = performance.now() - t0;
-  if (run && run.strictSizes) {
-    const unknown = unknownSizeNames(graphInputs(model), run);
-    if (unknown) throw new UsageError(unknown);
-  }
-  const hashing = sha256(model.buffer);
-  const external = new ExternalFiles(model.dir, model.path);
+  // The run's process starts now, so node, our bundle and onnxruntime load while the model is
+  // read and its weights measured (pipeline/run-stage.ts runs the job in it).
+  const child = run !== false && !missingOrtBuild() ? JobChild.spawn(ORT_CHILD) : undefined;
   try {
-    const t1 = performance.now();
-    const measured = await measureWeights(model, options, external, {
-      signal: req.signal,
-      onFraction: (fraction) => req.onProgress?.({ fraction, message: 'measuring weights', phase: 'weights' }),
-    });
-    const weightsMs = performance.now() - t1;
-    const t2 = performance.now();
-    const ran = run === false ? undefined : await runStage(model, measured, options, run, externalBytes(measured.weights), req);
-    const runMs = ran ? performance.now() - t2 : undefined;
-    const layers = ran?.layers ?? measured.layers;
-    const layerWeights = new Set(layers.map(layerWeightKey).filter((k) => k !== null));
-    const report: Report = {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'onnx-sparsity', version: VERSION },
-      createdAt: new Date().toISOString(),
-      options,
-      model: modelInfo(model, await hashing, measured.weights),
-      weights: measured.weights,
-      layers,
-      totals: { ...totals(measured.weights, layerWeights), ...ran?.totals },
-      estimates: [],
-      ...ran?.parts,
-      warnings: [...model.warnings, ...measured.warnings, ...(ran?.warnings ?? [])],
-      timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
-    };
-    // Without a run, per-layer costs come from the shapes the model implies at the user's dims.
-    if (!report.run?.ok) report.inferred = inferCosts(model, run ? run : { dims: estimate === false ? {} : estimate.dims ?? {} });
-    await attachMeasurements(report, benchMachineKey(report.run?.ep ?? (run ? run.ep : 'cpu'), run ? run.threads : 0));
-    if (estimate !== false) {
-      const here = thisMachine(report);
-      const pool = new Map([...profiles, ...(here ? [here] : [])].map((p) => [p.id, p]));
-      // The user's own profiles are always estimated: giving the file asked for them.
-      const ids = [...new Set([...selected, ...mine.map((p) => p.id)])].filter((id) => pool.has(id));
-      report.estimates = estimateReport(report, ids.map((id) => pool.get(id)!), scenarios);
+    const t0 = performance.now();
+    // A large file's hash starts now, in a worker, so it is done when the weights are (server/onnx/hash.ts).
+    const early = await startFileHash(req.file);
+    let model: LoadedModel;
+    try {
+      model = await loadModel(req.file);
+    } catch (e) {
+      early?.stop();
+      throw e;
     }
-    report.timings.totalMs = performance.now() - t0;
-    return report;
+    const loadMs = performance.now() - t0;
+    if (run && run.strictSizes) {
+      const unknown = unknownSizeNames(graphInputs(model), run);
+      if (unknown) throw new UsageError(unknown);
+    }
+    const hashing = early?.digest ?? sha256(model.buffer);
+    const external = new ExternalFiles(model.dir, model.path);
+    try {
+      const t1 = performance.now();
+      const measured = await measureWeights(model, options, external, {
+        signal: req.signal,
+        onFraction: (fraction) => req.onProgress?.({ fraction, message: 'measuring weights', phase: 'weights' }),
+      });
+      const weightsMs = performance.now() - t1;
+      const t2 = performance.now();
+      const ran = run === false ? undefined : await runStage(model, measured, options, run, externalBytes(measured.weights), req, child);
+      const runMs = ran ? performance.now() - t2 : undefined;
+      const layers = ran?.layers ?? measured.layers;
+      const layerWeights = new Set(layers.map(layerWeightKey).filter((k) => k !== null));
+      const report: Report = {
+        schemaVersion: SCHEMA_VERSION,
+        tool: { name: 'onnx-sparsity', version: VERSION },
+        createdAt: new Date().toISOString(),
+        options,
+        model: modelInfo(model, await hashing, measured.weights),
+        weights: measured.weights,
+        layers,
+        totals: { ...totals(measured.weights, layerWeights), ...ran?.totals },
+        estimates: [],
+        ...ran?.parts,
+        warnings: [...model.warnings, ...measured.warnings, ...(ran?.warnings ?? [])],
+        timings: { loadMs, weightsMs, ...(runMs !== undefined ? { runMs } : {}), totalMs: 0 },
+      };
+      // Without a run, per-layer costs come from the shapes the model implies at the user's dims.
+      if (!report.run?.ok) report.inferred = inferCosts(model, run ? run : { dims: estimate === false ? {} : estimate.dims ?? {} });
+      await attachMeasurements(report, benchMachineKey(report.run?.ep ?? (run ? run.ep : 'cpu'), run ? run.threads : 0));
+      if (estimate !== false) {
+        const here = thisMachine(report);
+        const pool = new Map([...profiles, ...(here ? [here] : [])].map((p) => [p.id, p]));
+        // The user's own profiles are always estimated: giving the file asked for them.
+        const ids = [...new Set([...selected, ...mine.map((p) => p.id)])].filter((id) => pool.has(id));
+        report.estimates = estimateReport(report, ids.map((id) => pool.get(id)!), scenarios);
+      }
+      report.timings.totalMs = performance.now() - t0;
+      return report;
+    } finally {
+      early?.stop();
+      await external.close();
+    }
   } finally {
-    await external.close();
+    child?.dispose();
   }
 }
 

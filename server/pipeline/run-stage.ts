@@ -9,7 +9,7 @@ import { channelRoles, focusValues, opReports, runTotals, valueReport, withRun }
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
 import type { MeasuredWeights } from '../analysis/weights/measure-model';
-import { runInChild } from '../child/run-in-child';
+import { JobChild } from '../child/run-in-child';
 import { AnalysisError, CancelledError } from '../errors';
 import { graphInputs, MissingSizesError, resolveShapes } from '../inputs/input-specs';
 import type { LoadedModel } from '../onnx/load';
@@ -32,6 +32,7 @@ export interface RunPart {
  */
 export async function runStage(
   model: LoadedModel, measured: MeasuredWeights, options: AnalysisOptions, run: RunOptions, externalBytes: number, control: Control,
+  child?: JobChild,
 ): Promise<RunPart> {
   let wire: WireRunResult;
   const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'onnx-sparsity-profile-'));
@@ -42,7 +43,8 @@ export async function runStage(
       file: model.path, focus: [...focusValues(measured.found)], channels: [...channelRoles(measured.found)], nm: options.nm,
       near: options.nearZero, options: run, profileDir,
     };
-    wire = await runInChild<WireRunResult>(ORT_CHILD, 'run', job, childLimits(run, model.fileBytes + externalBytes), {
+    child ??= JobChild.spawn(ORT_CHILD);
+    wire = await child.run<WireRunResult>('run', job, childLimits(run, model.fileBytes + externalBytes), {
       signal: control.signal,
       onProgress: (fraction, message) => control.onProgress?.({ fraction, message, phase: 'run' }),
     }, { file: model.path });
@@ -53,6 +55,7 @@ export async function runStage(
     if (e instanceof MissingSizesError) failed.missingSizes = e.missing;
     return { parts: { run: failed }, warnings: [`the model was not run: ${e.message}`] };
   } finally {
+    child?.dispose();
     await fs.rm(profileDir, { recursive: true, force: true });
   }
   const result = fromWire(model, wire);

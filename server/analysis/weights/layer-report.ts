@@ -7,18 +7,24 @@ import { structure } from './structure';
 import { viewBitmap } from './view-bitmap';
 import { zeroBlockShares } from './zero-blocks';
 import { keptShares } from './summaries';
+import type { SimdKernels } from './simd-kernels';
 import type { NmPattern, WeightMeasure } from './weights';
 
-/** A layer's pattern metrics, read from its weight's nonzero bitmap rearranged into the layer's GEMM view. */
-export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patterns: readonly NmPattern[], blocks: readonly BlockShape[]): LayerReport {
+/**
+ * A layer's pattern metrics, read by the kernels from its weight's nonzero bitmap rearranged into
+ * the layer's GEMM view (in the arena `m` was measured into: call before the next weight is).
+ */
+export function layerReport(
+  l: Layer, m: WeightMeasure, viewIndex: number, patterns: readonly NmPattern[], blocks: readonly BlockShape[], k: SimdKernels,
+): LayerReport {
   const base = weightlessLayerReport(l);
   const w = l.weight!;
   const counts = { params: w.elements, zeros: m.stats.zeros, nearZeros: m.stats.nearZeros, sparsity: w.elements ? m.stats.zeros / w.elements : 0 };
   const v = l.view;
   if (!v || viewIndex < 0) return { ...base, ...counts };
-  const bm = viewBitmap(m.bitmap, v);
+  const bm = viewBitmap(k, m.bitmapAt, v);
   const nm: LayerReport['nm'] = {};
-  const shares = nmGroupShares(bm, v, patterns);
+  const shares = nmGroupShares(k, bm, v, patterns);
   for (const [i, p] of patterns.entries()) {
     const { compliant, groups } = shares[i];
     nm[p.key] = {
@@ -27,7 +33,7 @@ export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patte
       ...keptShares(m.kept[viewIndex], m.stats, p.n, p.m),
     };
   }
-  const zeroBlocks = zeroBlockShares(bm, v, blocks);
+  const zeroBlocks = zeroBlockShares(k, bm, v, blocks);
   const blockShares: LayerReport['blocks'] = {};
   blocks.forEach((b, i) => (blockShares[b.key] = zeroBlocks[i]));
   return {
@@ -36,8 +42,8 @@ export function layerReport(l: Layer, m: WeightMeasure, viewIndex: number, patte
     gemm: { rows: v.rows, k: v.k, groups: v.groups, kernelPositions: v.kernelPositions },
     nm,
     blocks: blockShares,
-    ...structure(bm, v),
-    heatmap: heatmap(bm, v),
+    ...structure(k, bm, v),
+    heatmap: heatmap(k, bm, v),
   };
 }
 

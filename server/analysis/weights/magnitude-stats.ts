@@ -48,10 +48,15 @@ export function foldMagnitudes(
   };
   if (head) scalar(0, head);
   if (body) {
-    const r = k.stats(ptr + 4 * head, body, nearBits);
-    if (r.bins[255] > 0) scalar(head, head + body);
-    else {
-      bitmap.set(r.words, (first + head) >>> 5);
+    const word = (first + head) >>> 5;
+    // A bitmap in the kernels' memory takes the words where they belong; any other gets a copy.
+    const inPlace = k.addressOf(bitmap);
+    const r = k.stats(ptr + 4 * head, body, nearBits, inPlace === undefined ? undefined : inPlace + 4 * word);
+    if (r.bins[255] > 0) {
+      if (inPlace !== undefined) bitmap.fill(0, word, word + (body >>> 5));
+      scalar(head, head + body);
+    } else {
+      if (inPlace === undefined) bitmap.set(k.words(body), word);
       s.zeros += body - r.nonzero;
       s.nearZeros += r.near;
       s.sum += r.sum;
@@ -59,7 +64,8 @@ export function foldMagnitudes(
       if (r.maxBits > s.maxBits) s.maxBits = r.maxBits;
       if (r.minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = r.minBitsM1;
       const bins = r.bins;
-      for (let e = 0; e < 255; e++) s.exponentBins[e] += bins[e];
+      const out = s.exponentBins;
+      for (let e = 0; e < 255; e++) out[e] += bins[e];
     }
   }
   if (head + body < n) scalar(head + body, n);

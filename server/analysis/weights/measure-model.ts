@@ -74,7 +74,7 @@ export async function measureWeights(
     });
     for (const l of layers) {
       const vi = l.view ? views.findIndex((v) => JSON.stringify(v) === JSON.stringify(l.view)) : -1;
-      layerReports.set(l, layerReport(l, m, vi, patterns, blocks));
+      layerReports.set(l, layerReport(l, m, vi, patterns, blocks, simd));
     }
   }
   const layers = found.map((l) => layerReports.get(l) ?? weightlessLayerReport(l));

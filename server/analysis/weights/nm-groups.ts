@@ -2,34 +2,33 @@
 // accepts, and whether the whole layer is ready for one.
 import type { GemmView } from '../layers/gemm-view';
 import { countBits, popcount } from './bitmap';
+import type { SimdKernels } from './simd-kernels';
 
 /**
  * For each N:M pattern, how many groups of M consecutive K elements (per row; a row's last group
- * may be short) hold at most N nonzeros. One pass over the bitmap serves every pattern whose M is
- * 4, 8 or 16 and divides K: groups then start at multiples of M in the unpadded bitmap and never
- * straddle a word, so each word's M-bit fields are counted at once (bits past the end are zero).
+ * may be short) hold at most N nonzeros, from the view bitmap at `at`. Where M is 4, 8 or 16 and
+ * divides K, groups start at multiples of M in the unpadded bitmap and never straddle a word, so
+ * the kernel counts each word's M-bit fields at once (bits past the end are zero); other
+ * patterns walk the groups.
  */
-export function nmGroupShares(bm: Uint32Array, v: GemmView, patterns: readonly { n: number; m: number }[]): { compliant: number; groups: number }[] {
-  const fast = patterns.map((p) => v.k % p.m === 0 && (p.m === 4 || p.m === 8 || p.m === 16));
-  const over = patterns.map(() => 0);
-  if (fast.some(Boolean)) {
-    const words = Math.ceil((v.rows * v.k) / 32);
-    for (let w = 0; w < words; w++) {
-      const x = bm[w];
-      if (x !== 0) for (let i = 0; i < patterns.length; i++) if (fast[i]) over[i] += fieldsOver(x, patterns[i].n, patterns[i].m);
-    }
-  }
-  return patterns.map((p, i) => {
+export function nmGroupShares(k: SimdKernels, at: number, v: GemmView, patterns: readonly { n: number; m: number }[]): { compliant: number; groups: number }[] {
+  const words = Math.ceil((v.rows * v.k) / 32);
+  return patterns.map((p) => {
     const groups = v.rows * Math.ceil(v.k / p.m);
-    if (fast[i]) return { compliant: groups - over[i], groups };
+    if (groups === 0) return { compliant: 0, groups };
+    if (v.k % p.m === 0 && (p.m === 4 || p.m === 8 || p.m === 16)) return { compliant: groups - k.fieldsOver(at, words, p.n, p.m), groups };
+    const bm = k.u32(at, words + 1);
     let compliant = 0;
     for (let r = 0; r < v.rows; r++)
-      for (let k = 0; k < v.k; k += p.m) compliant += countBits(bm, r * v.k + k, Math.min(p.m, v.k - k)) <= p.n ? 1 : 0;
+      for (let kk = 0; kk < v.k; kk += p.m) compliant += countBits(bm, r * v.k + kk, Math.min(p.m, v.k - kk)) <= p.n ? 1 : 0;
     return { compliant, groups };
   });
 }
 
-/** How many M-bit fields of x (M = 4, 8 or 16) have more than n bits set: SWAR field popcounts, then a carry into each field's top bit. */
+/**
+ * How many M-bit fields of x (M = 4, 8 or 16) have more than n bits set: SWAR field popcounts,
+ * then a carry into each field's top bit. The scalar reference of the kernel's fieldsOver.
+ */
 export function fieldsOver(x: number, n: number, m: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

@@ -30,17 +30,17 @@ function simdM(m: number): m is 4 | 8 {
   return m === 4 || m === 8;
 }
 
-/** Whether groups of m in this view can go to the SIMD kernels: contiguous rows, or stride-q bands. */
+/** Whether groups of m in this view can go to the SIMD kernels: rows in memory order (any K), or stride-q bands. */
 function simdLayout(v: GemmView, m: number): boolean {
-  return simdM(m) && (v.transpose ? v.transpose.p % m === 0 : v.k % m === 0);
+  return simdM(m) && (v.transpose ? v.transpose.p % m === 0 : true);
 }
 
 /**
  * Folds the groups of chunk [first, first+count) (whole bands, at `ptr` in the kernels' memory)
  * into each of `sums` (one per M). Groups of 4 and 8 go through the SIMD kernels, one call per
- * chunk, and when both are asked for, one pass serves both (a group of 8 holds two groups of 4).
- * Anything else, including short groups at row ends and groups crossing kernel positions, takes
- * the generic path.
+ * chunk, and when both are asked for, one pass serves both (a group of 8 holds two groups of 4),
+ * short groups at row ends included. Other M, and groups crossing kernel positions, take the
+ * generic path.
  */
 export function foldKept(v: GemmView, sums: readonly KeptSums[], k: SimdKernels, ptr: number, first: number, count: number): void {
   const four = sums.find((s) => s.m === 4);
@@ -54,22 +54,30 @@ export function foldKept(v: GemmView, sums: readonly KeptSums[], k: SimdKernels,
     }
     const m = acc.m as 4 | 8;
     const t = v.transpose;
-    const shape = t ? { bands: count / (m * t.q), q: t.q } : { groups: count / m };
-    const r = k.keep(m, ptr, shape, fused && acc === eight);
+    const shape = t ? { bands: count / (m * t.q), q: t.q } : v.k % m === 0 ? { groups: count / m } : { rows: count / v.k, k: v.k };
+    const r = k.keep(m, ptr, shape, fused && acc === eight, ranksOf(acc), four ? ranksOf(four) : 4);
     addRanks(acc, r.sums);
     if (r.halves && four) addRanks(four, r.halves);
   }
 }
 
+/** Ranks the kernels must sum for these patterns: up to the largest N (every kept value's rank is below it). */
+function ranksOf(acc: KeptSums): number {
+  let r = 1;
+  for (const n of acc.ns) r = Math.max(r, Math.min(n, acc.m));
+  return r;
+}
+
 /** Rank sums (largest first, then their squares) into the kept sums of each N. */
 function addRanks(acc: KeptSums, ranks: Float64Array): void {
   const m = acc.m;
-  acc.ns.forEach((n, i) => {
-    for (let r = 0; r < Math.min(n, m); r++) {
+  for (let i = 0; i < acc.ns.length; i++) {
+    const n = Math.min(acc.ns[i], m);
+    for (let r = 0; r < n; r++) {
       acc.l1[i] += ranks[r];
       acc.l2[i] += ranks[m + r];
     }
-  });
+  }
 }
 
 const g = new Float64Array(64);

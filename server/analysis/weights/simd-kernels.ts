@@ -3,31 +3,50 @@ import type { ModelMemory } from '../../onnx/model-memory';
 import { KERNELS_WASM_BASE64 } from './simd-module.generated';
 
 /**
- * The WebAssembly SIMD kernels (server/analysis/weights/simd/kernels.ts), instantiated over one model's
- * memory: float32 weights are read where the file put them; other dtypes are decoded into the
- * workspace first. Each analysis has its own instance, so analyses interleaved between chunks
- * never share state.
+ * The WebAssembly SIMD kernels (server/analysis/weights/simd/*.ts), instantiated over one model's
+ * memory: float32 weights are read where the file put them; float16, bfloat16 and 8-bit integers
+ * are decoded by kernels into the workspace first. Each analysis has its own instance, so analyses
+ * interleaved between chunks never share state.
  *
- * Workspace layout (after the file): histogram lanes (4 x 256 i32), stats results, kept sums
- * (2 x 8 f64 and 2 x 4 f64), a small aligned area for partial words, the chunk's bitmap words, the decoded
- * input floats, and two raw chunk slots (reads of one overlap the kernels on the other).
+ * Workspace layout (after the file): a fixed area (histograms, results, kept sums, scratch), the
+ * arena of the weight being measured (its nonzero bitmap, its GEMM-view bitmap, block rows,
+ * channel scratch, zero point and scale tables), the chunk's bitmap words, the decoded input
+ * floats, and two raw chunk slots (reads of one overlap the kernels on the other). The arena is
+ * sized before a weight's stream starts and never moves during it; chunk areas only grow.
  */
 interface Exports {
   stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
-  keep4Bands(inp: number, bands: number, q: number, out: number): void;
-  keep4Contiguous(inp: number, groups: number, out: number): void;
-  keep8Bands(inp: number, bands: number, q: number, out: number, out4: number): void;
-  keep8Contiguous(inp: number, groups: number, out: number, out4: number): void;
+  decodeHalf(inp: number, n: number, out: number): void;
+  decodeBf16(inp: number, n: number, out: number): void;
+  dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
+  keep4(inp: number, count: number, q: number, k: number, ranks: number, acc: number, out: number): void;
+  keep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, acc: number, out: number, out4: number): void;
+  transposeBits(src: number, batches: number, p: number, q: number, dst: number): void;
+  fieldsOver(bm: number, words: number, n: number, m: number): number;
+  orBands(bm: number, rows: number, k: number, r: number, out: number): number;
+  nonzeroFields(bm: number, words: number, c: number): number;
+  popcount(bm: number, words: number): number;
+  zeroRows(bm: number, rows: number, k: number): number;
+  zeroChannels(bands: number, groups: number, positions: number, channels: number, chan: number): number;
+  heatCounts(bm: number, rows: number, k: number, gr: number, gc: number, cells: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
 
 const HIST = 0;
-const RES = 4096;
+const RES = 8192;
 const KEPT = RES + 128;
 const KEPT4 = KEPT + 128;
-const SMALL = KEPT4 + 64;
-const BM = SMALL + 128;
+const ACC = KEPT4 + 64;
+const SMALL = ACC + 384;
+const HEAT = SMALL + 128;
+const ARENA = HEAT + 4096;
+/** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */
+const PAD = 16;
+
+const align16 = (x: number): number => Math.ceil(x / 16) * 16;
+/** Bytes of a bitmap of `bits` bits with its padding. */
+export const bitmapBytes = (bits: number): number => align16(Math.ceil(bits / 32) * 4 + PAD);
 
 export interface SimdStats {
   /** Count of |x| <= near, and the other reductions, over the call's values. */
@@ -39,9 +58,18 @@ export interface SimdStats {
   sumSq: number;
   nonzero: number;
   /** Count per biased float32 exponent, 256 bins (valid until the next call). */
-  bins: Int32Array;
-  /** One word per 32 values, bit set where nonzero (valid until the next call). */
-  words: Uint32Array;
+  readonly bins: Int32Array;
+  /** Where the call's bitmap words are (one per 32 values): the caller's bitmap, or the scratch words. */
+  wordsAt: number;
+}
+
+/** What the arena holds for one weight, in bytes. */
+export interface ArenaSizes {
+  readonly bitmap: number;
+  readonly view: number;
+  readonly bands: number;
+  readonly channels: number;
+  readonly axisLen: number;
 }
 
 export class SimdKernels implements ChunkBuffers {
@@ -50,14 +78,26 @@ export class SimdKernels implements ChunkBuffers {
   private readonly buffers = new Set<ArrayBufferLike>();
   private capacity = 0;
   private rawCapacity = 0;
-  private inputAt = 0;
-  private rawAt: [number, number] = [0, 0];
+  private arenaBytes = 0;
+  private at = { bitmap: 0, view: 0, bands: 0, chan: 0, zp: 0, scale: 0, words: 0, input: 0, raw: [0, 0] as [number, number] };
+  private readonly result: SimdStats;
+  private readonly res: { i32: Int32Array; u32: Uint32Array; f64: Float64Array };
+  private readonly keptOut: { sums: Float64Array; halves: Float64Array };
 
   constructor(private readonly mem: ModelMemory) {
     compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
     this.x = new WebAssembly.Instance(compiled, { env: { memory: mem.memory } }).exports as unknown as Exports;
     this.base = mem.workspaceOffset;
     this.prepare(1 << 16, 1 << 18);
+    // The fixed area never moves and a shared buffer is never detached: these views stay valid.
+    const buf = this.buffer;
+    this.res = {
+      i32: new Int32Array(buf, this.base + RES, 21),
+      u32: new Uint32Array(buf, this.base + RES, 12),
+      f64: new Float64Array(buf, this.base + RES + 48, 4),
+    };
+    this.keptOut = { sums: new Float64Array(buf, this.base + KEPT, 16), halves: new Float64Array(buf, this.base + KEPT4, 8) };
+    this.result = { near: 0, maxBits: 0, minBitsM1: 0, sum: 0, sumSq: 0, nonzero: 0, bins: new Int32Array(buf, this.base + HIST, 256), wordsAt: 0 };
   }
 
   /** Sizes the workspace for chunks of up to n values and `rawBytes` of raw data per chunk. */
@@ -65,12 +105,39 @@ export class SimdKernels implements ChunkBuffers {
     if (n <= this.capacity && rawBytes <= this.rawCapacity) return;
     this.capacity = Math.max(n, this.capacity);
     this.rawCapacity = Math.max(rawBytes, this.rawCapacity);
-    const align = (x: number): number => Math.ceil(x / 16) * 16;
-    this.inputAt = align(BM + Math.ceil(this.capacity / 32) * 4);
-    const raw0 = align(this.inputAt + 4 * this.capacity);
-    const raw1 = align(raw0 + this.rawCapacity);
-    this.rawAt = [raw0, raw1];
-    this.buffers.add(this.mem.ensureWorkspace(raw1 + this.rawCapacity));
+    this.layout();
+  }
+
+  /**
+   * Sizes the arena for one weight and zeroes its bitmap; returns the bitmap (a view of this
+   * memory, valid until the next call). Never call while a stream is pending: chunk slots move.
+   */
+  arena(s: ArenaSizes): Uint32Array {
+    const need = align16(s.bitmap) + align16(s.view) + align16(s.bands) + align16(s.channels) + align16(2 * s.axisLen) + align16(8 * s.axisLen);
+    if (need > this.arenaBytes) {
+      this.arenaBytes = need;
+      this.layout();
+    }
+    const a = this.at;
+    a.view = a.bitmap + align16(s.bitmap);
+    a.bands = a.view + align16(s.view);
+    a.chan = a.bands + align16(s.bands);
+    a.zp = a.chan + align16(s.channels);
+    a.scale = a.zp + align16(2 * s.axisLen);
+    new Uint8Array(this.buffer, a.bitmap, s.bitmap).fill(0);
+    return new Uint32Array(this.buffer, a.bitmap, s.bitmap >>> 2);
+  }
+
+  private layout(): void {
+    const w = this.base;
+    const a = this.at;
+    a.bitmap = w + ARENA;
+    a.words = align16(a.bitmap + this.arenaBytes);
+    a.input = align16(a.words + Math.ceil(this.capacity / 32) * 4 + PAD);
+    const raw0 = align16(a.input + 4 * this.capacity);
+    const raw1 = align16(raw0 + this.rawCapacity);
+    a.raw = [raw0, raw1];
+    this.buffers.add(this.mem.ensureWorkspace(raw1 + this.rawCapacity - w));
   }
 
   private get buffer(): ArrayBufferLike {
@@ -85,17 +152,17 @@ export class SimdKernels implements ChunkBuffers {
   raw(slot: 0 | 1, bytes: number): Uint8Array {
     // Growing here could move a slot under a pending read; streams reserve first.
     if (bytes > this.rawCapacity) throw new RangeError(`raw chunk of ${bytes} bytes exceeds the ${this.rawCapacity} reserved`);
-    return new Uint8Array(this.buffer, this.base + this.rawAt[slot], bytes);
+    return new Uint8Array(this.buffer, this.at.raw[slot], bytes);
   }
 
   /** The decode target for n float32 values. */
   input(n: number): Float32Array {
     if (n > this.capacity) this.prepare(n, this.rawCapacity);
-    return new Float32Array(this.buffer, this.base + this.inputAt, n);
+    return new Float32Array(this.buffer, this.at.input, n);
   }
 
-  /** Address of float32 data the kernels can read in place: any view of this memory. */
-  addressOf(view: Uint8Array): number | undefined {
+  /** Address of data the kernels can read in place: any view of this memory. */
+  addressOf(view: ArrayBufferView): number | undefined {
     return this.buffers.has(view.buffer) ? view.byteOffset : undefined;
   }
 
@@ -103,51 +170,127 @@ export class SimdKernels implements ChunkBuffers {
   views(ptr: number, n: number): { values: Float32Array; bits: Uint32Array } {
     let at = ptr;
     if (at % 4) {
-      const to = n <= 32 ? this.base + SMALL : this.base + this.inputAt;
-      new Uint8Array(this.buffer, to, 4 * n).set(new Uint8Array(this.buffer, ptr, 4 * n));
+      const to = n <= 32 ? this.base + SMALL : this.at.input;
+      new Uint8Array(this.buffer).copyWithin(to, ptr, ptr + 4 * n);
       at = to;
     }
     return { values: new Float32Array(this.buffer, at, n), bits: new Uint32Array(this.buffer, at, n) };
   }
 
-  /** Magnitude pass over n values at ptr, n a multiple of 32. */
-  stats(ptr: number, n: number, nearBits: number): SimdStats {
-    const w = this.base;
-    this.x.stats(ptr, n, w + BM, nearBits, w + HIST, w + RES);
-    const buf = this.buffer;
-    const i32 = new Int32Array(buf, w + RES, 21);
-    const u32 = new Uint32Array(buf, w + RES, 12);
-    const f64 = new Float64Array(buf, w + RES + 48, 4);
-    return {
-      nonzero: i32[20],
-      near: i32[0] + i32[1] + i32[2] + i32[3],
-      maxBits: Math.max(u32[4], u32[5], u32[6], u32[7]),
-      minBitsM1: Math.min(u32[8], u32[9], u32[10], u32[11]),
-      sum: f64[0] + f64[1],
-      sumSq: f64[2] + f64[3],
-      bins: new Int32Array(buf, w + HIST, 256),
-      words: new Uint32Array(buf, w + BM, n >>> 5),
-    };
+  /**
+   * Magnitude pass over n values at ptr, n a multiple of 32. Bitmap words go to `bmAt` when given
+   * (an address in this memory), else to scratch words at `wordsAt`. The result object is reused.
+   */
+  stats(ptr: number, n: number, nearBits: number, bmAt?: number): SimdStats {
+    const r = this.result;
+    r.wordsAt = bmAt ?? this.at.words;
+    this.x.stats(ptr, n, r.wordsAt, nearBits, this.base + HIST, this.base + RES);
+    const { i32, u32, f64 } = this.res;
+    r.nonzero = i32[20];
+    r.near = i32[0] + i32[1] + i32[2] + i32[3];
+    r.maxBits = Math.max(u32[4], u32[5], u32[6], u32[7]);
+    r.minBitsM1 = Math.min(u32[8], u32[9], u32[10], u32[11]);
+    r.sum = f64[0] + f64[1];
+    r.sumSq = f64[2] + f64[3];
+    return r;
+  }
+
+  /** The scratch bitmap words of the last `stats` call without a bitmap address. */
+  words(n: number): Uint32Array {
+    return new Uint32Array(this.buffer, this.at.words, n >>> 5);
+  }
+
+  /** Decodes n binary16 (or bfloat16) values at ptr into the input area as float32 magnitudes; returns its address. */
+  decode16(ptr: number, n: number, bf16: boolean): number {
+    if (n > this.capacity) this.prepare(n, this.rawCapacity);
+    if (bf16) this.x.decodeBf16(ptr, n, this.at.input);
+    else this.x.decodeHalf(ptr, n, this.at.input);
+    return this.at.input;
+  }
+
+  /** Writes zero points (integers in the i16 range) and scales into the arena's tables for dequant8. */
+  setQuantization(zeroPoint: Float64Array, scale: Float64Array | undefined): void {
+    new Int16Array(this.buffer, this.at.zp, zeroPoint.length).set(zeroPoint);
+    if (scale) new Float64Array(this.buffer, this.at.scale, scale.length).set(scale);
+  }
+
+  /** |q - zp| x scale of n 8-bit integers at ptr into the input area (tables from setQuantization); returns its address. */
+  dequant8(ptr: number, n: number, signed: boolean, scaled: boolean, axisLen: number, inner: number, first: number): number {
+    if (n > this.capacity) this.prepare(n, this.rawCapacity);
+    // One slice: any slice length past the chunk serves, and keeps positions in i32.
+    const len = axisLen === 1 ? 2 ** 30 : inner;
+    const a0 = Math.floor(first / len) % axisLen;
+    const r0 = first % len;
+    this.x.dequant8(ptr, n, this.at.input, signed ? 1 : 0, this.at.zp, scaled ? this.at.scale : 0, axisLen, len, a0, r0);
+    return this.at.input;
   }
 
   /**
-   * Rank sums of groups of m (4 or 8) at ptr: `groups` contiguous groups back to back, or `bands`
+   * Rank sums of groups of m (4 or 8) at ptr: `groups` contiguous groups back to back, `bands`
    * bands of m x q floats whose group j takes floats j, j+q, ... (M consecutive K of a [K, N]
-   * operand). Returns 2m values: the sum of the rank-r largest |x| (r = 0..m-1), then the sums of
-   * their squares; with `alsoHalves` (m = 8), also those of the two groups of 4 inside each group
-   * of 8. Valid until the next call.
+   * operand), or `rows` rows of k floats grouped along the row (the last group short when m does
+   * not divide k). Returns 2m values: the sum of the rank-r largest |x| (r < ranks; later ranks are 0),
+   * then the sums of their squares; with `alsoHalves` (m = 8), also those of the two groups of 4
+   * inside each group of 8, for ranks below `ranks4`. Valid until the next call (views made once:
+   * no garbage per call).
    */
-  keep(m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number }, alsoHalves = false): { sums: Float64Array; halves?: Float64Array } {
+  keep(
+    m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number } | { rows: number; k: number }, alsoHalves = false, ranks: number = m, ranks4 = 4,
+  ): { sums: Float64Array; halves?: Float64Array } {
     const x = this.x;
     const out = this.base + KEPT;
     const out4 = alsoHalves ? this.base + KEPT4 : 0;
-    const sums = new Float64Array(this.buffer, out, 2 * m).fill(0);
-    const halves = alsoHalves ? new Float64Array(this.buffer, out4, 8).fill(0) : undefined;
-    if (m === 4) {
-      if ('groups' in shape) x.keep4Contiguous(ptr, shape.groups, out);
-      else x.keep4Bands(ptr, shape.bands, shape.q, out);
-    } else if ('groups' in shape) x.keep8Contiguous(ptr, shape.groups, out, out4);
-    else x.keep8Bands(ptr, shape.bands, shape.q, out, out4);
+    const sums = this.keptOut.sums.fill(0, 0, 2 * m);
+    const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
+    const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
+    if (m === 4) x.keep4(ptr, count, q, k, ranks, this.base + ACC, out);
+    else x.keep8(ptr, count, q, k, ranks, ranks4, this.base + ACC, out, out4);
     return { sums, halves };
+  }
+
+  /** Where the arena's view bitmap, block rows and channel scratch are. */
+  get areas(): { view: number; bands: number; chan: number } {
+    return this.at;
+  }
+
+  /** ORs the transposes of `batches` P x Q bit matrices at src into dst (zeroed here over `bytes`). */
+  transposeBits(src: number, batches: number, p: number, q: number, dst: number, bytes: number): void {
+    new Uint8Array(this.buffer, dst, bytes).fill(0);
+    this.x.transposeBits(src, batches, p, q, dst);
+  }
+
+  fieldsOver(bm: number, words: number, n: number, m: number): number {
+    return this.x.fieldsOver(bm, words, n, m);
+  }
+
+  orBands(bm: number, rows: number, k: number, r: number, out: number): number {
+    return this.x.orBands(bm, rows, k, r, out);
+  }
+
+  nonzeroFields(bm: number, words: number, c: number): number {
+    return this.x.nonzeroFields(bm, words, c);
+  }
+
+  popcount(bm: number, words: number): number {
+    return this.x.popcount(bm, words);
+  }
+
+  zeroRows(bm: number, rows: number, k: number): number {
+    return this.x.zeroRows(bm, rows, k);
+  }
+
+  zeroChannels(bands: number, groups: number, positions: number, channels: number, chan: number): number {
+    return this.x.zeroChannels(bands, groups, positions, channels, chan);
+  }
+
+  /** Nonzero counts of a gr x gc grid over the bitmap (valid until the next call). */
+  heatCounts(bm: number, rows: number, k: number, gr: number, gc: number): Int32Array {
+    this.x.heatCounts(bm, rows, k, gr, gc, this.base + HEAT);
+    return new Int32Array(this.buffer, this.base + HEAT, gr * gc);
+  }
+
+  /** A word view of bitmap words at `at` (for the scalar paths). */
+  u32(at: number, words: number): Uint32Array {
+    return new Uint32Array(this.buffer, at, words);
   }
 }

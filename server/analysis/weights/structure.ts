@@ -1,6 +1,5 @@
 import type { GemmView } from '../layers/gemm-view';
-import { anyBits, countBits, getBits, newBitmap, orBits } from './bitmap';
-import { orRows } from './view-bitmap';
+import type { SimdKernels } from './simd-kernels';
 
 /** Structured sparsity of a weight: all-zero output channels (rows), K columns and input channels. */
 export interface StructureCounts {
@@ -11,29 +10,18 @@ export interface StructureCounts {
   inputChannels: number;
 }
 
-export function structure(bm: Uint32Array, v: GemmView): StructureCounts {
-  let zeroRows = 0;
-  for (let r = 0; r < v.rows; r++) if (!anyBits(bm, r * v.k, v.k)) zeroRows++;
-  const col = newBitmap(v.k);
-  const all = newBitmap(v.k);
-  const rowsPerGroup = v.rows / v.groups;
-  let zeroInputChannels = 0;
-  for (let g = 0; g < v.groups; g++) {
-    orRows(bm, v, g * rowsPerGroup, (g + 1) * rowsPerGroup, col);
-    for (let w = 0; w < col.length; w++) all[w] |= col[w];
-    // Channel c of this group is zero when no kernel position s has a nonzero at k = s*channels + c.
-    const chan = newBitmap(v.channels);
-    for (let s = 0; s < v.kernelPositions; s++)
-      for (let c = 0; c < v.channels; c += 32) {
-        const len = Math.min(32, v.channels - c);
-        orBits(chan, c, getBits(col, s * v.channels + c, len), len);
-      }
-    zeroInputChannels += v.channels - countBits(chan, 0, v.channels);
-  }
-  return {
-    zeroRows,
-    zeroCols: v.k - countBits(all, 0, v.k),
-    zeroInputChannels,
-    inputChannels: v.channels * v.groups,
-  };
+/** From the view bitmap at `at`; uses the arena's block-row and channel areas. */
+export function structure(k: SimdKernels, at: number, v: GemmView): StructureCounts {
+  // No K: every row is zero, and there are no columns or channels to walk.
+  if (v.k === 0) return { zeroRows: v.rows, zeroCols: 0, zeroInputChannels: v.channels * v.groups, inputChannels: v.channels * v.groups };
+  const { bands, chan } = k.areas;
+  const kw = Math.ceil(v.k / 32);
+  const zeroRows = k.zeroRows(at, v.rows, v.k);
+  // One block row of all rows: a K column is zero when no row has its bit.
+  k.orBands(at, v.rows, v.k, Math.max(1, v.rows), bands);
+  const zeroCols = v.rows ? v.k - k.popcount(bands, kw) : v.k;
+  // One block row per convolution group: channel c of a group is zero when no kernel position has it.
+  k.orBands(at, v.rows, v.k, Math.max(1, v.rows / v.groups), bands);
+  const zeroInputChannels = v.rows ? k.zeroChannels(bands, v.groups, v.kernelPositions, v.channels, chan) : v.channels * v.groups;
+  return { zeroRows, zeroCols, zeroInputChannels, inputChannels: v.channels * v.groups };
 }

@@ -21,15 +21,18 @@ export function magnitudeSummary(s: MagnitudeStats, elements: number): Magnitude
  * bin 0 mixes zeros with subnormals, so zeros are taken out of it.
  */
 export function log2Histogram(s: MagnitudeStats): Log2Histogram {
-  const bins = Array.from(s.exponentBins.subarray(0, 255));
-  bins[0] -= s.zeros;
+  const bins = s.exponentBins;
+  const count = (e: number): number => (e === 0 ? bins[0] - s.zeros : bins[e]);
+  // Scan the bins in place and copy only their nonzero span (this runs once per weight, often cold).
   let lo = 0;
-  while (lo < bins.length && bins[lo] === 0) lo++;
-  let hi = bins.length - 1;
-  while (hi >= lo && bins[hi] === 0) hi--;
+  while (lo < 255 && count(lo) === 0) lo++;
+  let hi = 254;
+  while (hi >= lo && count(hi) === 0) hi--;
   if (lo > hi) return { log2Start: 0, counts: [] };
+  const counts: number[] = [];
+  for (let e = lo; e <= hi; e++) counts.push(count(e));
   // Bin 0 is labelled [2^-127, 2^-126) and also holds the subnormals below it.
-  return { log2Start: lo - 127, counts: bins.slice(lo, hi + 1) };
+  return { log2Start: lo - 127, counts };
 }
 
 /** Kept shares for pattern n:m from the sums over its M, against the weight's whole |x| and x^2 sums. */

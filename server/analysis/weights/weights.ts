@@ -1,12 +1,12 @@
 import type { NearZeroRule } from '../../../common/protocol';
-import { forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
+import { checkExternal, forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
-import { newBitmap } from './bitmap';
 import type { GemmView } from '../layers/gemm-view';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
-import type { SimdKernels } from './simd-kernels';
+import { bitmapBytes, type SimdKernels } from './simd-kernels';
+import { viewAreas } from './view-bitmap';
 
 export interface NmPattern {
   readonly key: string;
@@ -16,8 +16,13 @@ export interface NmPattern {
 
 export interface WeightMeasure {
   readonly stats: MagnitudeStats;
-  /** One bit per element in memory order, set where the value is nonzero. */
+  /**
+   * One bit per element in memory order, set where the value is nonzero: a view of the kernels'
+   * arena, valid until the next weight is measured with the same kernels.
+   */
   readonly bitmap: Uint32Array;
+  /** Where `bitmap` is in the kernels' memory. */
+  readonly bitmapAt: number;
   /** Kept-magnitude sums per view (same order as asked), one entry per distinct M; null where not measurable. */
   readonly kept: (KeptSums[] | null)[];
 }
@@ -41,29 +46,26 @@ export async function measureWeight(
   t: TensorRef, quant: Quantization | undefined, views: readonly GemmView[], env: ChunkEnv, simd: SimdKernels,
   opts: MeasureOptions,
 ): Promise<WeightMeasure> {
+  await checkExternal(t, env);
   const stats = newMagnitudeStats();
-  const bitmap = newBitmap(t.elements);
+  const areas = views.map(viewAreas);
+  const max = (k: 'view' | 'bands' | 'channels'): number => Math.max(0, ...areas.map((a) => a[k]));
+  const bitmap = simd.arena({ bitmap: bitmapBytes(t.elements), view: max('view'), bands: max('bands'), channels: max('channels'), axisLen: quant?.axisLen ?? 1 });
+  const bitmapAt = simd.addressOf(bitmap)!;
   const kept: (KeptSums[] | null)[] = views.map(() => null);
   const nearBits = opts.nearZero.relative ? 0 : thresholdBits(opts.nearZero.value);
   const byM = groupByM(opts.patterns);
-  /** Where a chunk's float32 magnitudes are: in place for float32 weights, else decoded into the workspace. */
-  const load = (c: Chunk): number => {
-    const inPlace = t.dtype.name === 'float32' ? simd.addressOf(c.bytes) : undefined;
-    if (inPlace !== undefined) return inPlace;
-    const input = simd.input(c.count);
-    toMagnitudes(t.dtype, c, quant, input);
-    return input.byteOffset;
-  };
+  const load = decoder(t, quant, simd);
   const stream = (size: number, visit: (c: Chunk) => void, progress = false): Promise<void> => {
     simd.prepare(size, 0);
-    // float32 is read in place at any alignment (or copied bytewise), so its chunks need not be aligned.
-    return forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: t.dtype.name === 'float32' });
+    // The kernels read any alignment; only the scalar decoders need aligned chunks.
+    return forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: load.unaligned });
   };
 
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
   await stream(chunkSize(t, first, byM), (c) => {
-    const ptr = load(c);
+    const ptr = load.magnitudes(c);
     foldMagnitudes(stats, simd, ptr, c.count, c.first, bitmap, nearBits);
     if (firstKept) foldKept(first, firstKept, simd, ptr, c.first, c.count);
   }, true);
@@ -73,7 +75,7 @@ export async function measureWeight(
     const t2 = thresholdBits(opts.nearZero.value * bitsToFloat(stats.maxBits));
     let near = 0;
     await stream(CHUNK_TARGET, (c) => {
-      near += countAtMost(simd.views(load(c), c.count).bits, t2);
+      near += countAtMost(simd, load.magnitudes(c), c.count, t2);
     });
     stats.nearZeros = near;
   } else if (opts.nearZero.relative) stats.nearZeros = stats.zeros;
@@ -83,12 +85,47 @@ export async function measureWeight(
     const ks = keptSums(v, byM);
     if (!ks) continue;
     await stream(chunkSize(t, v, byM), (c) => {
-      const ptr = load(c);
+      const ptr = load.magnitudes(c);
       foldKept(v, ks, simd, ptr, c.first, c.count);
     });
     kept[i] = ks;
   }
-  return { stats, bitmap, kept };
+  return { stats, bitmap, bitmapAt, kept };
+}
+
+/** Where a chunk's float32 magnitudes are: in place for float32, decoded by a kernel or by the scalar reference otherwise. */
+function decoder(t: TensorRef, q: Quantization | undefined, simd: SimdKernels): { magnitudes(c: Chunk): number; unaligned: boolean } {
+  const d = t.dtype;
+  const at = (c: Chunk): number => {
+    const p = simd.addressOf(c.bytes);
+    if (p === undefined) throw new Error(`chunk of ${t.name} is not in the kernels' memory`);
+    return p;
+  };
+  switch (d.name) {
+    case 'float32':
+      return { unaligned: true, magnitudes: (c) => simd.addressOf(c.bytes) ?? scalar(t, q, simd, c) };
+    case 'float16': case 'bfloat16': {
+      const bf16 = d.name === 'bfloat16';
+      return { unaligned: true, magnitudes: (c) => simd.decode16(at(c), c.count, bf16) };
+    }
+    case 'uint8': case 'int8': {
+      // The kernel keeps zero points in i16 lanes and slice positions in i32.
+      if (q && (q.inner > 2 ** 30 || !q.zeroPoint.every((z) => Number.isInteger(z) && Math.abs(z) < 1 << 14))) break;
+      const signed = d.name === 'int8';
+      const zp = q?.zeroPoint ?? new Float64Array([0]);
+      simd.setQuantization(zp, q?.scale);
+      const axisLen = q?.axisLen ?? 1;
+      const inner = q?.inner ?? Math.max(1, t.elements);
+      return { unaligned: true, magnitudes: (c) => simd.dequant8(at(c), c.count, signed, q?.scale !== undefined, axisLen, inner, c.first) };
+    }
+  }
+  return { unaligned: false, magnitudes: (c) => scalar(t, q, simd, c) };
+}
+
+function scalar(t: TensorRef, q: Quantization | undefined, simd: SimdKernels, c: Chunk): number {
+  const input = simd.input(c.count);
+  toMagnitudes(t.dtype, c, q, input);
+  return input.byteOffset;
 }
 
 function groupByM(patterns: readonly NmPattern[]): Map<number, number[]> {
@@ -118,8 +155,11 @@ function lcm(a: number, b: number): number {
   return (a / x) * b;
 }
 
-function countAtMost(bits: Uint32Array, t: number): number {
-  let n = 0;
-  for (let i = 0; i < bits.length; i++) n += 1 - ((t - (bits[i] & 0x7fffffff)) >>> 31);
-  return n;
+/** |x| <= t (as float32 bits) over n magnitudes at ptr: whole words by the kernel, the rest here. */
+function countAtMost(simd: SimdKernels, ptr: number, n: number, t: number): number {
+  const body = n & ~31;
+  let count = body ? simd.stats(ptr, body, t).near : 0;
+  const rest = simd.views(ptr + 4 * body, n - body).bits;
+  for (let i = 0; i < rest.length; i++) count += 1 - ((t - (rest[i] & 0x7fffffff)) >>> 31);
+  return count;
 }

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anyBits, countBits, getBits, transposeBits } from '../server/analysis/weights/bitmap';
+import type { GemmView } from '../server/analysis/layers/gemm-view';
+import { toMagnitudes, type Quantization } from '../server/analysis/weights/magnitudes';
+import { foldKept, newKeptSums } from '../server/analysis/weights/nm-kept';
+import { fieldsOver } from '../server/analysis/weights/nm-groups';
+import { bitmapBytes, SimdKernels } from '../server/analysis/weights/simd-kernels';
+import { dtypeByName, type DTypeName } from '../server/onnx/dtypes';
+import { ModelMemory } from '../server/onnx/model-memory';
+import { rng } from '../server/random';
+
+/** The decode, dequantization and bitmap kernels against the scalar reference, bit for bit. */
+const mem = new ModelMemory(1 << 20);
+const simd = new SimdKernels(mem);
+const arena = (bits: number): Uint32Array => simd.arena({ bitmap: bitmapBytes(bits), view: bitmapBytes(bits), bands: bitmapBytes(bits + 64 * 32), channels: bitmapBytes(4096), axisLen: 64 });
+
+/** Random bytes in the file region at an odd offset (as raw_data often is). */
+function place(bytes: Uint8Array, skew: number): Uint8Array {
+  const at = mem.file.subarray(skew, skew + bytes.length);
+  at.set(bytes);
+  return at;
+}
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+}
+
+function reference(dtype: DTypeName, bytes: Uint8Array, first: number, count: number, q?: Quantization): Uint32Array {
+  // The scalar reference reads aligned typed views: give it an aligned copy.
+  const copy = new Uint8Array(bytes);
+  const out = new Float32Array(count);
+  toMagnitudes(dtypeByName(dtype), { bytes: copy, first, count }, q, out);
+  return canonical(new Uint32Array(out.buffer));
+}
+
+/** float32 bits at ptr, NaNs made canonical: payloads differ between the kernel and the table, and every metric treats NaNs alike. */
+const bitsAt = (ptr: number, n: number): Uint32Array => canonical(new Uint32Array(new Float32Array(mem.memory.buffer, ptr, n).slice().buffer));
+const canonical = (u: Uint32Array): Uint32Array => u.map((x) => ((x & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : x));
+
+describe('decode kernels agree with the scalar reference', () => {
+  for (const n of [8, 1000, 4096 + 5]) {
+    it(`float16 and bfloat16: every class of value (zeros, subnormals, Inf, NaN), ${n} values at an odd offset`, () => {
+      const bytes = randomBytes(2 * n, n);
+      // Force some zeros, -0, subnormals, Inf and NaN into the random patterns.
+      const u16 = new Uint16Array(bytes.buffer);
+      const special = [0x0000, 0x8000, 0x0001, 0x03ff, 0x7c00, 0xfc00, 0x7e01, 0x7bff];
+      for (let i = 0; i < n; i += 7) u16[i] = special[(i / 7) % special.length];
+      const at = place(bytes, 3);
+      arena(n);
+      assert.deepEqual(bitsAt(simd.decode16(at.byteOffset, n, false), n), reference('float16', bytes, 0, n));
+      assert.deepEqual(bitsAt(simd.decode16(at.byteOffset, n, true), n), reference('bfloat16', bytes, 0, n));
+    });
+  }
+
+  const cases: { what: string; q: (n: number) => Quantization | undefined; count: number; first: number }[] = [
+    { what: 'no zero point', q: () => undefined, count: 1000, first: 3 },
+    { what: 'per-tensor zero point and scale', q: () => ({ zeroPoint: new Float64Array([128]), scale: new Float64Array([0.0123]), axisLen: 1, inner: 5000 }), count: 999, first: 17 },
+    { what: 'per-axis, 40-element slices (splat runs and tails)', q: () => quant(25, 40, true), count: 1000, first: 0 },
+    { what: 'per-axis, 5-element slices (runs shorter than a vector)', q: () => quant(64, 5, true), count: 1000, first: 123 },
+    { what: 'per-column (inner 1) with scales: table vectors', q: () => quant(37, 1, true), count: 1000, first: 11 },
+    { what: 'per-column (inner 1) zero points only', q: () => quant(64, 1, false), count: 1000, first: 64 },
+  ];
+  for (const c of cases)
+    for (const dtype of ['uint8', 'int8'] as const)
+      it(`${dtype} dequantization: ${c.what}`, () => {
+        const bytes = randomBytes(c.count, c.count + c.first);
+        const q = c.q(c.count);
+        const at = place(bytes, 1);
+        arena(c.count);
+        simd.setQuantization(q?.zeroPoint ?? new Float64Array([0]), q?.scale);
+        const ptr = simd.dequant8(at.byteOffset, c.count, dtype === 'int8', q?.scale !== undefined, q?.axisLen ?? 1, q?.inner ?? 1e6, c.first);
+        assert.deepEqual(bitsAt(ptr, c.count), reference(dtype, bytes, c.first, c.count, q));
+      });
+
+  function quant(axisLen: number, inner: number, scaled: boolean): Quantization {
+    const r = rng(axisLen * inner);
+    return {
+      zeroPoint: Float64Array.from({ length: axisLen }, () => Math.floor(r() * 256) - 64),
+      scale: scaled ? Float64Array.from({ length: axisLen }, () => r() * 0.1) : undefined,
+      axisLen, inner,
+    };
+  }
+});
+
+describe('bitmap kernels agree with the scalar reference', () => {
+  function randomBitmap(bits: number, density: number, seed: number): Uint32Array {
+    const bm = arena(bits);
+    const r = rng(seed);
+    for (let i = 0; i < bits; i++) if (r() < density) bm[i >>> 5] |= 1 << (i & 31);
+    return bm;
+  }
+  const at = (bm: Uint32Array): number => simd.addressOf(bm)!;
+
+  for (const [rows, k] of [[64, 64], [37, 27], [100, 96], [5, 1000], [40, 4096]])
+    it(`N:M field counts, block rows, zero rows and heat cells on a ${rows} x ${k} bitmap`, () => {
+      for (const density of [0.05, 0.5, 0.95]) {
+        const bm = randomBitmap(rows * k, density, rows * k);
+        const words = Math.ceil((rows * k) / 32);
+        for (const m of [4, 8, 16])
+          for (const n of [0, 1, m / 2, m - 1, m]) {
+            let want = 0;
+            for (let w = 0; w < words; w++) want += fieldsOver(bm[w], n, m);
+            assert.equal(simd.fieldsOver(at(bm), words, n, m), want, `${n}:${m}`);
+          }
+        const kw = Math.ceil(k / 32);
+        for (const r of [1, 4, 32, rows]) {
+          const nb = simd.orBands(at(bm), rows, k, r, simd.areas.bands);
+          assert.equal(nb, Math.ceil(rows / r));
+          const bands = simd.u32(simd.areas.bands, nb * kw);
+          for (let b = 0; b < nb; b++)
+            for (let kk = 0; kk < k; kk++) {
+              let any = false;
+              for (let row = b * r; row < Math.min(rows, (b + 1) * r); row++) any ||= getBits(bm, row * k + kk, 1) === 1;
+              assert.equal(getBits(bands, b * kw * 32 + kk, 1) === 1, any);
+            }
+          for (const c of [1, 4, 8, 32]) {
+            let want = 0;
+            for (let b = 0; b < nb; b++) for (let k0 = 0; k0 < k; k0 += c) want += anyBits(bands, b * kw * 32 + k0, Math.min(c, k - k0)) ? 1 : 0;
+            assert.equal(simd.nonzeroFields(simd.areas.bands, nb * kw, c), want, `r ${r} c ${c}`);
+          }
+        }
+        let zeroRows = 0;
+        for (let row = 0; row < rows; row++) zeroRows += anyBits(bm, row * k, k) ? 0 : 1;
+        assert.equal(simd.zeroRows(at(bm), rows, k), zeroRows);
+        const gr = Math.min(32, rows);
+        const gc = Math.min(32, k);
+        const cells = simd.heatCounts(at(bm), rows, k, gr, gc);
+        for (let cr = 0; cr < gr; cr++)
+          for (let c = 0; c < gc; c++) {
+            let want = 0;
+            for (let row = 0; row < rows; row++) {
+              if (Math.floor((row * gr) / rows) !== cr) continue;
+              const a = Math.floor((c * k) / gc);
+              want += countBits(bm, row * k + a, Math.floor(((c + 1) * k) / gc) - a);
+            }
+            assert.equal(cells[cr * gc + c], want);
+          }
+      }
+    });
+
+  it('zero input channels: a channel is zero when no row of its group has it at any kernel position', () => {
+    const groups = 3;
+    const positions = 9;
+    const channels = 40;
+    const rows = 6;
+    const k = positions * channels;
+    const bm = randomBitmap(rows * k, 0.002, 5);
+    const kw = Math.ceil(k / 32);
+    simd.orBands(at(bm), rows, k, rows / groups, simd.areas.bands);
+    let want = 0;
+    for (let g = 0; g < groups; g++)
+      for (let c = 0; c < channels; c++) {
+        let any = false;
+        for (let row = g * 2; row < g * 2 + 2; row++) for (let s = 0; s < positions; s++) any ||= getBits(bm, row * k + s * channels + c, 1) === 1;
+        want += any ? 0 : 1;
+      }
+    assert.ok(want > 0 && want < groups * channels, 'the case has both zero and nonzero channels');
+    assert.equal(simd.zeroChannels(simd.areas.bands, groups, positions, channels, simd.areas.chan), want);
+    void kw;
+  });
+
+  for (const [batches, p, q] of [[1, 64, 96], [3, 37, 9], [2, 512, 9], [1, 5, 70]])
+    it(`bit transpose of ${batches} x ${p} x ${q} matches the scalar transposeBits`, () => {
+      const bits = batches * p * q;
+      const bm = randomBitmap(bits, 0.3, bits);
+      const want = new Uint32Array(Math.ceil(bits / 32));
+      for (let b = 0; b < batches; b++) transposeBits(bm, b * p * q, p, q, want, b * p * q);
+      simd.transposeBits(at(bm), batches, p, q, simd.areas.view, bitmapBytes(bits));
+      assert.deepEqual(simd.u32(simd.areas.view, want.length), want);
+    });
+});
+
+describe('kept magnitude for every rank (the rarer ranks take the scratch accumulators)', () => {
+  const dense = (rows: number, k: number): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1 });
+  const views: [string, GemmView, (n: number, k: number, j: number) => number][] = [
+    ['contiguous rows', dense(9, 40), (r, kk) => r * 40 + kk],
+    ['strided columns', { ...dense(11, 16), transpose: { batches: 1, p: 16, q: 11 } }, (r, kk) => kk * 11 + r],
+    ['rows whose last group is short (K = 9, a depthwise 3x3)', dense(7, 9), (r, kk) => r * 9 + kk],
+    ['rows of K = 13', dense(5, 13), (r, kk) => r * 13 + kk],
+  ];
+  for (const [what, view, index] of views)
+    it(`2:4, 3:4, 4:4, 5:8 ... 8:8 (fused), ${what}`, () => {
+      const n = view.rows * view.k;
+      const r = rng(n);
+      const v = Float32Array.from({ length: n }, () => (r() < 0.3 ? 0 : r() - 0.5));
+      const input = simd.input(n);
+      input.set(v);
+      const four = newKeptSums(4, [2, 3, 4]);
+      const eight = newKeptSums(8, [5, 6, 7, 8]);
+      foldKept(view, [four, eight], simd, input.byteOffset, 0, n);
+      for (const acc of [four, eight])
+        acc.ns.forEach((keep, i) => {
+          let l1 = 0;
+          let l2 = 0;
+          for (let row = 0; row < view.rows; row++)
+            for (let k0 = 0; k0 < view.k; k0 += acc.m) {
+              const g = Array.from({ length: Math.min(acc.m, view.k - k0) }, (_, j) => Math.abs(v[index(row, k0 + j, j)])).sort((a, b) => b - a).slice(0, keep);
+              for (const x of g) {
+                l1 += x;
+                l2 += x * x;
+              }
+            }
+          assert.ok(Math.abs(acc.l1[i] - l1) <= 1e-9 * l1, `l1 ${keep}:${acc.m}: ${acc.l1[i]} vs ${l1}`);
+          assert.ok(Math.abs(acc.l2[i] - l2) <= 1e-9 * l2, `l2 ${keep}:${acc.m}: ${acc.l2[i]} vs ${l2}`);
+        });
+    });
+});
