@@ -47,6 +47,9 @@ describe('sample inputs on the command line', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /activation figures rest on generated inputs \(generated: 1 seeded sample of N\(0, 1\) floats\); give real samples with --inputs DIR/);
     assert.match(r.stdout, /> \*\*Generated inputs:\*\* random data/);
+    const text = runCli(['analyze', model, '--format', 'text', '--no-estimate']);
+    assert.match(text.stdout, /^Samples +generated: 1 seeded sample of N\(0, 1\) floats: GENERATED INPUTS/m);
+    assert.ok(text.stdout.split('\n').every((l) => l.length <= 100), 'within the terminal report\u2019s 100 columns');
   });
 
   const usage: [string, string[], RegExp][] = [
