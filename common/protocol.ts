@@ -89,8 +89,15 @@ export interface RunOptions {
   intRange: [number, number];
   samples: number;
   seed: number;
-  /** The user's input files or folders (test_data_set_*, .pb, .npy, .npz); generated data when empty. */
+  /**
+   * The user's input files or folders (test_data_set_*, .pb, .npy, .npz, images, WAV audio, token
+   * ids in .json); generated data when empty.
+   */
   inputs: string[];
+  /** With `inputs`: run at most this many of the samples they hold (0: all). */
+  maxSamples: number;
+  /** How images and audio become the model's input; each field given overrides the preset's. */
+  preprocess: Preprocess;
   /** Bytes of copied-out values held at once; also bounds generated inputs. */
   memoryBudget: number;
   /** Statistics for every value, or only for layer inputs and outputs. */
@@ -103,8 +110,31 @@ export interface RunOptions {
 
 export const DEFAULT_RUN: RunOptions = {
   ep: 'cpu', strictEp: false, threads: 0, dims: {}, shapes: {}, strictSizes: false, intRange: [0, 1000], samples: 1, seed: 1, inputs: [],
-  memoryBudget: 1 << 30, level: 'all', timeoutSeconds: 300, memoryLimit: 0,
+  maxSamples: 0, preprocess: {}, memoryBudget: 1 << 30, level: 'all', timeoutSeconds: 300, memoryLimit: 0,
 };
+
+/**
+ * Images and audio to tensors (server/inputs/preprocess.ts). A preset names a convention (scale,
+ * mean, std, channel order); any field given here overrides it. What is left open is picked from
+ * the input's shape: layout NCHW or NHWC, size H x W.
+ */
+export interface Preprocess {
+  /** 'imagenet' (default), '0-1', '-1-1', 'raw' (0-255 as is); see PRESETS in server/inputs/preprocess.ts. */
+  preset?: string;
+  /** Pixel values (0-255) are multiplied by this before mean and std: 1/255 for 0-1. */
+  scale?: number;
+  /** Per channel (one value for all), in the scaled units, in the model's channel order. */
+  mean?: number[];
+  std?: number[];
+  channels?: 'rgb' | 'bgr';
+  layout?: 'nchw' | 'nhwc';
+  /** Height, width; default the input's fixed dims, else the sizes given for its dims, else the first image's. */
+  size?: [number, number];
+  /** stretch: to H x W whatever the aspect; crop: cover H x W, then the centre; pad: fit inside, zero-padded. */
+  resize?: 'stretch' | 'crop' | 'pad';
+  /** Audio is resampled to this rate (Hz) and mixed to mono. */
+  sampleRate?: number;
+}
 
 /** Speedup-estimate scenarios when none are asked for (server/estimate/scenarios.ts parses them). */
 export const DEFAULT_SCENARIOS = ['as-is', 'pruned-2:4', 'pruned-90%'];
@@ -141,6 +171,10 @@ export interface RunReport {
   samples: number;
   level: RunOptions['level'];
   inputs: { name: string; dtype: string; shape: number[]; source: string }[];
+  /** What the inputs were: every activation figure rests on them (absent in reports from before). */
+  sampleSource?: SampleSource;
+  /** Samples per instrumented run: several where the model's batch dim allows stacking them. */
+  batch?: number;
   /** The model's inputs as declared: a dim is a size, a symbolic name, or null (unnamed): what an editor can ask sizes for. */
   declaredInputs?: { name: string; dims: (number | string | null)[] }[];
   /** When the run failed for want of input sizes: every dim without one, with a guess. */
@@ -151,7 +185,7 @@ export interface RunReport {
   /** The profiled plain run as ORT timed it, and the kernels ORT inserted itself (reorders), ms. */
   profiledRunMs?: number;
   runtimeInsertedMs?: number;
-  /** Fastest instrumented run (statistics in the graph), ms. */
+  /** Fastest instrumented run (statistics in the graph), ms per sample (a run stacking samples counts its time over them). */
   instrumentedMs?: number;
   /**
    * How values were measured: probes spliced into the graph (few values), or every value copied
@@ -164,6 +198,51 @@ export interface RunReport {
   peakRssMiB?: number;
   /** Runs that copied values out within the memory budget. */
   batches: number;
+}
+
+/** Where a run's samples came from, in words a report can show as they are. */
+export interface SampleSource {
+  /** generated: seeded random data (a figure measured on it is not a property of the model). */
+  kind: 'generated' | 'files';
+  /** Samples found, and how many of them ran (--samples caps a folder). */
+  found: number;
+  used: number;
+  /** By kind of file: images, audio clips, token files, tensor files (.pb, .npy, .npz, test_data_set_*). */
+  counts: { images: number; audio: number; tokens: number; tensors: number };
+  /** "3 images (PNG)", "generated: N(0, 1) floats, integers in 0:1000". */
+  text: string;
+  /** The paths given (files or folders). */
+  paths: string[];
+  /** Files in the folders given that are not inputs (skipped). */
+  ignored: number;
+  /** Each statement of how the files became tensors: the preset, resize, order, layout, scale, mean and std, resampling. */
+  preprocessing: string[];
+}
+
+/** Density (nonzero share) per sample, over the samples of a run. */
+export interface DensitySpread {
+  samples: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Mean density of each `seriesStep` consecutive samples, in sample order (at most 64 points; the last may cover fewer). */
+  series: number[];
+  seriesStep: number;
+}
+
+/** Per channel of a layer's input or output over the samples: which are never used. */
+export interface ChannelActivity {
+  /** The channel axis in the value's dims (1 for NCHW convs and Gemm, the last for MatMul). */
+  axis: number;
+  count: number;
+  /** Channels all zero in every sample (dead). */
+  dead: number[];
+  /** Channels all zero in at least one sample. */
+  sometimesDead: number;
+  /** Per channel: share of samples in which it was all zero (empty past 4,096 channels). */
+  deadShare: number[];
+  /** Per channel: nonzero share over all samples (empty past 4,096 channels). */
+  density: number[];
 }
 
 export interface ValueReport {
@@ -186,6 +265,8 @@ export interface ValueReport {
   /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
   histogram?: { thresholds: number[]; below: number[] };
   method: 'in-graph' | 'copied' | 'input' | 'shape-only';
+  /** Density per sample: mean, min and max over the samples, and a short series. */
+  spread?: DensitySpread;
   /** 'inferred': the shape comes from static shape inference, not from the run (no statistics were asked of this value). */
   shapeSource?: 'inferred';
 }
@@ -310,10 +391,28 @@ export interface LayerReport {
    */
   heatmap?: { rows: number; cols: number; density: string };
   /** Densities (nonzero shares) of the layer's data input and output in the run. */
-  activation?: { input: string; output: string; inputDensity: number | null; outputDensity: number | null };
+  activation?: LayerActivation;
   macs?: number;
   bytes?: number;
   timeMs?: number;
+}
+
+export interface LayerActivation {
+  input: string;
+  output: string;
+  /** Over all samples (equal to the mean of the per-sample densities: every sample has the same size). */
+  inputDensity: number | null;
+  outputDensity: number | null;
+  inputSpread?: DensitySpread;
+  outputSpread?: DensitySpread;
+  inputChannels?: ChannelActivity;
+  outputChannels?: ChannelActivity;
+  /**
+   * N:M compliance of the input activations along the channel axis, per pattern: the share of
+   * groups of M consecutive channels at one position (one token, one pixel) holding at most N
+   * nonzeros, over all samples; what a dual-sparse design can skip structurally.
+   */
+  nm?: Record<string, number>;
 }
 
 export interface TotalsEntry {
@@ -412,6 +511,8 @@ export interface Estimate {
   range?: { method: 'monte-carlo'; draws: number; seed: number };
   /** Layers whose MACs came from the run, from static shape inference, or from parameters. */
   costs?: { run: number; inference: number; params: number };
+  /** Targets that skip zero activations: what the activation densities they use were measured on. */
+  activationInputs?: { kind: SampleSource['kind']; samples: number };
 }
 
 /** What changed between two analyses of a model (re-exported) or between two models. */

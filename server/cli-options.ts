@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { AnalysisSettings, PlanSettings } from '../common/requests';
 import { UsageError } from './errors';
-import type { AnalysisOptions, RunOptions } from '../common/protocol';
+import type { AnalysisOptions, Preprocess, RunOptions } from '../common/protocol';
+import { PRESETS } from '../common/presets';
 import { BOUNDS } from './pipeline/settings';
 import { VERSION } from './version';
 
@@ -39,9 +40,16 @@ Options:
   --dim NAME=N           size of a symbolic input dim (repeatable); batch-like dims default to 1
   --input-shape NAME=D0,D1,...  a whole input's shape, for dims the model leaves unnamed (repeatable)
   --int-range LO:HI      range of generated integer inputs (default 0:1000)
-  --samples N            generated samples, aggregated (default 1)
-  --inputs PATH          your inputs: a test_data_set_* folder (or a folder of them), .pb, .npy
-                         or .npz files (repeatable)
+  --samples N            generated samples, aggregated (default 1); with --inputs, the first N of
+                         the samples found (default all)
+  --inputs PATH          your inputs (repeatable): a folder of images (.png, .jpg), WAV clips, token
+                         ids (.json), tensors (.npy, .npz, .pb) or test_data_set_* folders, a sample
+                         each, or such files (tensor files named together make one sample)
+  --preprocess PRESET    images to the input: imagenet (default), 0-1, -1-1, raw, caffe; layout and
+                         size come from the input's shape. Overrides: --mean A,B,C --std A,B,C
+                         --scale X --channels rgb|bgr --layout nchw|nhwc --size HxW
+                         --resize stretch|crop|pad (docs/activations.md)
+  --sample-rate HZ       audio is resampled to this (default 16000) and mixed to mono
   --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
   --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
   --run-timeout SECONDS  stop the run past this (default 300)
@@ -88,6 +96,9 @@ export const FLAGS = {
   threads: { type: 'string' }, dim: { type: 'string', multiple: true }, 'int-range': { type: 'string' },
   samples: { type: 'string' }, inputs: { type: 'string', multiple: true }, 'memory-budget': { type: 'string' },
   'input-shape': { type: 'string', multiple: true },
+  preprocess: { type: 'string' }, mean: { type: 'string' }, std: { type: 'string' }, scale: { type: 'string' },
+  channels: { type: 'string' }, layout: { type: 'string' }, size: { type: 'string' }, resize: { type: 'string' },
+  'sample-rate': { type: 'string' },
   activations: { type: 'string' }, 'run-timeout': { type: 'string' }, 'memory-limit': { type: 'string' },
   accelerators: { type: 'string' }, scenario: { type: 'string' }, target: { type: 'string' },
   'no-estimate': { type: 'boolean' }, warmup: { type: 'string' }, iterations: { type: 'string' },
@@ -98,7 +109,23 @@ export const FLAGS = {
   verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
-export const parseCli = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
+/** Flags whose values may start with a minus: the preset -1-1, a negative mean or scale. */
+const SIGNED = new Set(['--preprocess', '--mean', '--std', '--scale']);
+
+export const parseCli = (argv: string[]) => parseArgs({ args: joinSigned(argv), allowPositionals: true, options: FLAGS });
+
+/** `--mean -0.5,0` as `--mean=-0.5,0`: parseArgs takes a leading minus for another flag. */
+function joinSigned(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (SIGNED.has(argv[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
 
 export type CliValues = ReturnType<typeof parseCli>['values'];
 
@@ -173,6 +200,8 @@ export interface RunFlags {
   run?: boolean; 'no-run'?: boolean; ep?: string; 'strict-ep'?: boolean; threads?: string; dim?: string[];
   'int-range'?: string; samples?: string; inputs?: string[]; 'memory-budget'?: string; activations?: string; 'input-shape'?: string[];
   'run-timeout'?: string; 'memory-limit'?: string;
+  preprocess?: string; mean?: string; std?: string; scale?: string; channels?: string; layout?: string; size?: string;
+  resize?: string; 'sample-rate'?: string;
 }
 
 /** --dim NAME=N values: the run's input sizes, and static shape inference's when the model is not run. */
@@ -216,7 +245,12 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
     if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--int-range must be LO:HI with LO <= HI, not '${v['int-range']}'`);
     o.intRange = [Number(m[1]), Number(m[2])];
   }
-  if (v.inputs) o.inputs = v.inputs;
+  if (v.inputs) {
+    o.inputs = v.inputs;
+    if (v.samples !== undefined) o.maxSamples = o.samples;
+  }
+  const pre = preprocessOf(v);
+  if (pre) o.preprocess = pre;
   if (v['memory-budget'] !== undefined) o.memoryBudget = parseBytes(v['memory-budget'], 'memory-budget');
   if (v['memory-limit'] !== undefined) o.memoryLimit = parseBytes(v['memory-limit'], 'memory-limit');
   if (v['run-timeout'] !== undefined) o.timeoutSeconds = number('run-timeout', v['run-timeout'], 1);
@@ -225,6 +259,45 @@ export function runOptions(v: RunFlags): Partial<RunOptions> | false {
     o.level = v.activations;
   }
   return o;
+}
+
+/** --preprocess and its overrides; undefined when none is given. */
+export function preprocessOf(v: RunFlags): Preprocess | undefined {
+  const p: Preprocess = {};
+  const numbers = (flag: string, s: string): number[] => {
+    const xs = s.split(',').map((x) => x.trim());
+    if (!xs.length || xs.length > 4 || xs.some((x) => !/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(x)))
+      throw new UsageError(`--${flag} must be 1 to 4 numbers separated by commas (one per channel), not '${s}'`);
+    return xs.map(Number);
+  };
+  const oneOf = <T extends string>(flag: string, s: string | undefined, allowed: readonly T[]): T | undefined => {
+    if (s === undefined) return undefined;
+    if (!allowed.includes(s.toLowerCase() as T)) throw new UsageError(`--${flag} must be ${allowed.join(' or ')}, not '${s}'`);
+    return s.toLowerCase() as T;
+  };
+  if (v.preprocess !== undefined) {
+    if (!PRESETS[v.preprocess]) throw new UsageError(`--preprocess must be one of ${Object.keys(PRESETS).join(', ')}, not '${v.preprocess}'`);
+    p.preset = v.preprocess;
+  }
+  if (v.mean !== undefined) p.mean = numbers('mean', v.mean);
+  if (v.std !== undefined) {
+    p.std = numbers('std', v.std);
+    if (p.std.includes(0)) throw new UsageError(`--std must not hold 0, not '${v.std}'`);
+  }
+  if (v.scale !== undefined) [p.scale] = numbers('scale', v.scale);
+  const channels = oneOf('channels', v.channels, ['rgb', 'bgr'] as const);
+  const layout = oneOf('layout', v.layout, ['nchw', 'nhwc'] as const);
+  const resize = oneOf('resize', v.resize, ['stretch', 'crop', 'pad'] as const);
+  if (channels) p.channels = channels;
+  if (layout) p.layout = layout;
+  if (resize) p.resize = resize;
+  if (v.size !== undefined) {
+    const m = /^(\d+)x(\d+)$/i.exec(v.size.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--size must be HxW, e.g. 224x224, not '${v.size}'`);
+    p.size = [Number(m[1]), Number(m[2])];
+  }
+  if (v['sample-rate'] !== undefined) p.sampleRate = number('sample-rate', v['sample-rate'], 1, true);
+  return Object.keys(p).length ? p : undefined;
 }
 
 export function parseShape(s: string): [number, number, number] {

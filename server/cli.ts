@@ -13,6 +13,7 @@ import { isAdviseCommand, runAdviseCommand } from './cli-advise';
 import { isGateCommand, runGateCommand, type GateIo } from './cli-gates';
 import { analysisOptions, estimateOptions, number, parseCli, parseFormat, parseShape, runOptions, USAGE, type CliValues, type Format } from './cli-options';
 import { buildDemoModel } from './demo/demo-model';
+import { writeDemoSamples } from './demo/demo-samples';
 import { AnalysisError, CancelledError, UsageError } from './errors';
 import { recordingReads } from './files/read-log';
 import { outputProblem, UnsafeOutputError, writeSafely } from './files/safe-write';
@@ -72,13 +73,21 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       return 0;
     }
     const model = await modelOf(command, rest, io);
-    const run = runOptions(values);
+    let run = runOptions(values);
+    // The demo runs on pictures of its own unless told otherwise: real-input activation sparsity.
+    if (command === 'demo' && run && !values.inputs) {
+      const samples = await writeDemoSamples(path.join(path.dirname(model), 'samples'));
+      run = { ...run, inputs: [samples], ...(values.samples !== undefined ? { maxSamples: run.samples } : {}) };
+      io.stderr.write(`demo sample images in ${samples} (--inputs DIR runs on yours)\n`);
+    }
     if (values.out) await refuseOutput(values.out, [model, ...(values.inputs ?? [])]);
     const estimate = estimateOptions(values);
     const { result: report, read } = await recordingReads(() => interruptible((signal) =>
       analyzeModel({ file: model, options: analysisOptions(values), run, estimate, signal, onProgress: progress.show })));
     await emit(render(report, format), [model, ...read]);
     // The report is written either way; the exit code tells a script it lacks the run's half.
+    if (report.run?.ok && report.run.sampleSource?.kind === 'generated')
+      io.stderr.write(`onnx-sparsity: activation figures rest on generated inputs (${report.run.sampleSource.text}); give real samples with --inputs DIR (images, WAV, token ids or tensors)\n`);
     if (report.run && !report.run.ok) {
       io.stderr.write(`onnx-sparsity: the model was not run: ${report.run.error} (the report has the weight analysis only)\n`);
       if (report.run.missingSizes) io.stderr.write(`onnx-sparsity: give the sizes, e.g. ${sizeFlags(report.run.missingSizes)}\n`);

@@ -78,6 +78,14 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     const r = await doc.applyPlan(plan.target, plan.keep).catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }));
     if (r.ok && r.message) void vscode.window.showInformationMessage(r.message);
   },
+  /** Palette (and the report's "Choose sample inputs..." links): the samples the active model runs on, remembered for it. */
+  'onnxSparsity.chooseSampleInputs': () => async (arg) => {
+    const model = asModel(arg) ?? activeModel();
+    const doc = model && ReportEditorProvider.document(model);
+    if (!doc) return void vscode.window.showInformationMessage('Open a model\'s sparsity report first; its sample inputs are what get chosen.');
+    const r = await doc.act('chooseInputs');
+    if (r.message) void (r.ok ? vscode.window.showInformationMessage(r.message) : vscode.window.showWarningMessage(r.message));
+  },
   [LOG_COMMAND]: (ctx) => () => ctx.server.showLog(),
 };
 

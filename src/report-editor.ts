@@ -12,6 +12,8 @@ import { ReportView } from './report-panel';
 import { watchModel } from './watch';
 import { askInputSizes } from './input-sizes';
 import { withRemembered } from './run-memory';
+import { askSampleInputs } from './sample-inputs';
+import { inputsText } from '../common/report/activation-figures';
 
 /** The button that asks for input sizes. */
 export const SET_SIZES = 'Set Input Sizes...';
@@ -77,6 +79,16 @@ export class ModelDocument implements vscode.CustomDocument {
       await this.ctx.runs.update(this.uri, sizes);
       await this.reanalyze();
       return { ok: true, message: 'Analysed again with the new input sizes.' };
+    }
+    if (action === 'chooseInputs') {
+      if (this.report && !this.report.run) return { ok: false, message: 'The model was analysed without a run (the onnxSparsity.run setting is off).' };
+      const chosen = await askSampleInputs(this.uri, this.ctx.runs.get(this.uri));
+      if (!chosen) return { ok: true, message: 'Sample inputs unchanged.' };
+      await this.ctx.runs.update(this.uri, chosen);
+      await this.reanalyze();
+      const run = this.report?.run;
+      if (!run?.ok) return { ok: false, message: `The model did not run on the chosen inputs: ${run?.error ?? 'no report'}` };
+      return { ok: true, message: `Analysed again on ${inputsText(run)}.` };
     }
     return { ok: false, message: `${action} is not available here` };
   }

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { RunOptions } from '../common/protocol';
+import type { Preprocess, RunOptions } from '../common/protocol';
 import type { AnalysisSettings } from '../common/requests';
 
 /** What the user told the editor about one model's run: its input sizes, its sample inputs. */
@@ -7,6 +7,8 @@ export interface RememberedRun {
   dims?: Record<string, number>;
   shapes?: Record<string, number[]>;
   inputs?: string[];
+  /** How its sample images become the input (the preset, mostly). */
+  preprocess?: Preprocess;
 }
 
 /**
@@ -36,6 +38,9 @@ export function withRemembered(settings: AnalysisSettings, r: RememberedRun): An
   const run: Partial<RunOptions> = { ...settings.run };
   if (r.dims) run.dims = { ...run.dims, ...r.dims };
   if (r.shapes) run.shapes = { ...run.shapes, ...r.shapes };
-  if (r.inputs?.length) run.inputs = r.inputs;
+  if (r.inputs?.length) {
+    run.inputs = r.inputs;
+    if (r.preprocess) run.preprocess = { ...run.preprocess, ...r.preprocess };
+  }
   return { ...settings, run };
 }

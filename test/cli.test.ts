@@ -215,6 +215,17 @@ describe('demo', () => {
     // GEMM view [N=10][K=64]: 3 x 16 blocks (edge blocks count); block (i, j) is zeroed when i + j is odd.
     assert.equal(layer(report, 'fc2').blocks['4x4'], 24 / 48);
   });
+
+  it('runs on its own sample images, where fc1\u2019s inputs 0, 8, 16, 24 are dead (conv3\u2019s removed channels)', () => {
+    assert.equal(report.run?.sampleSource?.kind, 'files');
+    assert.equal(report.run?.sampleSource?.text, '4 images (PNG)');
+    assert.equal(report.run?.samples, 4);
+    assert.match(r.stderr, /demo sample images in .*samples/);
+    // conv3 has no bias and its rows 0, 8, 16, 24 are zero: those channels are zero through ReLU and pooling, whatever the image.
+    assert.deepEqual(layer(report, 'fc1').activation?.inputChannels?.dead, [0, 8, 16, 24]);
+    assert.deepEqual(layer(report, 'conv3_depthwise').activation?.outputChannels?.dead, [0, 8, 16, 24]);
+    assert.equal(layer(report, 'conv2').activation?.inputSpread?.samples, 4);
+  });
 });
 
 describe('input sizes on the command line', () => {

@@ -5,9 +5,10 @@ import { ModelBuilder } from '../server/onnx/builder';
 import { analyzeBuilt } from './helpers';
 
 /**
- * The same small CNN exported at every opset where a probe op changed its spelling (Slice at 10,
- * ReduceSum at 13, the other reductions at 18) and at the newest onnxruntime 1.30 runs (26): the
- * run succeeds at each, and every value's statistics are the same at each.
+ * The same small CNN exported at every opset where an op the probes use or used changed its
+ * spelling (Slice at 10, ReduceSum at 13, the other reductions at 18) and at the newest onnxruntime
+ * 1.30 runs (26): the run succeeds at each, and every value's statistics, spread over the samples,
+ * channel figures and N:M groups are the same at each.
  */
 const OPSETS = [7, 9, 10, 11, 13, 17, 18, 21, 26];
 
@@ -46,15 +47,23 @@ describe('probes are spelled for the model\u2019s opset', () => {
       for (const v of r.values ?? []) assert.notEqual(v.density, null, `${v.name} has no statistics`);
       const fc = r.layers.find((l) => l.name === 'fc');
       assert.ok(fc?.activation, 'layer activation density');
+      // Channel probes (Reshape copying dims, Gather of one row) and N:M groups at every opset.
+      assert.equal(fc.activation.inputChannels?.count, 144);
+      assert.equal(r.layers.find((l) => l.name === 'conv')?.activation?.outputChannels?.count, 4);
+      assert.ok(fc.activation.nm?.['2:4'] !== undefined, 'N:M groups of the fc input');
+      assert.equal(fc.activation.inputSpread?.samples, 2);
       reports.set(opset, r);
     });
 
   it('gives the same statistics, histograms and shapes at every opset', () => {
-    const seen = (r: Report) => (r.values ?? []).map((v) => ({ name: v.name, shape: v.shape, zeros: v.zeros, nearZeros: v.nearZeros, min: v.min, max: v.max, mean: v.mean, histogram: v.histogram }));
+    const seen = (r: Report) => [
+      ...(r.values ?? []).map((v) => ({ name: v.name, shape: v.shape, zeros: v.zeros, nearZeros: v.nearZeros, min: v.min, max: v.max, mean: v.mean, histogram: v.histogram, spread: v.spread })),
+      ...r.layers.map((l) => ({ name: l.name, activation: l.activation })),
+    ];
     const first = reports.get(OPSETS[0]);
     assert.ok(first && reports.size === OPSETS.length, 'every opset ran');
     for (const [opset, r] of reports) assert.deepEqual(seen(r), seen(first), `opset ${opset}`);
-    assert.ok(seen(first).some((v) => v.histogram), 'layer values carry histograms (the Slice probe)');
+    assert.ok(first.values?.some((v) => v.histogram), 'layer values carry histograms (rows of the one compare)');
   });
 
   it('refuses to run a model older than opset 7 with the reason, keeping the weight report', async () => {

@@ -1,6 +1,8 @@
 import type { LayerReport, Report, TotalsEntry } from '../protocol';
 import { zeroChannelEstimates } from './advice';
 import { actionsMarkdown, planMarkdown, whyNotFasterMarkdown } from './advice-markdown';
+import { GENERATED_NOTE, generatedInputs, inputsText } from './activation-figures';
+import { activationMarkdown } from './activation-markdown';
 import { costSourceText, rangeText, supportLabel, targetSummaries } from './estimate-summary';
 import { bestBlock, densityStats, latencyLine, nearZeroShare, readyCount } from './figures';
 import { bytes, count, mdText, pct } from './format';
@@ -28,12 +30,14 @@ export function toMarkdown(r: Report): string {
 
   out.push('## Layers', '');
   const nmKeys = r.options.nm;
-  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch | Zero K cols | Input density | MACs | Time ms |`);
+  const generated = generatedInputs(r.run);
+  out.push(`| Layer | Op | GEMM rows x K | Params | Zeros | Near-zero | ${nmKeys.map((k) => `${k} groups`).join(' | ')} | 2:4 L1 kept | Best zero block | Zero rows | Zero in-ch | Zero K cols | Input density${generated ? ' (generated inputs)' : ''} | MACs | Time ms |`);
   out.push(`|---|---|---|---:|---:|---:|${nmKeys.map(() => '---:|').join('')}---:|---|---:|---:|---:|---:|---:|---:|`);
   for (const l of r.layers) out.push(layerRow(l, nmKeys));
   if (r.layers.length === 0) out.push('', '_No Conv/Gemm/MatMul layers in this model._');
   out.push('');
 
+  out.push(...activationMarkdown(r));
   if (r.estimates.length) out.push('## Estimated speedups', '', ...estimatesTable(r), '');
   out.push(...whyNotFasterMarkdown(r));
   if (r.advice?.plan) out.push(...planMarkdown(r.advice.plan));
@@ -50,10 +54,11 @@ function runRows(r: Report): string[] {
   if (!run.ok) return [`| Run | failed: ${mdText(run.error ?? 'unknown error')} |`];
   const rows = [
     `| Run | onnxruntime ${run.ortVersion} on ${run.ep}${run.fallback ? ` (asked for ${run.requestedEp})` : ''}, ${run.samples} sample${run.samples === 1 ? '' : 's'} of ${run.inputs.map((i) => `${mdText(i.name)} [${i.shape.join(', ')}] ${i.dtype} (${mdText(i.source)})`).join(', ')} |`,
+    `| Inputs | ${mdText(inputsText(run))}${generatedInputs(run) ? ` **(${mdText(GENERATED_NOTE)}; give real samples with \`--inputs DIR\`)**` : ''} |`,
     `| Latency | ${latencyLine(run)} |`,
   ];
   const density = densityStats(r);
-  if (density) rows.push(`| Layer input density | mean ${pct(density.mean)} over ${density.n} layers (1 - share of exact zeros) |`);
+  if (density) rows.push(`| Layer input density | mean ${pct(density.mean)} over ${density.n} layers (1 - share of exact zeros)${generatedInputs(run) ? ', on generated inputs' : ''} |`);
   if (r.totals.macs !== undefined) rows.push(`| MACs | ${count(r.totals.macs)} (layers ${count(r.totals.layerMacs ?? 0)}); measured kernel time ${r.totals.timeMs?.toFixed(2)} ms |`);
   return rows;
 }
@@ -84,9 +89,11 @@ function layerRow(l: LayerReport, nmKeys: string[]): string {
 function estimatesTable(r: Report): string[] {
   const scenarios = [...new Set(r.estimates.map((e) => e.scenario))];
   const summaries = targetSummaries(r);
+  // A target that skips zero activations priced on generated ones says so in every cell.
   const cell = (id: string, s: string): string => {
     const e = r.estimates.find((x) => x.accelerator.id === id && x.scenario === s);
-    return e ? `${e.speedup.toFixed(2)}x (${e.speedupRange[0].toFixed(2)}-${e.speedupRange[1].toFixed(2)})` : '-';
+    const mark = e?.activationInputs?.kind === 'generated' ? ' (generated inputs)' : '';
+    return e ? `${e.speedup.toFixed(2)}x (${e.speedupRange[0].toFixed(2)}-${e.speedupRange[1].toFixed(2)})${mark}` : '-';
   };
   const kept = scenarios.map((s) => {
     const k = r.estimates.find((e) => e.scenario === s)?.l1Kept;

@@ -1,5 +1,6 @@
 import type { LayerReport, Report } from '../protocol';
 import { headline, verdictCounts, zeroChannelsNote } from './advice';
+import { activationCandidates, generatedInputs, inputsText } from './activation-figures';
 import { supportLabel, targetSummaries } from './estimate-summary';
 import { densityStats, latencyLine, mainPattern, nearZeroShare, readyCount } from './figures';
 import { bytes, count, pct } from './format';
@@ -41,9 +42,13 @@ function runLines(r: Report, line: (label: string, value: string) => void): stri
   else if (!run.ok) line('Run', `failed: ${safe(run.error ?? 'unknown error')}`);
   else {
     line('Run', `onnxruntime ${run.ortVersion} on ${run.ep}, ${run.samples} sample${run.samples === 1 ? '' : 's'}, inputs ${run.inputs.map((i) => `${safe(i.name)} [${i.shape.join(',')}] (${safe(i.source)})`).join(', ')}`);
+    const generated = generatedInputs(run);
+    line('Samples', generated ? `${safe(inputsText(run))}: GENERATED INPUTS, activation figures are not the model's (give real ones: --inputs DIR)` : safe(inputsText(run)));
     line('Latency', latencyLine(run));
     const d = densityStats(r);
-    if (d) line('Input density', `mean ${pct(d.mean)} over ${d.n} layers, lowest ${pct(d.min)} (${safe(d.minLayer)})`);
+    if (d) line('Input density', `mean ${pct(d.mean)} over ${d.n} layers, lowest ${pct(d.min)} (${safe(d.minLayer)})${generated ? ', generated inputs' : ''}`);
+    const dead = activationCandidates(r);
+    if (dead.length) line('Dead inputs', `${dead.length} layer${dead.length === 1 ? ' has' : 's have'} input channels zero in every sample (pruning candidates: --format md)`);
     if (r.totals.macs !== undefined) line('MACs', `${count(r.totals.macs)} (layers ${count(r.totals.layerMacs ?? 0)})`);
   }
   return [];
@@ -98,12 +103,13 @@ function estimateLines(r: Report, targets: ReturnType<typeof targetSummaries>): 
   const rows = targets.map((t) => {
     const cells = scenarios.map((s) => {
       const e = r.estimates.find((x) => x.accelerator.id === t.accelerator.id && x.scenario === s);
-      return (e ? `${e.speedup.toFixed(2)}x` : '-').padStart(14);
+      return (e ? `${e.speedup.toFixed(2)}x${e.activationInputs?.kind === 'generated' ? ' (gen)' : ''}` : '-').padStart(14);
     });
     const support = t.support ? `${t.support.status}: ${t.support.pattern} ${t.support.dtype}` : supportLabel(undefined);
     return fit(`${cut(t.accelerator.id, 30).padEnd(30)} ${cells.join(' ')}  ${support}`);
   });
-  return ['Estimated speedup over the same chip dense:', fit(head), ...rows];
+  const gen = r.estimates.some((e) => e.activationInputs?.kind === 'generated') ? ['(gen): weight x activation targets priced on activation densities of generated inputs'] : [];
+  return ['Estimated speedup over the same chip dense:', fit(head), ...rows, ...gen];
 }
 
 /** Model-supplied text on a terminal: no control characters (escape sequences), one line. */

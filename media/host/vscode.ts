@@ -1,4 +1,4 @@
-import type { Report, Shown, WebviewToHost } from '../../common/protocol';
+import type { ChannelActivity, DensitySpread, LayerActivation, Report, Shown, WebviewToHost } from '../../common/protocol';
 import type { UiPrefs } from '../parts/context';
 
 /** The object VS Code injects into webviews (vscode-webview.d.ts is not a package we depend on). */
@@ -42,11 +42,18 @@ export function slim(r: Report): Report {
     values: undefined,
     ops: undefined,
     weights: [],
-    layers: r.layers.map(({ heatmap: _heatmap, ...l }) => l),
+    layers: r.layers.map(({ heatmap: _heatmap, ...l }) => (l.activation ? { ...l, activation: slimActivation(l.activation) } : l)),
     estimates: r.estimates.map((e) => ({ ...e, layers: [] })),
     // Verdicts are per layer and target, the magnitude figures per layer: the bulk of the advice.
     ...(r.advice ? { advice: { ...r.advice, verdicts: [], kept: [] } } : {}),
   };
+}
+
+/** Per-channel shares and density series are for the live page; the saved state keeps the counts. */
+function slimActivation(a: LayerActivation): LayerActivation {
+  const ch = (c: ChannelActivity | undefined): ChannelActivity | undefined => c && { ...c, deadShare: [], density: [] };
+  const sp = (s: DensitySpread | undefined): DensitySpread | undefined => s && { ...s, series: [] };
+  return { ...a, inputChannels: ch(a.inputChannels), outputChannels: ch(a.outputChannels), inputSpread: sp(a.inputSpread), outputSpread: sp(a.outputSpread) };
 }
 
 export function slimShown(m: Shown): Shown {

@@ -1,6 +1,7 @@
 import type { Estimate, EstimateSupport } from '../../common/protocol';
 import { zeroChannelEstimates } from '../../common/report/advice';
 import { costSourceText, supportLabel, targetSummaries } from '../../common/report/estimate-summary';
+import { GENERATED_NOTE } from '../../common/report/activation-figures';
 import type { ReportContext } from '../parts/context';
 import { el, note, section } from '../parts/dom';
 import { pct, times } from '../parts/format';
@@ -61,8 +62,11 @@ function speedupCell(e: Estimate | undefined): HTMLElement {
   if (!e) return el('td', { cls: 'num' }, '-');
   const [lo, hi] = e.speedupRange.map((x) => x.toFixed(2));
   const strong = e.speedup >= 1.1 ? 'gain' : '';
-  return el('td', { cls: `num ${strong}`, title: `${e.accelerator.name}, ${e.scenario}: ${e.timeMs.toPrecision(3)} ms vs ${e.denseTimeMs.toPrecision(3)} ms dense; ${pct(e.layerShare)} of dense time in layers it can speed up` },
-    el('span', { cls: 'speedup' }, times(e.speedup)), el('span', { cls: 'range' }, lo === hi ? '' : `${lo}\u2013${hi}`));
+  // A target that skips zero activations priced on generated ones says so in its cell.
+  const generated = e.activationInputs?.kind === 'generated';
+  return el('td', { cls: `num ${strong}`, title: `${e.accelerator.name}, ${e.scenario}: ${e.timeMs.toPrecision(3)} ms vs ${e.denseTimeMs.toPrecision(3)} ms dense; ${pct(e.layerShare)} of dense time in layers it can speed up${generated ? `; activation densities from ${GENERATED_NOTE}` : ''}` },
+    el('span', { cls: 'speedup' }, times(e.speedup)), el('span', { cls: 'range' }, lo === hi ? '' : `${lo}\u2013${hi}`),
+    generated && el('span', { cls: 'generated-flag' }, 'generated inputs'));
 }
 
 /**

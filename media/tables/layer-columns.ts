@@ -1,6 +1,7 @@
 import type { LayerDelta, LayerReport } from '../../common/protocol';
 import { verdictDoc } from '../../common/report/advice';
 import { bestBlock, mainPattern, nearZeroShare } from '../../common/report/figures';
+import { GENERATED_NOTE, generatedInputs } from '../../common/report/activation-figures';
 import type { ReportContext } from '../parts/context';
 import { deltaEl } from '../parts/delta';
 import { el, type Child } from '../parts/dom';
@@ -85,7 +86,12 @@ export function layerColumns(ctx: ReportContext): VColumn<LayerRow>[] {
       tip: (x) => (verdictsFor(x) ?? []).map((v) => `${v.label}: ${v.text} (${verdictDoc(v.code)})`).join('\n'),
     },
     {
-      key: 'density', label: 'Input density', numeric: true, width: 108, title: 'Nonzero share of the layer\u2019s data input in the run',
+      key: 'density', label: generatedInputs(r.run) ? 'Input density (gen.)' : 'Input density', numeric: true, width: 108,
+      title: `Nonzero share of the layer\u2019s data input in the run${generatedInputs(r.run) ? `, on ${GENERATED_NOTE}` : ''}`,
+      tip: (x) => {
+        const s = x.layer.activation?.inputSpread;
+        return s && s.samples > 1 ? `${pct(s.min)} to ${pct(s.max)} over ${count(s.samples)} samples (mean ${pct(s.mean)})` : '';
+      },
       value: (x) => x.layer.activation?.inputDensity ?? null,
       cell: (x) => [pct(x.layer.activation?.inputDensity), deltaEl(x.delta?.inputDensity, deltaPp(x.delta?.inputDensity), 'down')],
     },

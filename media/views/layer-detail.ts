@@ -1,5 +1,6 @@
 import type { LayerReport } from '../../common/protocol';
 import { bestBlock, mainPattern, nearZeroShare } from '../../common/report/figures';
+import { generatedInputs } from '../../common/report/activation-figures';
 import type { ReportContext } from '../parts/context';
 import { button, el } from '../parts/dom';
 import { compact, count, duration, pct } from '../parts/format';
@@ -50,7 +51,13 @@ function describe(ctx: ReportContext, l: LayerReport): string {
   const b = bestBlock(l);
   if (b) parts.push(`${b[0]} blocks ${pct(b[1])} all zero`);
   if (g) parts.push(`${count(l.zeroRows)} dead output and ${count(l.zeroInputChannels)} dead input channels`);
-  if (l.activation) parts.push(`input density ${pct(l.activation.inputDensity)}`);
+  const a = l.activation;
+  if (a) {
+    const s = a.inputSpread;
+    parts.push(`input density ${pct(a.inputDensity)}${s && s.samples > 1 ? ` (${pct(s.min)}\u2013${pct(s.max)} over ${count(s.samples)} samples)` : ''}${generatedInputs(ctx.report.run) ? ' on generated inputs' : ''}`);
+    if (a.inputChannels?.dead.length) parts.push(`${count(a.inputChannels.dead.length)} of ${count(a.inputChannels.count)} input channels zero in every sample`);
+    if (a.outputChannels?.dead.length) parts.push(`${count(a.outputChannels.dead.length)} of ${count(a.outputChannels.count)} output channels zero in every sample`);
+  }
   if (l.macs !== undefined) parts.push(`${compact(l.macs)} MACs`);
   if (l.timeMs !== undefined) parts.push(`${l.timeMs.toFixed(3)} ms measured`);
   const e = ctx.estimate();

@@ -1,4 +1,5 @@
 import type { Report, ReportDiff } from '../../common/protocol';
+import { activationSection } from './activations';
 import { benchChart } from '../charts/bench-chart';
 import { createContext, type UiPrefs } from '../parts/context';
 import { crossoverChart } from '../charts/crossover-chart';
@@ -29,7 +30,7 @@ export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortP
   const n = r.layers.length;
   const machine = r.bench || r.crossover;
   const parts: [string, string, boolean][] = [
-    ['actions', 'What to do', !!r.advice], ['chart', 'Chart', true], ['layer', 'Selected layer', n > 0], ['layers', 'Layers', true], ['estimates', 'Estimates', true],
+    ['actions', 'What to do', !!r.advice], ['chart', 'Chart', true], ['layer', 'Selected layer', n > 0], ['layers', 'Layers', true], ['activations', 'Activations', r.run?.ok === true], ['estimates', 'Estimates', true],
     ['plan', 'Pruning plan', !!r.advice?.plan],
     ['machine', 'This machine', !!machine], ['warnings', 'Warnings', r.warnings.length > 0],
   ];
@@ -43,6 +44,7 @@ export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortP
     section('chart', 'Sparsity by layer', n ? lazy(() => sparsityChart(ctx), 330) : note('No Conv, Gemm or MatMul layers in this model.')),
     n > 0 && section('layer', 'Selected layer', lazy(() => layerDetail(ctx), 420)),
     section('layers', `Layers (${n})`, n ? layerTable(ctx, sorts.get('layers'), (s) => sorts.set('layers', s)) : note('Nothing to list.')),
+    activationSection(ctx, act),
     estimates(ctx),
     planSection(r.advice?.plan, ctx.stem, sorts.get('plan'), (s) => sorts.set('plan', s), apply),
     machine && section('machine', 'This machine',

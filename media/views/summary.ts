@@ -5,6 +5,7 @@ import { bytes, compact, count, deltaCount, deltaMs, deltaPp, ms, pct, threshold
 import { tile } from '../parts/tile';
 import { headlineTile } from './headline';
 import { densityStats, latencyLine, nearZeroShare, readyCount } from '../../common/report/figures';
+import { GENERATED_NOTE, generatedInputs, inputsText } from '../../common/report/activation-figures';
 
 /** The model at a glance: key figures as tiles, then the file and run facts, then warnings. */
 /** What the page can ask its editor to do (standalone reports answer that only the editor can). */
@@ -14,11 +15,16 @@ export function summary(r: Report, diff?: ReportDiff, act?: Act): HTMLElement {
   const m = r.model;
   const t = r.totals;
   const head = el('header', { cls: 'model-head' }, el('h1', { attrs: { elementtiming: 'report-title' } }, m.name), el('p', { cls: 'path' }, m.path));
-  return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff), facts(r, act), r.warnings.length > 0 && warnings(r.warnings),
+  return el('div', { cls: 'summary' }, head, diff && diffLine(diff), tiles(r, diff, act), facts(r, act), r.warnings.length > 0 && warnings(r.warnings),
     t.params === 0 && note('This model has no constant weights to measure.'));
 }
 
-function tiles(r: Report, diff?: ReportDiff): HTMLElement {
+/** The way from generated inputs to real ones, wherever the page says "generated inputs". */
+export function chooseLink(act: Act): HTMLButtonElement {
+  return button('Choose sample inputs\u2026', () => act('chooseInputs'), { cls: 'link choose-inputs' });
+}
+
+function tiles(r: Report, diff?: ReportDiff, act?: Act): HTMLElement {
   const t = r.totals;
   const z = r.options.nearZero;
   const out: HTMLElement[] = [
@@ -30,12 +36,20 @@ function tiles(r: Report, diff?: ReportDiff): HTMLElement {
   const ready = readyCount(r);
   if (ready) out.push(tile(`${ready.nm}-ready layers`, `${ready.ready} of ${ready.of}`, `every ${ready.nm} group complies and K is a multiple of ${ready.nm.split(':')[1]}`));
   const d = densityStats(r);
-  if (d) out.push(tile('Input activation density', pct(d.mean), el('span', { title: d.minLayer }, `mean over ${d.n} layers; lowest ${pct(d.min)}`)));
+  if (d) {
+    const generated = generatedInputs(r.run);
+    const sub = el('span', { title: d.minLayer }, `mean over ${d.n} layers; lowest ${pct(d.min)}`);
+    const card = tile('Input activation density', pct(d.mean), generated
+      ? [sub, el('span', { cls: 'generated-flag', title: GENERATED_NOTE }, 'generated inputs'), act ? chooseLink(act) : el('span', { cls: 'sub' }, 'give real samples with --inputs DIR')]
+      : [sub, el('span', { cls: 'sub' }, `on ${inputsText(r.run!)}`)]);
+    if (generated) card.classList.add('generated');
+    out.push(card);
+  }
   if (t.macs !== undefined) {
     const effective = effectiveMacs(r);
     out.push(tile('MACs', compact(t.macs), `${count(t.macs)} dense; ${compact(effective)} with nonzero weights; layers ${compact(t.layerMacs)}`, deltaEl(diff?.totals.macs, deltaCount(diff?.totals.macs, true), 'down')));
   }
-  const head = headlineTile(r);
+  const head = headlineTile(r, act ? chooseLink(act) : undefined);
   // The headline leads: what the model gains as it is where the user runs it.
   if (head) out.unshift(head);
   if (t.timeMs !== undefined) out.push(tile('Kernel time', ms(t.timeMs, 2), 'sum of measured op times', deltaEl(diff?.totals.timeMs, deltaMs(diff?.totals.timeMs), 'down')));
@@ -76,13 +90,16 @@ function runFacts(run: RunReport | undefined, act?: Act): Child[] {
   const dynamic = (run.declaredInputs ?? []).some((i) => i.dims.some((d) => typeof d !== 'number'));
   const sizes = act && (dynamic || run.missingSizes?.length) ? button('Set input sizes\u2026', () => act('setInputSizes'), { cls: 'link set-sizes' }) : '';
   if (!run.ok) return [el('span', { cls: 'run-error' }, `failed: ${run.error ?? 'unknown error'}`), ' ', sizes, note('The weight figures stand; activation density, MACs and times need a run.')];
-  const inputs = run.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype} (${i.source})`).join(', ');
+  const fed = run.inputs.map((i) => `${i.name} [${i.shape.join(', ')}] ${i.dtype}`).join(', ');
+  const generated = generatedInputs(run);
   return [
     `onnxruntime ${run.ortVersion} on ${run.ep}`,
     run.fallback ? el('span', { cls: 'warn' }, ` (asked for ${run.requestedEp}: ${run.fallback})`) : '',
-    `, ${run.samples} sample${run.samples === 1 ? '' : 's'}; `,
+    `, ${run.samples} sample${run.samples === 1 ? '' : 's'}${run.batch && run.batch > 1 ? ` (${run.batch} per run)` : ''}; `,
     latencyLine(run),
-    el('div', { cls: 'sub' }, `inputs: ${inputs || '-'} `, sizes),
+    el('div', { cls: `sub run-inputs${generated ? ' generated' : ''}` }, `inputs: ${inputsText(run)} \u2192 ${fed || '-'} `,
+      generated && el('span', { cls: 'generated-flag', title: GENERATED_NOTE }, 'generated inputs'), ' ',
+      act ? chooseLink(act) : generated ? el('span', null, '(give real samples with --inputs DIR)') : '', ' ', sizes),
   ];
 }
 

@@ -29,7 +29,7 @@ export async function timeModel(
   control: { onProgress?: (fraction: number, message: string) => void; signal?: AbortSignal }, known: { sha256?: string } = {},
 ): Promise<TimedReport> {
   const prune = pruneTo ? parsePrune(pruneTo) : undefined;
-  const feeds = (await prepareSamples(model, { ...run, samples: 1 })).feeds[0];
+  const feeds = (await prepareSamples(model, { ...run, samples: 1 })).first;
   const open = (bytes: Uint8Array) => openSession(bytes, modelSession(model, run));
   const dense = await open(Buffer.from(model.buffer));
   const share = prune ? 0.5 : 1;

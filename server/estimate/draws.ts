@@ -20,6 +20,12 @@ export interface Params {
   /** Curve kinds: multiplier on the relative time, index overhead. */
   curveFactor: number;
   indexOverhead: number;
+  /**
+   * Dual kind: where each layer's activation density sits between its lowest and highest
+   * per-sample density (0 to 1, every layer at once: samples that are sparse in one layer tend to
+   * be in the next); null: at the mean over the samples.
+   */
+  activationAt: number | null;
 }
 
 /** Fixed, so a report is the same every time it is made. */
@@ -27,14 +33,14 @@ export const SEED = 20261201;
 
 type Pick = (value: number, range: [number, number] | undefined) => number;
 
-function params(p: AcceleratorProfile, pick: Pick): Params {
+function params(p: AcceleratorProfile, pick: Pick, spread: () => number | null): Params {
   const s = (v: Sourced | undefined, fallback: number): number => (v ? pick(v.value, v.range) : fallback);
   const util = s(p.utilization, 1);
   const rate: Params['rate'] = {};
   for (const [d, v] of Object.entries(p.peakMacsPerSecond) as [PeakDtype, Sourced][]) rate[d] = pick(v.value, v.range) * util;
   const out: Params = {
     rate, bandwidth: s(p.memoryBandwidth, 1), mathSpeedup: 1, metadataBits: 0, bandwidthEfficiency: 1,
-    kernelFactor: 1, callOverhead: 0, curveFactor: 1, indexOverhead: 0,
+    kernelFactor: 1, callOverhead: 0, curveFactor: 1, indexOverhead: 0, activationAt: null,
   };
   if (p.kind === 'n:m') {
     const q = p.sparsity;
@@ -46,17 +52,18 @@ function params(p: AcceleratorProfile, pick: Pick): Params {
   } else if (p.kind !== 'none') {
     out.curveFactor = pick(1, p.sparsity.curve.range);
     out.indexOverhead = s(p.sparsity.indexOverhead, 0);
+    if (p.kind === 'dual') out.activationAt = spread();
   }
   return out;
 }
 
 export function nominalParams(p: AcceleratorProfile): Params {
-  return params(p, (v) => v);
+  return params(p, (v) => v, () => null);
 }
 
 /** `n` draws from a fixed seed; the same profile always gets the same draws. */
 export function drawnParams(p: AcceleratorProfile, n: number, seed = SEED): Params[] {
   const rand = rng(seed);
   const pick: Pick = (v, r) => (r ? r[0] + rand() * (r[1] - r[0]) : v);
-  return Array.from({ length: n }, () => params(p, pick));
+  return Array.from({ length: n }, () => params(p, pick, rand));
 }

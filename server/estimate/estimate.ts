@@ -77,13 +77,27 @@ export function estimate(w: Workload, p: AcceleratorProfile, scenario: string, l
         macs: l.macs, ...(l.costSource ? { costSource: l.costSource } : {}),
       };
     }),
-    assumptions: [...w.assumptions, ...notes, ...profileAssumptions(p, pl), ...supportNotes(pl.plans, p, opts.asOf)],
+    assumptions: [...w.assumptions, ...notes, ...profileAssumptions(p, pl), ...activationNotes(p, w), ...supportNotes(pl.plans, p, opts.asOf)],
     roofline: roofline(p, pl),
     support: supportOf(pl, p, opts.asOf),
     ...(opts.sweep !== false ? { sweep: points, batchRule: batchRule(points, patternName(p, w), p.name, sparseLayers) } : {}),
     range: { method: 'monte-carlo', draws: r.draws, seed: SEED },
     costs,
+    ...(p.kind === 'dual' && w.activations ? { activationInputs: { kind: w.activations.kind, samples: w.activations.samples } } : {}),
   };
+}
+
+/** What a target that skips zero activations rests on: the samples the densities were measured on, and their spread. */
+function activationNotes(p: AcceleratorProfile, w: Workload): string[] {
+  if (p.kind !== 'dual') return [];
+  const a = w.activations;
+  if (!a) return ['the model was not run: activations are taken as dense (activation density 1)'];
+  const spread = w.layers.some((l) => l.activationRange)
+    ? `; the range moves every layer's activation density within its lowest-to-highest over the ${a.samples} samples`
+    : '';
+  if (a.kind === 'generated')
+    return [`generated inputs: activation densities measured on ${a.text}, not on the model's real inputs; a ReLU network's zeros on noise are not its zeros on data (give real samples: --inputs, or Choose Sample Inputs in VS Code)${spread}`];
+  return [`activation density per layer: the mean over ${a.samples} sample${a.samples === 1 ? '' : 's'} (${a.text})${spread}`];
 }
 
 /** The nominal roofs the layers' times were computed under, by the peak dtype each layer uses. */

@@ -50,7 +50,7 @@ function groupsOf(w: Workload): Planned['groups'] {
   const by = new Map<string, { at: number; members: number[] }>();
   w.layers.forEach((l, i) => {
     // Everything a layer's time depends on but its name.
-    const k = JSON.stringify([l.kind, l.macs, l.weightBytes, l.activationBytes, l.dtype, l.weightDtype, l.weightDensity, l.rowsKept, l.kKept, l.nmReady, l.blockDensity, l.activationDensity, l.gemm, l.costSource]);
+    const k = JSON.stringify([l.kind, l.macs, l.weightBytes, l.activationBytes, l.dtype, l.weightDtype, l.weightDensity, l.rowsKept, l.kKept, l.nmReady, l.blockDensity, l.activationDensity, l.activationRange, l.gemm, l.costSource]);
     const g = by.get(k);
     if (g) g.members.push(i);
     else by.set(k, { at: i, members: [i] });

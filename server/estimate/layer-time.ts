@@ -175,15 +175,19 @@ export function layerTime(l: WorkLayer, plan: LayerPlan, q: Params, out: Timed =
     t = Math.max(t + q.callOverhead, kept * (plan.n / plan.m));
     if (plan.onlyWhenFaster) t = Math.min(t, kept);
   } else if (plan.path === 'curve') {
-    const rel = curveAt(plan.curve, plan.density) * q.curveFactor;
+    // A draw of the dual kind moves each layer's activation density within its per-sample spread.
+    const r = l.activationRange;
+    const activations = plan.activations !== null && r && q.activationAt !== null ? r[0] + q.activationAt * (r[1] - r[0]) : plan.activations;
+    const density = activations !== plan.activations ? plan.weights * activations! : plan.density;
+    const rel = curveAt(plan.curve, density) * q.curveFactor;
     const index = 1 + q.indexOverhead;
     const wFactor = Math.min(1, plan.weights * index);
-    const aFactor = plan.activations !== null ? Math.min(1, plan.activations * index) : 1;
+    const aFactor = activations !== null ? Math.min(1, activations * index) : 1;
     const c = compute * rel;
     const mem = (l.weightBytes * compact * wFactor + l.activationBytes * aFactor) / bw;
     bound = c >= mem ? 'compute' : 'memory';
     // Physics: skipping zeros leaves at least the nonzero share of the work.
-    t = Math.max(c, mem, kept * plan.cap);
+    t = Math.max(c, mem, kept * (activations !== plan.activations ? density : plan.cap));
     if (plan.onlyWhenFaster) t = Math.min(t, kept);
   }
   out.seconds = t;

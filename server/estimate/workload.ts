@@ -32,8 +32,10 @@ export interface WorkLayer {
   nmReady: string[];
   /** Share of nonzero blocks, by shape "RxC". */
   blockDensity: Record<string, number>;
-  /** Nonzero share of the data input; null when the model was not run. */
+  /** Nonzero share of the data input (the mean over the run's samples); null when the model was not run. */
   activationDensity: number | null;
+  /** Lowest and highest per-sample density of the data input, when the run had several samples. */
+  activationRange?: [number, number];
   /** One GEMM call: m activation rows (tokens, output pixels), n outputs and k reduction per group, groups calls. */
   gemm: { m: number; n: number; k: number; groups: number };
   costSource?: 'run' | 'inference' | 'params';
@@ -53,6 +55,8 @@ export interface Workload {
   assumptions: string[];
   /** Compute dtype of the ops that are not layers (the layers' most common one by MACs). */
   dtype?: DTypeName;
+  /** What the activation densities were measured on, when the model ran. */
+  activations?: { kind: 'generated' | 'files'; samples: number; text: string };
 }
 
 const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']);
@@ -109,7 +113,8 @@ export function workloadOf(r: Report): Workload {
       kKept: l.gemm.k ? 1 - l.zeroCols / l.gemm.k : 1,
       nmReady: Object.entries(l.nm).filter(([, v]) => v.ready).map(([k]) => k),
       blockDensity: Object.fromEntries(Object.entries(l.blocks).map(([k, share]) => [k, 1 - share])),
-      activationDensity: l.activation?.inputDensity ?? null,
+      activationDensity: l.activation?.inputSpread?.mean ?? l.activation?.inputDensity ?? null,
+      ...(l.activation?.inputSpread && l.activation.inputSpread.samples > 1 ? { activationRange: [l.activation.inputSpread.min, l.activation.inputSpread.max] as [number, number] } : {}),
       gemm: gemmOf(macs, l.gemm.rows, l.gemm.k, l.gemm.groups),
       costSource,
     });
@@ -119,9 +124,11 @@ export function workloadOf(r: Report): Workload {
   const layerNames = new Set(layers.map((l) => l.name));
   const ops = ran ? r.ops ?? [] : inferred?.ops ?? [];
   const others: WorkOther[] = ops.filter((o) => !layerNames.has(o.name)).map((o) => ({ name: o.name, opType: o.opType, bytes: o.bytes, macs: o.macs }));
+  const source = ran ? r.run?.sampleSource : undefined;
   return {
     layers, others, assumptions: costAssumptions(r, layers),
     dtype: dominant(layers.map((l) => [l.dtype, l.macs]), modelFloat),
+    ...(ran ? { activations: { kind: source?.kind ?? (r.run!.inputs.every((i) => i.source === 'generated') ? 'generated' : 'files'), samples: r.run!.samples, text: source?.text ?? r.run!.inputs.map((i) => i.source).join(', ') } } : {}),
   };
 }
 

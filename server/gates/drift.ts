@@ -38,8 +38,9 @@ export async function measureDrift(job: DriftJob, control: { onProgress?: (fract
     b = await open(baseline);
     const names = job.outputs ?? [...a.session.outputNames];
     const sums = new Map<string, Acc>(names.map((n) => [n, { sums: emptyDrift() }]));
-    for (const [s, feeds] of samples.feeds.entries()) {
-      control.onProgress?.(s / samples.feeds.length, `comparing outputs, sample ${s + 1} of ${samples.feeds.length}`);
+    for (let s = 0; s < samples.count; s++) {
+      control.onProgress?.(s / samples.count, `comparing outputs, sample ${s + 1} of ${samples.count}`);
+      const feeds = await samples.feeds(s);
       const run = async (o: OpenedSession): Promise<Record<string, OrtTensor>> => {
         const fetches = names.filter((n) => o.session.outputNames.includes(n));
         return fetches.length ? o.session.run(feeds, fetches) : {};
@@ -50,7 +51,7 @@ export async function measureDrift(job: DriftJob, control: { onProgress?: (fract
       throwIfCancelled(control.signal);
     }
     return {
-      model: model.path, baseline: baseline.path, samples: samples.feeds.length, inputs: samples.described, ep: a.ep,
+      model: model.path, baseline: baseline.path, samples: samples.count, inputs: samples.described, ep: a.ep,
       outputs: names.map((n) => {
         const x = sums.get(n)!;
         if (x.out?.skipped) return x.out;

@@ -76,30 +76,48 @@ export async function readInputFile(file: string, budget = new ByteBudget(DEFAUL
  * model folder of test_data_set_* folders (one sample each), in numeric order.
  */
 export async function readTestDataSets(dir: string, budget = new ByteBudget(DEFAULT_INPUT_BYTES)): Promise<InputTensor[][]> {
-  const names = await listDir(dir);
+  const sets = await listTestDataSets(dir);
+  if (!sets.length) throw new AnalysisError('no input_*.pb files and no test_data_set_* folders', { file: dir });
+  const samples: InputTensor[][] = [];
+  for (const files of sets) samples.push(await readDataSet(files, budget));
+  return samples;
+}
+
+/** The input files of each sample of a test_data_set folder (or a folder of them), without reading them; [] when it is neither. */
+export async function listTestDataSets(dir: string, names?: string[]): Promise<string[][]> {
+  names ??= await listDir(dir);
   const sets = numbered(names, /^test_data_set_(\d+)$/);
   const inputs = numbered(names, /^input_(\d+)\.pb$/);
   if (sets.length && inputs.length)
     throw new AnalysisError('holds both input_*.pb files and test_data_set_* folders: give one data set or the model folder', { file: dir });
-  if (inputs.length) return [await readDataSet(dir, inputs, budget)];
-  if (!sets.length) throw new AnalysisError('no input_*.pb files and no test_data_set_* folders', { file: dir });
-  const samples: InputTensor[][] = [];
+  if (inputs.length) return [dataSetFiles(dir, inputs)];
+  const out: string[][] = [];
   for (const s of sets) {
     const sub = path.join(dir, s.name);
     const files = numbered(await listDir(sub), /^input_(\d+)\.pb$/);
     if (!files.length) throw new AnalysisError('no input_*.pb files', { file: sub });
-    samples.push(await readDataSet(sub, files, budget));
+    out.push(dataSetFiles(sub, files));
   }
-  return samples;
+  return out;
 }
 
-async function readDataSet(dir: string, files: { name: string; n: number }[], budget: ByteBudget): Promise<InputTensor[]> {
+/** Whether a folder is in the model-zoo layout. */
+export function isTestDataFolder(names: readonly string[]): boolean {
+  return names.some((n) => /^test_data_set_\d+$/.test(n) || /^input_\d+\.pb$/.test(n));
+}
+
+function dataSetFiles(dir: string, files: { name: string; n: number }[]): string[] {
   // A gap in the numbering means an input is missing; feeding the rest would shift every later input.
   files.forEach((f, i) => {
     if (f.n !== i) throw new AnalysisError(`input_${i}.pb is missing (found ${files.map((x) => x.name).join(', ')})`, { file: dir });
   });
+  return files.map((f) => path.join(dir, f.name));
+}
+
+/** The tensors of one sample's files, in order. */
+export async function readDataSet(files: readonly string[], budget: ByteBudget): Promise<InputTensor[]> {
   const out: InputTensor[] = [];
-  for (const f of files) out.push(...(await readInputFile(path.join(dir, f.name), budget)));
+  for (const f of files) out.push(...(await readInputFile(f, budget)));
   return out;
 }
 
@@ -111,7 +129,7 @@ function numbered(names: string[], pattern: RegExp): { name: string; n: number }
     .sort((a, b) => a.n - b.n);
 }
 
-async function listDir(dir: string): Promise<string[]> {
+export async function listDir(dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);
   } catch (e) {

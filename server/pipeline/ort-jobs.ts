@@ -1,5 +1,6 @@
 import type { CrossoverReport, DriftReport, NearZeroRule, RunOptions } from '../../common/protocol';
 import { runModel } from '../analysis/run/activations';
+import type { ChannelRole } from '../analysis/run/channel-stats';
 import { toWire, type WireRunResult } from '../analysis/run/run-wire';
 import { measureCrossover, type CrossoverOptions } from '../bench/crossover';
 import { timeModel, type TimedReport, type TimingPlan } from '../bench/model-bench';
@@ -14,6 +15,9 @@ import { loadModel } from '../onnx/load';
 export interface RunJob {
   file: string;
   focus: string[];
+  channels: [string, ChannelRole][];
+  /** N:M patterns for layer input activations. */
+  nm: string[];
   near: NearZeroRule;
   options: RunOptions;
   /** Made and removed by the parent, so a killed run leaves no profile behind. */
@@ -34,7 +38,7 @@ export const ORT_JOBS = {
   async run(request, control): Promise<WireRunResult> {
     const r = request as RunJob;
     const model = await loadModel(r.file);
-    const result = await runModel({ model, focus: new Set(r.focus), near: r.near, options: r.options, profileDir: r.profileDir, ...control });
+    const result = await runModel({ model, focus: new Set(r.focus), channels: new Map(r.channels), nm: r.nm, near: r.near, options: r.options, profileDir: r.profileDir, ...control });
     return toWire(model, result);
   },
   async bench(request, control): Promise<TimedReport> {

@@ -5,7 +5,7 @@ import type { AnalysisOptions, LayerReport, OpReport, Report, RunOptions, RunRep
 import { inferShapes } from '../analysis/cost/infer-shapes';
 import { largestValues } from '../analysis/cost/static-costs';
 import { checkOrtBuild } from '../analysis/run/ort-build';
-import { focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
+import { channelRoles, focusValues, opReports, runTotals, valueReport, withRun } from '../analysis/run/run-report';
 import { fromWire, type WireRunResult } from '../analysis/run/run-wire';
 import { ortPackageVersion } from '../analysis/run/session';
 import type { MeasuredWeights } from '../analysis/weights/measure-model';
@@ -39,7 +39,10 @@ export async function runStage(
   try {
     checkOrtBuild({ file: model.path });
     checkValueSizes(model, run);
-    const job: RunJob = { file: model.path, focus: [...focusValues(measured.found)], near: options.nearZero, options: run, profileDir };
+    const job: RunJob = {
+      file: model.path, focus: [...focusValues(measured.found)], channels: [...channelRoles(measured.found)], nm: options.nm,
+      near: options.nearZero, options: run, profileDir,
+    };
     child ??= JobChild.spawn(ORT_CHILD);
     wire = await child.run<WireRunResult>('run', job, childLimits(run, model.fileBytes + externalBytes), {
       signal: control.signal,

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
-import { DEFAULT_RUN, type AnalysisOptions, type RunOptions } from '../../common/protocol';
+import { DEFAULT_RUN, type AnalysisOptions, type Preprocess, type RunOptions } from '../../common/protocol';
+import { PRESETS } from '../../common/presets';
 import type { AnalysisSettings, BenchSettings, PlanSettings } from '../../common/requests';
 import { resolveOptions } from '../analysis/weights/options';
 import { UsageError } from '../errors';
@@ -22,6 +23,8 @@ export const BOUNDS = {
   seconds: [0.001, 24 * 3600],
   shapeDim: [1, 1 << 20],
   threshold: [0, Number.MAX_VALUE],
+  imageSide: [1, 1 << 15],
+  sampleRate: [100, 768_000],
 } as const satisfies Record<string, readonly [number, number]>;
 
 type Obj = Record<string, unknown>;
@@ -68,7 +71,7 @@ function checkDims(v: unknown, field: string): Record<string, number> {
 /** Run options over the defaults; `field` prefixes the names in errors ("run"). */
 export function checkRun(v: unknown, field = 'run'): RunOptions {
   const o = obj(v ?? {}, field);
-  const r: RunOptions = { ...DEFAULT_RUN, dims: {}, shapes: {}, inputs: [] };
+  const r: RunOptions = { ...DEFAULT_RUN, dims: {}, shapes: {}, inputs: [], preprocess: {} };
   const f = (k: string): string => `${field}.${k}`;
   if (o.ep !== undefined) r.ep = str(o.ep, f('ep'));
   if (o.strictEp !== undefined) r.strictEp = bool(o.strictEp, f('strictEp'));
@@ -93,6 +96,8 @@ export function checkRun(v: unknown, field = 'run'): RunOptions {
     if (r.intRange[0] > r.intRange[1]) fail(f('intRange'), 'must have lo <= hi', ir);
   }
   if (o.inputs !== undefined) r.inputs = strings(o.inputs, f('inputs'), 4096);
+  if (o.maxSamples !== undefined) r.maxSamples = num(o.maxSamples, f('maxSamples'), [0, BOUNDS.samples[1]], true);
+  if (o.preprocess !== undefined) r.preprocess = checkPreprocess(o.preprocess, f('preprocess'));
   if (o.memoryBudget !== undefined) r.memoryBudget = num(o.memoryBudget, f('memoryBudget'), BOUNDS.memoryBudget, true);
   if (o.level !== undefined) {
     if (o.level !== 'all' && o.level !== 'layers') fail(f('level'), "must be 'all' or 'layers'", o.level);
@@ -101,6 +106,47 @@ export function checkRun(v: unknown, field = 'run'): RunOptions {
   if (o.timeoutSeconds !== undefined) r.timeoutSeconds = num(o.timeoutSeconds, f('timeoutSeconds'), BOUNDS.timeoutSeconds, false);
   if (o.memoryLimit !== undefined) r.memoryLimit = num(o.memoryLimit, f('memoryLimit'), BOUNDS.memoryLimit, true);
   return r;
+}
+
+/** Image and audio preprocessing: every field typed and bounded, the preset one we know. */
+export function checkPreprocess(v: unknown, field: string): Preprocess {
+  const o = obj(v, field);
+  const p: Preprocess = {};
+  const f = (k: string): string => `${field}.${k}`;
+  const known = new Set(['preset', 'scale', 'mean', 'std', 'channels', 'layout', 'size', 'resize', 'sampleRate']);
+  for (const k of Object.keys(o)) if (!known.has(k)) fail(field, `has no field '${k}' (fields: ${[...known].join(', ')})`, k);
+  if (o.preset !== undefined) {
+    const name = str(o.preset, f('preset'));
+    if (!PRESETS[name]) fail(f('preset'), `must be one of ${Object.keys(PRESETS).join(', ')}`, name);
+    p.preset = name;
+  }
+  if (o.scale !== undefined) p.scale = num(o.scale, f('scale'), [-1e9, 1e9], false);
+  const values = (x: unknown, k: string): number[] => {
+    if (!Array.isArray(x) || x.length < 1 || x.length > 4) fail(f(k), 'must be a list of 1 to 4 numbers', x);
+    return x.map((y, i) => num(y, `${f(k)}[${i}]`, [-1e9, 1e9], false));
+  };
+  if (o.mean !== undefined) p.mean = values(o.mean, 'mean');
+  if (o.std !== undefined) {
+    p.std = values(o.std, 'std');
+    if (p.std.includes(0)) fail(f('std'), 'must not hold 0', o.std);
+  }
+  const oneOf = <T extends string>(k: string, allowed: readonly T[]): T | undefined => {
+    if (o[k] === undefined) return undefined;
+    if (!allowed.includes(o[k] as T)) fail(f(k), `must be ${allowed.join(' or ')}`, o[k]);
+    return o[k] as T;
+  };
+  const channels = oneOf('channels', ['rgb', 'bgr'] as const);
+  const layout = oneOf('layout', ['nchw', 'nhwc'] as const);
+  const resize = oneOf('resize', ['stretch', 'crop', 'pad'] as const);
+  if (channels) p.channels = channels;
+  if (layout) p.layout = layout;
+  if (resize) p.resize = resize;
+  if (o.size !== undefined) {
+    if (!Array.isArray(o.size) || o.size.length !== 2) fail(f('size'), 'must be [height, width]', o.size);
+    p.size = [num(o.size[0], `${f('size')}[0]`, BOUNDS.imageSide, true), num(o.size[1], `${f('size')}[1]`, BOUNDS.imageSide, true)];
+  }
+  if (o.sampleRate !== undefined) p.sampleRate = num(o.sampleRate, f('sampleRate'), BOUNDS.sampleRate, true);
+  return p;
 }
 
 /** Analysis options over the defaults, type-checked, then parsed by the weight stage's own rules. */

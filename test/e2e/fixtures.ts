@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { buildDemoModel } from '../../server/demo/demo-model';
+import { demoSamples } from '../../server/demo/demo-samples';
 import { ModelBuilder, writeModel } from '../../server/onnx/builder';
 import type { Report } from '../../common/protocol';
 
@@ -25,6 +26,8 @@ export interface Workspace {
   slow: string;
   /** A Conv over an image input of symbolic height and width: it cannot run until they are given. */
   sized: string;
+  /** A folder of 3 PNG images for the demo model (server/demo/demo-samples.ts), for choosing sample inputs. */
+  samples: string;
 }
 
 export async function writeWorkspace(dir: string): Promise<Workspace> {
@@ -39,7 +42,14 @@ export async function writeWorkspace(dir: string): Promise<Workspace> {
     corrupt,
     slow: await writeModel(slowModel(), dir, 'slow.onnx'),
     sized: await writeModel(sizedModel(), dir, 'sized.onnx'),
+    samples: writeSamples(path.join(dir, 'samples')),
   };
+}
+
+function writeSamples(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of demoSamples().slice(0, 3)) writeFileSync(path.join(dir, name), bytes);
+  return dir;
 }
 
 function mlpModel(): ModelBuilder {

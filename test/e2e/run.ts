@@ -10,13 +10,14 @@ import { analyzeFromPalette } from './flows/analyze-from-palette';
 import { applyPlan } from './flows/apply-plan';
 import { benchmarkFromPalette } from './flows/benchmark-from-palette';
 import { cancelAnalysis } from './flows/cancel-analysis';
+import { chooseSampleInputs } from './flows/choose-sample-inputs';
 import { corruptModel } from './flows/corrupt-model';
 import { openByDoubleClick } from './flows/open-by-double-click';
 import { reportThemes } from './flows/report-themes';
 import { setInputSizes } from './flows/set-input-sizes';
 
 /** In order; each starts from a plain workbench (no editors, menus or notifications). */
-const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette, setInputSizes, applyPlan];
+const FLOWS: Flow[] = [analyzeFromExplorer, openByDoubleClick, analyzeFromPalette, corruptModel, cancelAnalysis, reportThemes, benchmarkFromPalette, setInputSizes, applyPlan, chooseSampleInputs];
 
 /** A cold run (nothing cached) must finish within this; a warm one takes about a minute. */
 const BUDGET_S = 360;

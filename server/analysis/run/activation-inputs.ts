@@ -49,6 +49,30 @@ export function generateFeeds(specs: readonly InputSpec[], shapes: readonly numb
  * The user's own tensors as feeds: matched to inputs by name, else by position, each checked
  * against the input's dtype and its fixed dims.
  */
+const INTS: Record<string, [number, number, (n: number, v: (i: number) => number) => InputTensor['data']]> = {
+  int8: [-128, 127, (n, v) => Int8Array.from({ length: n }, (_, i) => v(i))],
+  uint8: [0, 255, (n, v) => Uint8Array.from({ length: n }, (_, i) => v(i))],
+  int16: [-32768, 32767, (n, v) => Int16Array.from({ length: n }, (_, i) => v(i))],
+  uint16: [0, 65535, (n, v) => Uint16Array.from({ length: n }, (_, i) => v(i))],
+  int32: [-(2 ** 31), 2 ** 31 - 1, (n, v) => Int32Array.from({ length: n }, (_, i) => v(i))],
+  uint32: [0, 2 ** 32 - 1, (n, v) => Uint32Array.from({ length: n }, (_, i) => v(i))],
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, (n, v) => BigInt64Array.from({ length: n }, (_, i) => BigInt(v(i)))],
+  uint64: [0, Number.MAX_SAFE_INTEGER, (n, v) => BigUint64Array.from({ length: n }, (_, i) => BigInt(v(i)))],
+};
+
+/** Integers of one width into another (token ids saved as int32 for an int64 input), every value checked to fit. */
+function widened(t: InputTensor, spec: InputSpec, where: string, file: string): InputTensor['data'] {
+  const to = INTS[spec.dtype];
+  if (!INTS[t.dtype] || !to) throw new AnalysisError(`${where} has dtype ${t.dtype}, the model expects ${spec.dtype}`, { file });
+  const [lo, hi, make] = to;
+  const src = t.data;
+  return make(src.length, (i) => {
+    const v = Number(src[i]);
+    if (v < lo || v > hi || !Number.isSafeInteger(v)) throw new AnalysisError(`${where}: value ${src[i]} at ${i} does not fit ${spec.dtype}`, { file });
+    return v;
+  });
+}
+
 export function feedsFromFiles(specs: readonly InputSpec[], tensors: readonly InputTensor[], file: string): Feeds {
   const named = tensors.every((t) => t.name !== undefined && specs.some((s) => s.name === t.name));
   if (!named && tensors.length !== specs.length)
@@ -58,10 +82,12 @@ export function feedsFromFiles(specs: readonly InputSpec[], tensors: readonly In
     const t = named ? tensors.find((x) => x.name === spec.name) : tensors[k];
     if (!t) throw new AnalysisError(`no tensor given for input '${spec.name}'`, { file });
     const where = `input '${spec.name}' from ${t.source}`;
-    if (t.dtype !== spec.dtype) throw new AnalysisError(`${where} has dtype ${t.dtype}, the model expects ${spec.dtype}`, { file });
-    const fits = t.dims.length === spec.dims.length && spec.dims.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+    const data = t.dtype === spec.dtype ? t.data : widened(t, spec, where, file);
+    // A sample saved without its batch dim ([seq] for [batch, seq]) gets a batch of 1.
+    const dims = t.dims.length === spec.dims.length - 1 && (spec.dims[0] === 1 || typeof spec.dims[0] !== 'number') ? [1, ...t.dims] : t.dims;
+    const fits = dims.length === spec.dims.length && spec.dims.every((d, i) => typeof d !== 'number' || d === dims[i]);
     if (!fits) throw new AnalysisError(`${where} has shape [${t.dims.join(', ')}], the model expects [${spec.dims.map((d) => d ?? '?').join(', ')}]`, { file });
-    feeds[spec.name] = new (ort().Tensor)(spec.dtype as never, t.data as never, t.dims);
+    feeds[spec.name] = new (ort().Tensor)(spec.dtype as never, data as never, dims);
   });
   return feeds;
 }

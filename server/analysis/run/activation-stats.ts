@@ -1,5 +1,7 @@
 import type { NearZeroRule } from '../../../common/protocol';
+import type { ChannelFold } from './channel-stats';
 import { HISTOGRAM_THRESHOLDS, nextUp } from './instrument';
+import { emptySpread, type SampleSpread } from './sample-spread';
 
 /**
  * Statistics of one value over all samples. The same definitions whether onnxruntime computed them
@@ -17,14 +19,23 @@ export interface ValueStats {
   /** Counts of |x| below each of HISTOGRAM_THRESHOLDS, when measured. */
   histBelow?: number[];
   samples: number;
+  /** Density sample by sample. */
+  spread: SampleSpread;
+  /** Per channel, for layer inputs and outputs. */
+  channels?: ChannelFold;
+  /** N:M groups of activations along the channel axis, for layer data inputs. */
+  nm?: Record<string, { complying: number; groups: number }>;
 }
+
+/** What one run (one sample, or several stacked) adds to a value's statistics. */
+export type RunStats = Omit<ValueStats, 'samples' | 'spread' | 'channels' | 'nm'>;
 
 export function emptyStats(): ValueStats {
-  return { elements: 0, zeros: 0, nearZeros: 0, min: Infinity, max: -Infinity, sum: 0, sumSq: 0, samples: 0 };
+  return { elements: 0, zeros: 0, nearZeros: 0, min: Infinity, max: -Infinity, sum: 0, sumSq: 0, samples: 0, spread: emptySpread() };
 }
 
-/** Folds one sample's statistics into the running ones. */
-export function mergeStats(into: ValueStats, s: Omit<ValueStats, 'samples'>): void {
+/** Folds one run's statistics (over `samples` samples) into the running ones. */
+export function mergeStats(into: ValueStats, s: RunStats, samples = 1): void {
   into.elements += s.elements;
   into.zeros += s.zeros;
   into.nearZeros += s.nearZeros;
@@ -33,7 +44,7 @@ export function mergeStats(into: ValueStats, s: Omit<ValueStats, 'samples'>): vo
   into.sum += s.sum;
   into.sumSq += s.sumSq;
   if (s.histBelow) into.histBelow = into.histBelow ? into.histBelow.map((c, i) => c + s.histBelow![i]) : [...s.histBelow];
-  into.samples++;
+  into.samples += samples;
 }
 
 type Numeric = ArrayLike<number> | BigInt64Array | BigUint64Array;
@@ -43,7 +54,7 @@ type Numeric = ArrayLike<number> | BigInt64Array | BigUint64Array;
  * patterns and are decoded by the caller). One pass, two with a relative near-zero rule (it needs
  * max|x| first); sums in double.
  */
-export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolean, wide: boolean): Omit<ValueStats, 'samples'> {
+export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolean, wide: boolean): RunStats {
   const n = data.length;
   const num = typeof data[0] === 'bigint' ? (i: number) => Number((data as BigInt64Array)[i]) : (i: number) => (data as ArrayLike<number>)[i];
   const thresholds = HISTOGRAM_THRESHOLDS.map((t) => (wide ? t : Math.fround(t)));

@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunReport } from '../../../common/protocol';
-import type { DTypeName } from '../../onnx/dtypes';
 import type { NodeRef } from '../../onnx/graph';
 import { fullDims } from '../cost/shape-dims';
 import { inferShapes } from '../cost/infer-shapes';
@@ -37,10 +36,10 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
       throw new AnalysisError(`the model's default-domain opset is ${opset}; onnxruntime runs opset ${MIN_OPSET} and newer`, { file: model.path });
     progress(0, 'preparing inputs');
     const samples = await prepareSamples(model, options);
-    const inferred = inferShapes(model, new Map(samples.specs.map((s) => [s.name, [...samples.feeds[0][s.name].dims]])));
+    const inferred = inferShapes(model, new Map(samples.specs.map((s) => [s.name, [...samples.first[s.name].dims]])));
     const report: RunReport = {
-      ok: false, requestedEp: options.ep, ep: options.ep, threads: options.threads, samples: samples.feeds.length,
-      level: options.level, inputs: samples.described, ortVersion: ortVersion(), batches: 0,
+      ok: false, requestedEp: options.ep, ep: options.ep, threads: options.threads, samples: samples.count,
+      level: options.level, inputs: samples.described, sampleSource: samples.source, batch: 1, ortVersion: ortVersion(), batches: 0,
       declaredInputs: samples.specs.map((s) => ({ name: s.name, dims: s.dims })),
     };
     const kit = runKit(ctx, samples, inferred, report, profileDir, progress);
@@ -50,7 +49,7 @@ export async function runModel(ctx: RunContext): Promise<RunResult> {
     report.strategy = wanted.length > WIDE_VALUES ? 'copy-out' : 'probes';
     const nodeTimes = report.strategy === 'copy-out' ? await copyOut(kit, wanted, { profiled: true }) : await probeRun(kit, candidates, wanted);
     for (const c of candidates) if (!kit.values.has(c.name)) inferredValue(kit, c.name, c.producer);
-    for (const spec of samples.specs) foldInput(kit, spec.name, spec.dtype);
+    await foldInputs(kit);
     report.ok = true;
     report.peakRssMiB = process.resourceUsage().maxRSS / 1024;
     progress(1, 'run done');
@@ -69,10 +68,11 @@ function inferredValue(kit: RunKit, name: string, producer: NodeRef): void {
 }
 
 /** Graph inputs: the data is ours already, so their statistics are folded here (float16 bit patterns are not). */
-function foldInput(kit: RunKit, name: string, dtype: DTypeName): void {
-  const { feeds } = kit.samples;
-  const v: MeasuredValue = { name, producer: null, dtype, shape: [...feeds[0][name].dims], method: 'input' };
-  kit.values.set(name, v);
-  if (dtype === 'float16') return;
-  for (const f of feeds) foldTensor(kit, v, f[name], 'input');
+async function foldInputs(kit: RunKit): Promise<void> {
+  const { specs, first } = kit.samples;
+  const folded = specs.map((s): MeasuredValue => ({ name: s.name, producer: null, dtype: s.dtype, shape: [...first[s.name].dims], method: 'input' }));
+  for (const v of folded) kit.values.set(v.name, v);
+  if (folded.every((v) => v.dtype === 'float16')) return;
+  for await (const run of kit.runs(1, 0.95, 1, (k, n) => `measuring the inputs, sample ${k} of ${n}`))
+    for (const v of folded) if (v.dtype !== 'float16') foldTensor(kit, v, run.feeds[v.name], 'input');
 }

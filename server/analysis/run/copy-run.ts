@@ -20,7 +20,7 @@ const UNKNOWN_BYTES = 1 << 20;
  * its run gives the per-node times (no plain session: one session less to open on a huge graph).
  */
 export async function copyOut(kit: RunKit, values: readonly Candidate[], o: { profiled: boolean; from?: number }): Promise<Map<NodeRef, number>> {
-  const { samples, report, ctx } = kit;
+  const { report, ctx } = kit;
   const batches = planBatches(kit, values);
   report.batches += batches.length;
   const from = o.from ?? 0.1;
@@ -29,11 +29,12 @@ export async function copyOut(kit: RunKit, values: readonly Candidate[], o: { pr
     const profiled = o.profiled && b === 0;
     const s = await kit.session({ constants: [], nodes: new Map(), outputs: batch.map((v) => v.name) }, profiled);
     try {
-      for (const [i, feeds] of samples.feeds.entries()) {
-        kit.progress(from + ((1 - from) * 0.95 * (b + i / samples.feeds.length)) / batches.length, `copying out batch ${b + 1} of ${batches.length}`);
+      // Copied tensors are folded sample by sample: one sample per run.
+      const span = ((1 - from) * 0.95) / batches.length;
+      for await (const run of kit.runs(1, from + span * b, from + span * (b + 1), (k, n) => `copying out batch ${b + 1} of ${batches.length}, sample ${k} of ${n}`)) {
         const t0 = performance.now();
-        const out = await kit.run(s.session, feeds);
-        if (profiled && i === 0) report.copiedRunMs = performance.now() - t0;
+        const out = await kit.run(s.session, run.feeds);
+        if (profiled && run.from === 0) report.copiedRunMs = performance.now() - t0;
         for (const c of batch) {
           const t = out[c.name];
           if (!t) continue;

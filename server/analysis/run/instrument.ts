@@ -1,7 +1,8 @@
 import { onnx } from 'onnx-proto';
 import type { NearZeroRule } from '../../../common/protocol';
 import type { DTypeName } from '../../onnx/dtypes';
-import { reduceSumSpelling, sliceSpelling, type Spelled } from './probe-ops';
+import { parsePattern, type ChannelAxis } from './channel-stats';
+import { reduceSumSpelling, type Spelled } from './probe-ops';
 
 /**
  * Statistics of a model's intermediate values computed by onnxruntime itself: nodes that reduce
@@ -9,11 +10,15 @@ import { reduceSumSpelling, sliceSpelling, type Spelled } from './probe-ops';
  * back. They are spliced into a copy of the model's bytes right after the node producing the
  * value (server/onnx/splice.ts), so each value can be freed as soon as its statistics are taken.
  *
- * Every op is spelled as the model's default-domain opset takes it (probe-ops.ts: Slice and
- * ReduceSum changed attributes into inputs); the other reductions take no axes, valid in all.
- * Counting is done with Less against thresholds, which treats NaN as neither zero nor near-zero,
- * the same as the copied-out path. Counts are summed as float32 (ORT's int32 reductions run at
- * half the speed): exact below 2^24 elements per value, which no ordinary activation reaches.
+ * Every op is spelled as the model's default-domain opset takes it (probe-ops.ts: ReduceSum
+ * took its axes as an attribute before 13); the other reductions take no axes, valid in all.
+ * Counting compares thresholds with Greater, which treats NaN as neither zero nor near-zero, the
+ * same as the copied-out path. Counts are summed as float32 (ORT's int32 reductions run at half
+ * the speed): exact below 2^24 elements per value, which no ordinary activation reaches.
+ *
+ * The same compare gives, by where it is summed, the counts per sample (several samples stacked
+ * along dim 0 in one run) and, for layer inputs and outputs, the zeros per channel: no extra pass
+ * over the value. N:M groups of activations (layer inputs) take one more pass over the zero mask.
  */
 /** Decades around typical activation magnitudes; each costs one more compare pass over the value. */
 export const HISTOGRAM_THRESHOLDS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
@@ -22,13 +27,31 @@ const FLOAT = 1;
 const INT64 = 7;
 const DOUBLE = 11;
 
-/** What one probe returns: output names of its scalars. */
+/** What one probe returns: the names of its outputs. */
 export interface Probe {
   readonly value: string;
   readonly dtype: DTypeName;
   readonly shape: string;
   /** Present for statistics computed in the graph. */
-  readonly stats?: { zeros: string; near: string; min: string; max: string; sum: string; sumSq: string; histBelow?: string };
+  readonly stats?: {
+    /**
+     * [rows, D] counts of |x| below each threshold, per sample of the run (D = the samples
+     * stacked in it when the request was perSample, else 1): row `zeros` counts exact zeros,
+     * `near` the absolute near-zero rule, `hist` the first of HISTOGRAM_THRESHOLDS.
+     */
+    counts: string;
+    rows: { zeros: number; near: number | null; hist: number | null };
+    /** [1] near-zero count under a relative rule (absent under an absolute one). */
+    near?: string;
+    min: string;
+    max: string;
+    sum: string;
+    sumSq: string;
+    /** [D, C] zeros per channel (singleton axes aside), per sample as `counts`. */
+    channelZeros?: string;
+    /** Per group size M: [patterns] groups of M channels with at most N nonzeros, over the whole run. */
+    nm?: { output: string; m: number; patterns: string[] }[];
+  };
 }
 
 export interface ProbeRequest {
@@ -37,6 +60,10 @@ export interface ProbeRequest {
   /** Statistics (else only the shape). */
   stats: boolean;
   histogram: boolean;
+  /** The run stacks samples along dim 0 and this value leads with them: counts per sample. */
+  perSample: boolean;
+  /** Zeros per channel (layer inputs and outputs), and N:M groups along them for `nm` patterns. */
+  channels?: { axis: ChannelAxis; count: number | null; nm: readonly string[] };
 }
 
 /** Dtypes reduced in the graph; others are copied out and folded in JS. */
@@ -64,7 +91,12 @@ export function planProbes(requests: readonly ProbeRequest[], near: NearZeroRule
     nodes.set(r.value, [...(nodes.get(r.value) ?? []), ...g.nodes.slice(from)]);
     return p;
   });
-  return { constants: g.constants, nodes, outputs: probes.flatMap((p) => [p.shape, ...Object.values(p.stats ?? {})]), probes };
+  const outputsOf = (p: Probe): string[] => {
+    const s = p.stats;
+    if (!s) return [p.shape];
+    return [p.shape, s.counts, ...(s.near ? [s.near] : []), s.min, s.max, s.sum, s.sumSq, ...(s.channelZeros ? [s.channelZeros] : []), ...(s.nm ?? []).map((x) => x.output)];
+  };
+  return { constants: g.constants, nodes, outputs: probes.flatMap(outputsOf), probes };
 }
 
 const T = onnx.AttributeProto.AttributeType;
@@ -83,37 +115,86 @@ class NodeSink {
     const wide = r.dtype === 'float64';
     const x = wide || r.dtype === 'float32' ? r.value : this.node('Cast', [r.value], `${p}f32`, { to: FLOAT });
     const abs = this.node('Abs', [x], `${p}abs`);
-    // Every count in one compare: thresholds as a column [K, 1] against |x| as a row [N] gives
-    // [K, N] (N contiguous, so it vectorizes), summed along N. |x| < smallest subnormal is x == 0;
-    // |x| < next float after t is |x| <= t. Fewer, larger nodes also keep session creation fast.
+    // Every count in one compare: thresholds as a column against |x| laid out as [samples, ...]
+    // gives [K, samples, ...] (the last axis contiguous, so it vectorizes), summed over all but
+    // the samples (and the channels). |x| < smallest subnormal is x == 0; |x| < next float after
+    // t is |x| <= t. Fewer, larger nodes also keep session creation fast.
     const fixed = [wide ? Number.MIN_VALUE : 2 ** -149, ...(near.relative ? [] : [nextUp(near.value, wide)]), ...(r.histogram ? HISTOGRAM_THRESHOLDS : [])];
-    const row = this.node('Reshape', [abs, this.ints([-1])], `${p}row`);
-    const counts = this.countBelow(row, this.column(fixed, wide), `${p}counts`);
-    const at = (k: number): string => this.node('Gather', [counts, this.ints([k])], `${p}c${k}`, { axis: 0 });
-    let nearCount: string;
+    const rows = { zeros: 0, near: near.relative ? null : 1, hist: r.histogram ? (near.relative ? 1 : 2) : null };
+    const ch = r.channels && (r.channels.axis === 'second' || r.channels.count !== null) ? r.channels : undefined;
+    let counts: string;
+    let channelZeros: string | undefined;
+    let nm: NonNullable<Probe['stats']>['nm'];
+    if (ch) {
+      // [D, C, S] for channels second, [D, P, C] for channels last: D is dim 0 (the samples when stacked).
+      const second = ch.axis === 'second';
+      const laid = this.node('Reshape', [abs, this.ints(second ? [0, 0, -1] : [0, -1, ch.count!])], `${p}laid`);
+      const below = this.below(this.column(fixed, wide, 4), laid, `${p}below`);
+      const within = second ? 3 : 2;
+      // Summed over the positions alone (a contiguous reduction, as fast as the flat one; adding
+      // the samples' axis to it ran 1.7x slower), then over the samples in a tiny second one.
+      const positions = this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [within], 1), `${p}positions`);
+      const perChannel = r.perSample ? positions : this.spelled('ReduceSum', positions, reduceSumSpelling(this.opset, [1], 1), `${p}per_channel`);
+      counts = this.spelled('ReduceSum', perChannel, reduceSumSpelling(this.opset, [2, 3], 0), `${p}counts`);
+      channelZeros = this.node('Gather', [perChannel, this.scalarInt(0)], `${p}channel_zeros`, { axis: 0 });
+      if (ch.nm.length && ch.count !== null) nm = this.nmGroups(below, ch.count, second, ch.nm, p);
+    } else {
+      const laid = this.node('Reshape', [abs, this.ints([r.perSample ? 0 : 1, -1])], `${p}laid`);
+      counts = this.spelled('ReduceSum', this.below(this.column(fixed, wide, 3), laid, `${p}below`), reduceSumSpelling(this.opset, [2], 0), `${p}counts`);
+    }
+    let nearCount: string | undefined;
     if (near.relative) {
       const t = this.node('Mul', [this.reduce('ReduceMax', abs, `${p}maxabs`), this.scalar(near.value, wide)], `${p}near_t`);
-      nearCount = this.countBelow(row, this.node('Reshape', [t, this.ints([1, 1])], `${p}near_col`), `${p}near`);
-    } else nearCount = at(1);
-    const first = near.relative ? 1 : 2;
+      const flat = this.node('Reshape', [abs, this.ints([1, -1])], `${p}flat`);
+      const under = this.below(this.node('Reshape', [t, this.ints([1, 1])], `${p}near_col`), flat, `${p}near_below`);
+      nearCount = this.spelled('ReduceSum', under, reduceSumSpelling(this.opset, [1], 0), `${p}near`);
+    }
     return {
       value: r.value, dtype: r.dtype, shape,
       stats: {
-        zeros: at(0),
-        near: nearCount,
+        counts, rows, ...(nearCount ? { near: nearCount } : {}),
         min: this.reduce('ReduceMin', x, `${p}min`),
         max: this.reduce('ReduceMax', x, `${p}max`),
         sum: this.reduce('ReduceSum', x, `${p}sum`),
         sumSq: this.reduce('ReduceSumSquare', x, `${p}sumsq`),
-        ...(r.histogram ? { histBelow: this.spelled('Slice', counts, sliceSpelling(this.opset, first, first + HISTOGRAM_THRESHOLDS.length, 0), `${p}hist`) } : {}),
+        ...(channelZeros ? { channelZeros } : {}),
+        ...(nm?.length ? { nm } : {}),
       },
     };
   }
 
-  /** For a [K, 1] column of thresholds and a row of |x|: how many |x| are below each, as float32 [K]. */
-  private countBelow(row: string, column: string, output: string): string {
-    const below = this.node('Cast', [this.node('Greater', [column, row], `${output}_gt`)], `${output}_f`, { to: FLOAT });
-    return this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [1], 0), output);
+  /**
+   * N:M groups from the zero mask (row 0 of the compare): zeros per group of M channels, then one
+   * compare against a column of M - N - 0.5 for every pattern of that M (zeros >= M - N is "at
+   * most N nonzeros"), summed: [patterns] per M. A group size that is a multiple of a smaller
+   * one sums that one's groups (8 from pairs of 4) instead of the whole mask again.
+   */
+  private nmGroups(below: string, channels: number, second: boolean, patterns: readonly string[], p: string): NonNullable<Probe['stats']>['nm'] {
+    const byM = new Map<number, [string, number][]>();
+    for (const pat of patterns) {
+      const nm = parsePattern(pat);
+      if (nm && channels % nm[1] === 0) byM.set(nm[1], [...(byM.get(nm[1]) ?? []), [pat, nm[0]]]);
+    }
+    if (!byM.size) return undefined;
+    const mask = this.node('Gather', [below, this.scalarInt(0)], `${p}zero_mask`, { axis: 0 });
+    const done: [number, string][] = [];
+    return [...byM].sort((a, b) => a[0] - b[0]).map(([m, list]) => {
+      // Zeros per group: [D, C/M, S] (channels second) or [D, P, C/M] (channels last).
+      const [from, size] = [...done].reverse().find(([k]) => m % k === 0) ?? [1, mask];
+      const split = m / from;
+      const grouped = this.node('Reshape', [size, this.ints(second ? [0, channels / m, split, -1] : [0, 0, channels / m, split])], `${p}nm${m}_grouped`);
+      const zeros = this.spelled('ReduceSum', grouped, reduceSumSpelling(this.opset, [second ? 2 : 3], 0), `${p}nm${m}_zeros`);
+      done.push([m, zeros]);
+      const row = this.node('Reshape', [zeros, this.ints([1, -1])], `${p}nm${m}_row`);
+      const limits = this.column(list.map(([, n]) => m - n - 0.5), false, 2);
+      const ok = this.node('Cast', [this.node('Greater', [row, limits], `${p}nm${m}_gt`)], `${p}nm${m}_f`, { to: FLOAT });
+      return { output: this.spelled('ReduceSum', ok, reduceSumSpelling(this.opset, [1], 0), `${p}nm${m}`), m, patterns: list.map(([pat]) => pat) };
+    });
+  }
+
+  /** 1 where `column` (thresholds) is above the laid-out |x|, as float32. */
+  private below(column: string, laid: string, output: string): string {
+    return this.node('Cast', [this.node('Greater', [column, laid], `${output}_gt`)], output, { to: FLOAT });
   }
 
   /** An op in the form the model's opset takes (probe-ops.ts). */
@@ -126,9 +207,9 @@ class NodeSink {
     return this.node(op, [input], output, { keepdims: 0 });
   }
 
-  private node(opType: string, input: string[], output: string, attrs: Record<string, number | number[]> = {}, extraInputs: string[] = []): string {
+  private node(opType: string, input: string[], output: string, attrs: Record<string, number | number[]> = {}): string {
     this.nodes.push({
-      opType, input: [...input, ...extraInputs], output: [output], name: output,
+      opType, input, output: [output], name: output,
       attribute: Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, type: T.INTS, ints: v } : { name, type: T.INT, i: v })),
     });
     return output;
@@ -148,12 +229,18 @@ class NodeSink {
     return this.constant(`s${wide}${v}`, wide ? { dataType: DOUBLE, dims: [], doubleData: [v] } : { dataType: FLOAT, dims: [], floatData: [v] });
   }
 
-  private column(v: number[], wide: boolean): string {
-    return this.constant(`c${wide}${v.join(',')}`, wide ? { dataType: DOUBLE, dims: [v.length, 1], doubleData: v } : { dataType: FLOAT, dims: [v.length, 1], floatData: v });
+  /** Values as a column of `rank` dims, [K, 1, ...]: it broadcasts against a value laid out in rank - 1 dims. */
+  private column(v: number[], wide: boolean, rank: number): string {
+    const dims = [v.length, ...Array.from({ length: rank - 1 }, () => 1)];
+    return this.constant(`c${wide}${rank}:${v.join(',')}`, wide ? { dataType: DOUBLE, dims, doubleData: v } : { dataType: FLOAT, dims, floatData: v });
   }
 
   private ints(v: number[]): string {
     return this.constant(`i${v.join(',')}`, { dataType: INT64, dims: [v.length], int64Data: v });
+  }
+
+  private scalarInt(v: number): string {
+    return this.constant(`si${v}`, { dataType: INT64, dims: [], int64Data: [v] });
   }
 }
 

@@ -1,9 +1,12 @@
 import type { NodeRef } from '../../onnx/graph';
 import { product } from '../../onnx/tensor';
-import type { MeasuredValue, RunKit } from './run-kit';
+import type { MeasuredValue, RunKit, SampleRun } from './run-kit';
 import { emptyStats, mergeStats } from './activation-stats';
+import { planBatching } from './batching';
+import { addChannelSample, channelAxisOf, emptyChannels, mergeNm } from './channel-stats';
 import { copyOut } from './copy-run';
 import { inGraphDtype, planProbes, type Probe, type ProbeRequest } from './instrument';
+import { addSample } from './sample-spread';
 import { ortDtype, type OrtTensor } from './session';
 import type { DTypeName } from '../../onnx/dtypes';
 import { fullDims } from '../cost/shape-dims';
@@ -14,11 +17,11 @@ interface Candidate {
 }
 
 /**
- * Few values: a plain profiled run (latency, per-node time, nothing in the way), then one
- * instrumented run per sample whose appended nodes reduce every float value to statistics, then
- * copy-out batches for what the graph cannot reduce (integer and bool values). Measured values
- * get their shapes from the run; the others from static inference, or a Shape probe where
- * inference could not tell.
+ * Few values: a plain profiled run (latency, per-node time, nothing in the way), then
+ * instrumented runs whose appended nodes reduce every float value to statistics (several samples
+ * per run where the batch dim allows: batching.ts), then copy-out batches for what the graph
+ * cannot reduce (integer and bool values). Measured values get their shapes from the run; the
+ * others from static inference, or a Shape probe where inference could not tell.
  */
 export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wanted: readonly Candidate[]): Promise<Map<NodeRef, number>> {
   const { ctx, samples, report, progress } = kit;
@@ -30,9 +33,9 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   const plain = await kit.session(undefined, true);
   let nodeTimes: Map<NodeRef, number>;
   try {
-    await kit.run(plain.session, samples.feeds[0]);
+    await kit.run(plain.session, samples.first);
     const t0 = performance.now();
-    await kit.run(plain.session, samples.feeds[0]);
+    await kit.run(plain.session, samples.first);
     report.plainMs = performance.now() - t0;
     nodeTimes = await kit.profile(plain);
   } finally {
@@ -40,23 +43,36 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   }
 
   const requests: ProbeRequest[] = [];
+  const batching = planBatching(ctx.model, samples, kit.inferred, measured.map((c) => c.name), ctx.near, ctx.options.memoryBudget);
+  report.batch = batching.batch;
+  const stacked = batching.batch > 1;
   // A value nobody asked statistics of needs a Shape probe only when static inference left its shape open.
   for (const c of measured) {
     const dtype = dtypes.get(c.name);
     if (!dtype) continue;
     kit.values.set(c.name, { name: c.name, producer: c.producer, dtype, shape: [], method: 'in-graph' });
-    requests.push({ value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name) });
+    const role = ctx.channels.get(c.name);
+    const dims = fullDims(kit.inferred.values.get(c.name));
+    const rank = dims?.length ?? kit.inferred.values.get(c.name)?.dims?.length;
+    const axis = role && rank !== undefined ? channelAxisOf(role.axis, rank) : undefined;
+    // The weight's count where it gives one; a disagreeing inference means the value is not laid out as the layer reads it.
+    const count = role?.count ?? (axis !== undefined ? dims?.[axis] ?? null : null);
+    const agrees = axis !== undefined && (dims?.[axis] === undefined || count === null || dims[axis] === count);
+    requests.push({
+      value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name),
+      perSample: stacked && batching.leading.has(c.name),
+      ...(role && agrees ? { channels: { axis: role.axis, count, nm: role.input ? ctx.nm : [] } } : {}),
+    });
   }
   if (requests.length) {
     const probed = planProbes(requests, ctx.near, ctx.model.opsets['ai.onnx'] ?? 1);
     const inst = await kit.session(probed);
     try {
-      for (const [s, feeds] of samples.feeds.entries()) {
-        progress(0.2 + (0.5 * s) / samples.feeds.length, `instrumented run ${s + 1} of ${samples.feeds.length}`);
+      for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
         const t0 = performance.now();
-        const out = await kit.run(inst.session, feeds);
-        report.instrumentedMs = Math.min(report.instrumentedMs ?? Infinity, performance.now() - t0);
-        for (const p of probed.probes) readProbe(p, out, kit.values.get(p.value)!);
+        const out = await kit.run(inst.session, run.feeds);
+        report.instrumentedMs = Math.min(report.instrumentedMs ?? Infinity, (performance.now() - t0) / run.size);
+        probed.probes.forEach((p, i) => readProbe(p, requests[i], out, kit.values.get(p.value)!, run));
       }
     } finally {
       await inst.session.release();
@@ -93,19 +109,52 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
   return dtypes;
 }
 
-function readProbe(p: Probe, out: Record<string, OrtTensor>, v: MeasuredValue): void {
-  v.shape = Array.from(out[p.shape].data as BigInt64Array, Number);
-  if (!p.stats) return;
-  const num = (name: string): number => Number((out[name].data as ArrayLike<number>)[0]);
-  v.stats ??= emptyStats();
-  mergeStats(v.stats, {
-    elements: product(v.shape),
-    zeros: num(p.stats.zeros),
-    nearZeros: num(p.stats.near),
-    min: num(p.stats.min),
-    max: num(p.stats.max),
-    sum: num(p.stats.sum),
-    sumSq: num(p.stats.sumSq),
-    ...(p.stats.histBelow ? { histBelow: Array.from(out[p.stats.histBelow].data as ArrayLike<number>) } : {}),
-  });
+const numbers = (t: OrtTensor): ArrayLike<number> => t.data as ArrayLike<number>;
+
+/**
+ * One run's probe outputs into the value's statistics. Counts come as [rows, D]: D is the run's
+ * samples for a value that leads with them (each sample's density apart), else 1 (one sample, or a
+ * value the batch does not touch: it counts once and stands for each sample of the run).
+ */
+function readProbe(p: Probe, r: ProbeRequest, out: Record<string, OrtTensor>, v: MeasuredValue, run: SampleRun): void {
+  const dims = Array.from(out[p.shape].data as BigInt64Array, Number);
+  v.shape = r.perSample ? [1, ...dims.slice(1)] : dims;
+  const s = p.stats;
+  if (!s) return;
+  const counts = out[s.counts];
+  const d = counts.dims[1];
+  const c = numbers(counts);
+  const row = (k: number): number => {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += c[k * d + j];
+    return sum;
+  };
+  const elements = product(dims);
+  const num = (name: string): number => Number(numbers(out[name])[0]);
+  const stats = (v.stats ??= emptyStats());
+  const zeros = row(s.rows.zeros);
+  mergeStats(stats, {
+    elements, zeros,
+    nearZeros: s.near ? num(s.near) : row(s.rows.near!),
+    min: num(s.min), max: num(s.max), sum: num(s.sum), sumSq: num(s.sumSq),
+    ...(s.rows.hist !== null ? { histBelow: Array.from({ length: counts.dims[0] - s.rows.hist }, (_, k) => row(s.rows.hist! + k)) } : {}),
+  }, run.size);
+  const perSample = d === run.size && r.perSample;
+  const each = perSample ? elements / run.size : elements;
+  for (let b = 0; b < run.size; b++) addSample(stats.spread, each ? 1 - (perSample ? c[b] : zeros) / each : 1);
+  if (s.channelZeros && r.channels) {
+    const z = numbers(out[s.channelZeros]);
+    const channels = z.length / d;
+    const axis = channelAxisOf(r.channels.axis, dims.length)!;
+    stats.channels ??= emptyChannels(axis, channels);
+    if (stats.channels.count === channels)
+      for (let b = 0; b < run.size; b++) {
+        const at = perSample ? b : 0;
+        addChannelSample(stats.channels, Array.prototype.slice.call(z, at * channels, (at + 1) * channels) as number[], each / channels);
+      }
+  }
+  for (const g of s.nm ?? []) {
+    const ok = numbers(out[g.output]);
+    mergeNm((stats.nm ??= {}), Object.fromEntries(g.patterns.map((pat, k) => [pat, { complying: ok[k], groups: elements / g.m }])));
+  }
 }

@@ -10,11 +10,13 @@ import { spliceMainGraph } from '../../onnx/splice';
 import type { ShapeInference } from '../cost/infer-shapes';
 import { emptyStats, mergeStats, tensorStats, type ValueStats } from './activation-stats';
 import type { Feeds } from './activation-inputs';
+import { addChannelSample, channelAxisOf, channelZeros, emptyChannels, mergeNm, nmGroups, type ChannelRole } from './channel-stats';
+import { addSample } from './sample-spread';
 import type { ProbePlan } from './instrument';
 import { opTimes } from './op-times';
 import { readProfileEvents } from './profile-events';
 import type { Samples } from './samples';
-import { firstLine, modelSession, openSession, type OpenedSession, type OrtSession, type OrtTensor } from './session';
+import { firstLine, modelSession, openSession, ort, type OpenedSession, type OrtSession, type OrtTensor } from './session';
 
 // The run's vocabulary, shared by the orchestrator (activations.ts) and its two strategies
 // (probe-run.ts, copy-run.ts): what a run measures, and the kit of sessions it measures with.
@@ -42,6 +44,10 @@ export interface RunContext {
   /** Values whose statistics matter most (layer inputs and outputs): always measured, with histograms. */
   focus: ReadonlySet<string>;
   near: NearZeroRule;
+  /** Layer inputs and outputs by value: where their channels are (per-channel statistics, N:M of inputs). */
+  channels: ReadonlyMap<string, ChannelRole>;
+  /** N:M patterns measured on layer input activations along their channels ("2:4"). */
+  nm: readonly string[];
   options: RunOptions;
   /**
    * Where onnxruntime writes its profile. The caller makes and removes it, so a run killed from
@@ -64,8 +70,21 @@ export interface RunKit {
   /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
   session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profiled?: boolean): Promise<KitSession>;
   run(session: OrtSession, feeds: Feeds): Promise<Record<string, OrtTensor>>;
+  /**
+   * The samples in order, up to `batch` consecutive ones of the same shapes stacked along dim 0
+   * per run; progress from `from` to `to` of the run's bar says (`say`) which samples ("3" or
+   * "3-6" of 40), and cancellation is heard between runs.
+   */
+  runs(batch: number, from: number, to: number, say: (samples: string, of: number) => string): AsyncGenerator<SampleRun>;
   /** Per-node kernel times of a profiled session's last run; ends its profiling. */
   profile(session: KitSession): Promise<Map<NodeRef, number>>;
+}
+
+export interface SampleRun {
+  /** Index of its first sample, and how many it stacks. */
+  from: number;
+  size: number;
+  feeds: Feeds;
 }
 
 export interface KitSession extends OpenedSession {
@@ -105,6 +124,22 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
         throw new AnalysisError(`onnxruntime failed to run the model: ${firstLine(e)}`, { file: model.path });
       }
     },
+    async *runs(batch, from, to, say) {
+      const n = samples.count;
+      for (let i = 0; i < n; ) {
+        throwIfCancelled(ctx.signal);
+        const group = [await samples.feeds(i)];
+        while (group.length < batch && i + group.length < n) {
+          const next = await samples.feeds(i + group.length);
+          if (!sameShapes(group[0], next)) break;
+          group.push(next);
+        }
+        const size = group.length;
+        progress(from + ((to - from) * i) / n, say(size > 1 ? `${i + 1}-${i + size}` : String(i + 1), n));
+        yield { from: i, size, feeds: size === 1 ? group[0] : stacked(group) };
+        i += size;
+      }
+    },
     async profile(s) {
       // onnxruntime-node's endProfiling returns nothing: the file is the one named after our prefix.
       s.session.endProfiling();
@@ -120,11 +155,42 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
   };
 }
 
-/** Folds one copied-out (or input) tensor into a value's statistics. */
+/**
+ * Folds one sample's copied-out (or input) tensor into a value's statistics: its counts and
+ * extremes, its density as one sample, and for layer values zeros per channel and N:M groups.
+ */
 export function foldTensor(kit: RunKit, v: MeasuredValue, t: OrtTensor, method: MeasuredValue['method']): void {
   v.method = method;
   v.shape = [...t.dims];
   const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as ArrayLike<number>);
-  v.stats ??= emptyStats();
-  mergeStats(v.stats, tensorStats(data, kit.ctx.near, kit.ctx.focus.has(v.name), v.dtype === 'float64'));
+  const stats = (v.stats ??= emptyStats());
+  const s = tensorStats(data, kit.ctx.near, kit.ctx.focus.has(v.name), v.dtype === 'float64');
+  mergeStats(stats, s);
+  addSample(stats.spread, s.elements ? 1 - s.zeros / s.elements : 1);
+  const role = kit.ctx.channels.get(v.name);
+  const axis = role && channelAxisOf(role.axis, t.dims.length);
+  if (role === undefined || axis === undefined || !s.elements) return;
+  const c = t.dims[axis];
+  stats.channels ??= emptyChannels(axis, c);
+  if (stats.channels.count !== c || stats.channels.axis !== axis) return;
+  addChannelSample(stats.channels, channelZeros(data, t.dims, axis), s.elements / c);
+  if (role.input && kit.ctx.nm.length) mergeNm((stats.nm ??= {}), nmGroups(data, t.dims, axis, kit.ctx.nm));
+}
+
+function sameShapes(a: Feeds, b: Feeds): boolean {
+  return Object.keys(a).every((k) => b[k] && a[k].dims.length === b[k].dims.length && a[k].dims.every((d, i) => d === b[k].dims[i]));
+}
+
+/** Samples of batch 1 stacked along dim 0. */
+function stacked(group: readonly Feeds[]): Feeds {
+  const out: Feeds = {};
+  for (const name of Object.keys(group[0])) {
+    const first = group[0][name];
+    const part = first.data as Float32Array;
+    const Ctor = part.constructor as new (n: number) => Float32Array;
+    const data = new Ctor(part.length * group.length);
+    group.forEach((f, k) => data.set(f[name].data as Float32Array, k * part.length));
+    out[name] = new (ort().Tensor)(first.type as never, data as never, [group.length, ...first.dims.slice(1)]);
+  }
+  return out;
 }
