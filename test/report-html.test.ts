@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LayerReport, Report } from '../common/protocol';
 import { diffReports } from '../common/report/diff';
 import { demoReport, evilReport, EVIL_IMG, EVIL_SCRIPT, prunedCopy } from './report-fixtures';
-import { ARTIFACTS, clean, count, renderAll, ReportBrowser, tableNames, type Opened } from './report-page';
+import { ARTIFACTS, clean, clickSettled, count, renderAll, ReportBrowser, tableNames, type Opened } from './report-page';
 
 const browser = new ReportBrowser();
 let demo: Report;
@@ -43,12 +43,12 @@ describe('the standalone HTML report in Chromium', { timeout: 120_000 }, () => {
     const o = await browser.open({ type: 'report', report: demo }, 'demo-table');
     assert.deepEqual(await tableNames(o.page), demo.layers.map((l) => l.name));
     const bySparsity = (dir: number): string[] => demo.layers.map((l, i) => ({ l, i })).sort((a, b) => (a.l.sparsity - b.l.sparsity) * dir || a.i - b.i).map((x) => x.l.name);
-    await o.page.click('button.sort:text-is("Weight zeros")');
+    await clickSettled(o.page, 'button.sort:text-is("Weight zeros")');
     assert.deepEqual(await tableNames(o.page), bySparsity(-1));
     assert.equal(await o.page.getAttribute('th:has(button:text-is("Weight zeros"))', 'aria-sort'), 'descending');
-    await o.page.click('button.sort:text-is("Weight zeros")');
+    await clickSettled(o.page, 'button.sort:text-is("Weight zeros")');
     assert.deepEqual(await tableNames(o.page), bySparsity(1));
-    await o.page.click('button.sort:text-is("#")');
+    await clickSettled(o.page, 'button.sort:text-is("#")');
 
     await o.page.selectOption('.filters select', 'Conv');
     assert.deepEqual(await tableNames(o.page), demo.layers.filter((l) => l.opType === 'Conv').map((l) => l.name));

@@ -121,3 +121,29 @@ export async function renderAll(page: Page): Promise<void> {
 export function tableNames(page: Page): Promise<string[]> {
   return page.$$eval('table.vt tbody tr[data-id]', (trs) => trs.map((tr) => tr.children[1].textContent ?? ''));
 }
+
+/**
+ * Clicks `selector` once the page has stopped moving around it: scrolling a header into view
+ * brings lazy parts above it within their 200 px margin, and each one drawn changes the height it
+ * reserved, so a click sent at once can land between mousedown and mouseup on moved content (the
+ * sort then never happens). A user clicks after seeing the table; this waits the same way.
+ */
+export async function clickSettled(page: Page, selector: string): Promise<void> {
+  const target = page.locator(selector).first();
+  for (let k = 0; k < 10; k++) {
+    await target.scrollIntoViewIfNeeded();
+    const before = await target.boundingBox();
+    await page.waitForFunction(() => {
+      const g = globalThis as unknown as { innerHeight: number; document: { querySelectorAll(s: string): ArrayLike<{ getBoundingClientRect(): { top: number; bottom: number } }> } };
+      return Array.from(g.document.querySelectorAll('.lazy[data-rendered="false"]')).every((h) => {
+        const r = h.getBoundingClientRect();
+        return r.bottom < -200 || r.top > g.innerHeight + 200;
+      });
+    });
+    // Two frames: the parts just built are laid out before the box is compared.
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    const after = await target.boundingBox();
+    if (before && after && before.x === after.x && before.y === after.y) break;
+  }
+  await target.click();
+}

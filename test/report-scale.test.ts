@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
 import type { Report } from '../common/protocol';
 import { demoReport } from './report-fixtures';
-import { ARTIFACTS, clean, count, renderAll, ReportBrowser, tableNames } from './report-page';
+import { ARTIFACTS, clean, clickSettled, count, renderAll, ReportBrowser, tableNames } from './report-page';
 import { syntheticReport } from './synthetic-report';
 
 const PPOCR_DET = path.join(__dirname, '..', '..', 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
@@ -50,7 +50,7 @@ describe('large reports in Chromium', { timeout: 120_000 }, () => {
     await o.page.waitForSelector('table.vt tr[data-id="5000"]');
 
     const start = Date.now();
-    await o.page.click('button.sort:text-is("Layer")');
+    await clickSettled(o.page, 'button.sort:text-is("Layer")');
     await o.page.$eval('.vt-wrap', (w) => w.scrollTo(0, 0));
     const firstByName = big.layers.map((l) => l.name).sort(new Intl.Collator(undefined, { numeric: true }).compare)[0];
     await o.page.locator('table.vt tbody tr[data-id]').first().locator('td:nth-child(2)', { hasText: firstByName }).waitFor();

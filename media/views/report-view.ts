@@ -23,7 +23,9 @@ export interface SortPrefs {
 /**
  * One report: summary, then the layer chart, the selected layer, the layer table, estimates and
  * this machine's measurements. The summary and the table (virtualised) are built at once; every
- * chart is built when it scrolls into view, so first paint does not wait on any of them.
+ * chart is built when it scrolls into view, so first paint does not wait on any of them. The
+ * heights reserved for the chart and the selected layer are what they draw on the demo model
+ * (298 and 361 px in Chromium), so the table below them barely moves as they appear.
  */
 export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortPrefs, prefs: UiPrefs, savePrefs: (p: UiPrefs) => void, act?: Act, apply?: Apply): HTMLElement {
   const ctx = createContext(r, diff, prefs, savePrefs);
@@ -41,8 +43,8 @@ export function reportView(r: Report, diff: ReportDiff | undefined, sorts: SortP
     summary(r, diff, act),
     nav,
     actionsSection(r),
-    section('chart', 'Sparsity by layer', n ? lazy(() => sparsityChart(ctx), 330) : note('No Conv, Gemm or MatMul layers in this model.')),
-    n > 0 && section('layer', 'Selected layer', lazy(() => layerDetail(ctx), 420)),
+    section('chart', 'Sparsity by layer', n ? lazy(() => sparsityChart(ctx), 300) : note('No Conv, Gemm or MatMul layers in this model.')),
+    n > 0 && section('layer', 'Selected layer', lazy(() => layerDetail(ctx), 360)),
     section('layers', `Layers (${n})`, n ? layerTable(ctx, sorts.get('layers'), (s) => sorts.set('layers', s)) : note('Nothing to list.')),
     activationSection(ctx, act),
     estimates(ctx),
