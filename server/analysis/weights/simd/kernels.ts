@@ -5,4 +5,6 @@
 export { stats } from './stats';
 export { decodeHalf, decodeBf16, dequant8 } from './decode';
 export { keep4, keep8 } from './kept';
+export { qrun, qcols, qscalar } from './qstats';
+export { qkeep8, qkeep4 } from './qkept';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
