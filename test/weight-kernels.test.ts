@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anyBits, countBits, getBits, newBitmap, transposeBits } from '../server/analysis/weights/bitmap';
 import { memoryIndex, type GemmView } from '../server/analysis/layers/gemm-view';
+import { foldHalves, halfThreshold } from '../server/analysis/weights/half-stats';
 import { foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
 import { toMagnitudes, type Quantization } from '../server/analysis/weights/magnitudes';
 import { foldKept, newKeptSums } from '../server/analysis/weights/nm-kept';
@@ -348,5 +349,65 @@ describe('the integer kernels for 8-bit codes agree with the scalar reference ov
       assert.equal(quantKeptLayout(plan, matmul(8, 32), [4]), undefined);
       assert.equal(quantKeptLayout(planQuantized('uint8', 64, undefined)!, dense(4, 16), [16]), undefined);
     });
+  });
+});
+
+describe('float16 measured on its own codes agrees with the float32 pass over decoded values', () => {
+  /** Half codes: a share of +-0, the rest over `exponents` (subnormals when 0 is among them), any sign and mantissa. */
+  function halves(n: number, exponents: number[], seed: number, extra: (i: number) => number | undefined = () => undefined): Uint8Array {
+    const r = rng(seed);
+    const u16 = Uint16Array.from({ length: n }, (_, i) => {
+      const x = extra(i);
+      if (x !== undefined) return x;
+      const sign = r() < 0.5 ? 0x8000 : 0;
+      if (r() < 0.25) return sign;
+      const e = exponents[Math.floor(r() * exponents.length)];
+      return sign | (e << 10) | Math.floor(r() * 1024);
+    });
+    return new Uint8Array(u16.buffer);
+  }
+  const span = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  const cases: { what: string; n: number; exponents: number[]; near: number; cuts: number[]; extra?: (i: number) => number | undefined }[] = [
+    { what: 'trained-like weights (exponents 2^-9 .. 2^-3), threshold 1e-3', n: 4096 + 77, exponents: span(6, 12), near: 1e-3, cuts: [5, 1000, 1031] },
+    { what: 'every exponent, subnormals and the largest finite codes (more than the 12-exponent window)', n: 3000, exponents: span(0, 30), near: 1e-6, cuts: [33, 2000] },
+    { what: 'codes at and either side of the threshold', n: 2048, exponents: [9], near: 2 ** -6 * (1 + 4 / 1024), cuts: [],
+      extra: (i) => (i % 3 === 0 ? 0x2404 + ((i / 3) % 3) - 1 : undefined) },
+    { what: 'a chunk holding Inf and NaN (redone by the float pass)', n: 2500, exponents: span(3, 20), near: 1e-4, cuts: [1200],
+      extra: (i) => (i === 1500 ? 0x7c00 : i === 1777 ? 0xfe01 : undefined) },
+  ];
+  for (const c of cases)
+    it(c.what, () => {
+      const bytes = halves(c.n, c.exponents, c.n, c.extra);
+      const at = place(bytes, 5).byteOffset;
+      const nearBits = thresholdBits(c.near);
+      const nearHalf = halfThreshold(nearBits);
+      const bmAt = simd.addressOf(simd.arena({ bitmap: bitmapBytes(c.n), view: 0, bands: 0, channels: 0, axisLen: 1 }))!;
+      const s = newMagnitudeStats();
+      const bounds = [0, ...c.cuts, c.n];
+      for (let j = 0; j + 1 < bounds.length; j++) {
+        // The bitmap view is taken per chunk: a decode may grow the kernels' memory.
+        const bm = new Uint32Array(mem.memory.buffer, bmAt, Math.ceil(c.n / 32));
+        foldHalves(s, simd, at + 2 * bounds[j], bounds[j + 1] - bounds[j], bounds[j], bm, bmAt, nearBits, nearHalf);
+      }
+      const mags = new Float32Array(reference('float16', bytes, 0, c.n).buffer);
+      const ref = newMagnitudeStats();
+      const refBm = newBitmap(c.n);
+      foldScalar(ref, new Uint32Array(mags.buffer), mags, 0, c.n, 0, refBm, nearBits);
+      for (const key of ['zeros', 'nearZeros', 'nonFinite', 'maxBits', 'minNonzeroBitsM1'] as const) assert.equal(s[key], ref[key], key);
+      assert.deepEqual(Array.from(s.exponentBins), Array.from(ref.exponentBins));
+      assert.deepEqual(Array.from(new Uint32Array(mem.memory.buffer, bmAt, refBm.length)), Array.from(refBm));
+      // Both sum float64 values exactly representable; only the order of the additions differs.
+      for (const key of ['sum', 'sumSq'] as const) assert.ok(Math.abs(s[key] - ref[key]) <= 1e-12 * Math.abs(ref[key]), `${key}: ${s[key]} vs ${ref[key]}`);
+    });
+
+  it('the binary16 threshold code: h <= it exactly when the decoded value is <= the float32 threshold', () => {
+    const all = new Uint8Array(new Uint16Array(Array.from({ length: 0x7c00 }, (_, h) => h)).buffer);
+    const values = new Float32Array(reference('float16', all, 0, 0x7c00).buffer);
+    for (const t of [0, 1e-8, 2 ** -24, 1e-6, 1e-3, 2 ** -6 * (1 + 4 / 1024), 0.5, 65504, 1e6]) {
+      const code = halfThreshold(thresholdBits(t));
+      const f = Math.fround(t);
+      const want = values.reduce((last, v, h) => (v <= f ? h : last), -1);
+      assert.equal(code, want, `threshold ${t}`);
+    }
   });
 });

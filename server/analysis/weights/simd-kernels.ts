@@ -16,6 +16,7 @@ import { KERNELS_WASM_BASE64 } from './simd-module.generated';
  */
 interface Exports {
   stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
+  stats16(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
   decodeHalf(inp: number, n: number, out: number): void;
   decodeBf16(inp: number, n: number, out: number): void;
   dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
@@ -215,6 +216,23 @@ export class SimdKernels implements ChunkBuffers {
     const r = this.result;
     r.wordsAt = bmAt ?? this.at.words;
     this.x.stats(ptr, n, r.wordsAt, nearBits, this.base + HIST, this.base + RES);
+    this.read(r);
+    return r;
+  }
+
+  /**
+   * The magnitude pass over n binary16 values at ptr (n a multiple of 32) read as they are, bitmap
+   * words to `bmAt`; `nearHalf` is the near-zero threshold as binary16 bits. Same result as `stats`.
+   */
+  stats16(ptr: number, n: number, nearHalf: number, bmAt: number): SimdStats {
+    const r = this.result;
+    r.wordsAt = bmAt;
+    this.x.stats16(ptr, n, bmAt, nearHalf, this.base + HIST, this.base + RES);
+    this.read(r);
+    return r;
+  }
+
+  private read(r: SimdStats): void {
     const { i32, u32, f64 } = this.res;
     r.nonzero = i32[20];
     r.near = i32[0] + i32[1] + i32[2] + i32[3];
@@ -222,7 +240,6 @@ export class SimdKernels implements ChunkBuffers {
     r.minBitsM1 = Math.min(u32[8], u32[9], u32[10], u32[11]);
     r.sum = f64[0] + f64[1];
     r.sumSq = f64[2] + f64[3];
-    return r;
   }
 
   /** The scratch bitmap words of the last `stats` call without a bitmap address. */

@@ -2,6 +2,7 @@ import type { NearZeroRule } from '../../../common/protocol';
 import { checkExternal, forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
 import type { GemmView } from '../layers/gemm-view';
+import { foldHalves, halfThreshold } from './half-stats';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
@@ -82,9 +83,12 @@ export async function measureWeight(
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
   const firstFold = first && firstKept ? keptOf(first, firstKept) : undefined;
+  // float16 is measured as it is; the kept kernels take it decoded.
+  const nearHalf = t.dtype.name === 'float16' ? halfThreshold(nearBits) : -1;
   await stream(chunkSize(t, first, byM, unit), (c) => {
-    if (q) {
-      foldQuantized(q, stats, simd, at(c), c.count, c.first, bitmapAt, nearBits);
+    if (q || nearHalf >= 0) {
+      if (q) foldQuantized(q, stats, simd, at(c), c.count, c.first, bitmapAt, nearBits);
+      else foldHalves(stats, simd, at(c), c.count, c.first, bitmap, bitmapAt, nearBits, nearHalf);
       firstFold?.fold(c);
       return;
     }
