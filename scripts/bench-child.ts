@@ -6,6 +6,7 @@
  * other processes share the machine.
  * Usage: node out/scripts/bench-child.js MODEL [--pass]
  */
+import { readFileSync } from 'node:fs';
 import { resolveOptions } from '../server/analysis/weights/options';
 import { measureWeights } from '../server/analysis/weights/measure-model';
 import { ExternalFiles } from '../server/onnx/external';
@@ -23,8 +24,22 @@ export interface ChildResult {
   /** Bytes of every weight the pass read. */
   weightBytes: number;
   layers: { name: string; sparsity: number; ready24: boolean; share24: number; blocks32: number }[];
-  /** With --pass: CPU time of the weight pass (user + system), ms. */
+  /** With --pass: CPU time of the weight pass (user + system, every thread of the process), ms. */
   weightsCpuMs?: number;
+  /**
+   * With --pass: CPU time of the main thread alone over the pass (Linux schedstat), ms: the pass
+   * itself, without V8's background compilation and GC threads.
+   */
+  weightsThreadMs?: number;
+}
+
+/** The main thread's CPU time so far in ms (Linux /proc schedstat, nanoseconds), or undefined elsewhere. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 async function pass(file: string): Promise<void> {
@@ -33,13 +48,16 @@ async function pass(file: string): Promise<void> {
   const model = await loadModel(file);
   const loadMs = performance.now() - t0;
   const c0 = process.cpuUsage();
+  const th0 = threadCpuMs();
   const t1 = performance.now();
   const m = await measureWeights(model, resolveOptions(), new ExternalFiles(model.dir, model.path), {});
   const weightsMs = performance.now() - t1;
+  const th1 = threadCpuMs();
   const cpu = process.cpuUsage(c0);
   const result: ChildResult = {
     startRssKiB, maxRssKiB: process.resourceUsage().maxRSS, loadMs, weightsMs, totalMs: performance.now() - t0,
     weightBytes: m.weights.reduce((s, w) => s + w.bytes, 0), layers: [], weightsCpuMs: (cpu.user + cpu.system) / 1000,
+    ...(th0 !== undefined && th1 !== undefined ? { weightsThreadMs: th1 - th0 } : {}),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

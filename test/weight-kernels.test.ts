@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anyBits, countBits, getBits, transposeBits } from '../server/analysis/weights/bitmap';
-import type { GemmView } from '../server/analysis/layers/gemm-view';
+import { anyBits, countBits, getBits, newBitmap, transposeBits } from '../server/analysis/weights/bitmap';
+import { memoryIndex, type GemmView } from '../server/analysis/layers/gemm-view';
+import { foldHalves, halfThreshold } from '../server/analysis/weights/half-stats';
+import { foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
 import { toMagnitudes, type Quantization } from '../server/analysis/weights/magnitudes';
 import { foldKept, newKeptSums } from '../server/analysis/weights/nm-kept';
+import { flushKept, foldQuantizedKept, newKeptPending, quantKeptLayout } from '../server/analysis/weights/quantized-kept';
+import { finishQuantized, foldQuantized, planBytes, planQuantized, writeTables } from '../server/analysis/weights/quantized-stats';
 import { fieldsOver } from '../server/analysis/weights/nm-groups';
 import { bitmapBytes, SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { dtypeByName, type DTypeName } from '../server/onnx/dtypes';
@@ -206,4 +210,204 @@ describe('kept magnitude for every rank (the rarer ranks take the scratch accumu
           assert.ok(Math.abs(acc.l2[i] - l2) <= 1e-9 * l2, `l2 ${keep}:${acc.m}: ${acc.l2[i]} vs ${l2}`);
         });
     });
+});
+
+describe('the integer kernels for 8-bit codes agree with the scalar reference over dequantized floats', () => {
+  /** Codes near a zero point (as trained weights quantize), with a share exactly at it. */
+  function codes(n: number, zp: (i: number) => number, seed: number): Uint8Array {
+    const r = rng(seed);
+    return Uint8Array.from({ length: n }, (_, i) => {
+      if (r() < 0.3) return zp(i) & 0xff;
+      const x = zp(i) + Math.round((r() - 0.5) * (r() < 0.1 ? 255 : 60));
+      return Math.max(0, Math.min(255, x)) & 0xff;
+    });
+  }
+  const signedCode = (b: number): number => (b << 24) >> 24;
+
+  /**
+   * n random codes of `dtype` around their slice's zero point, placed at an odd offset of the
+   * kernels' memory; the plan and tables for them; and the scalar reference's float32 magnitudes.
+   */
+  function quantized(dtype: 'uint8' | 'int8', n: number, q: Quantization | undefined, nearBits: number, skew: number) {
+    const zpOf = (i: number): number => (q ? q.zeroPoint[Math.floor(i / q.inner) % q.axisLen] : 0) + (dtype === 'int8' ? 128 : 0);
+    const raw = codes(n, zpOf, n + skew);
+    if (dtype === 'int8') for (let i = 0; i < n; i++) raw[i] ^= 0x80;
+    const at = place(raw, skew).byteOffset;
+    const plan = planQuantized(dtype, n, q);
+    assert.ok(plan, 'the case takes the integer path');
+    const bitmap = simd.arena({ bitmap: bitmapBytes(n), view: 0, bands: 0, channels: 0, axisLen: q?.axisLen ?? 1, qtab: planBytes(q?.axisLen ?? 1) });
+    if (q) simd.setQuantization(q.zeroPoint, q.scale);
+    assert.ok(writeTables(plan, simd, nearBits));
+    const mags = new Float32Array(n);
+    const typed = dtype === 'int8' ? new Uint8Array(Int8Array.from(raw, signedCode).buffer) : raw.slice();
+    toMagnitudes(dtypeByName(dtype), { bytes: typed, first: 0, count: n }, q, mags);
+    return { at, plan, bitmap, mags };
+  }
+  interface Case { what: string; dtype: 'uint8' | 'int8'; n: number; q?: (n: number) => Quantization; cuts: number[]; near: number }
+  const perAxis = (axisLen: number, inner: number, scales: (a: number) => number | undefined, zp: (a: number) => number): Quantization => {
+    const s = Array.from({ length: axisLen }, (_, a) => scales(a));
+    return {
+      zeroPoint: Float64Array.from({ length: axisLen }, (_, a) => zp(a)),
+      scale: s.every((x) => x === undefined) ? undefined : Float64Array.from(s, (x) => x ?? 1),
+      axisLen, inner,
+    };
+  };
+  const cases: Case[] = [
+    { what: 'no zero point or scale', dtype: 'uint8', n: 5000, cuts: [1000, 3333], near: 3 },
+    { what: 'a per-tensor zero point and scale', dtype: 'int8', n: 4099, q: () => perAxis(1, 4099, () => 0.0173, () => -3), cuts: [17], near: 0.05 },
+    { what: 'per-axis slices of 100 (runs start and end between vectors), a tiny and a zero scale among them', dtype: 'uint8', n: 700,
+      q: () => perAxis(7, 100, (a) => [0.02, 1e-46, 0.5, 0, 3.7, 0.001, 1][a], (a) => 100 + 9 * a), cuts: [150, 333], near: 0.03 },
+    { what: 'per-axis int8 slices of 64, zero points only', dtype: 'int8', n: 64 * 9, q: () => perAxis(9, 64, () => undefined, (a) => a * 7 - 30), cuts: [64 * 4 + 5], near: 2 },
+    { what: 'per-column zero points, no scale (one pass, tables per column)', dtype: 'uint8', n: 32 * 40, q: () => perAxis(32, 1, () => undefined, (a) => 90 + a), cuts: [32 * 10], near: 1 },
+    { what: 'per-column zero points and one shared scale', dtype: 'int8', n: 48 * 30, q: () => perAxis(48, 1, () => 0.25, (a) => (a % 5) - 2), cuts: [48 * 7], near: 0.6 },
+    { what: 'per-column scales spanning more than 8 binades (two threshold tables)', dtype: 'uint8', n: 48 * 30,
+      q: () => perAxis(48, 1, (a) => 2 ** (a % 7 - 3) * (1 + a / 97), (a) => 128 - (a % 3)), cuts: [48 * 11, 48 * 20], near: 0.01 },
+  ];
+  for (const c of cases)
+    it(`${c.dtype}: ${c.what}`, () => {
+      const q = c.q?.(c.n);
+      const nearBits = thresholdBits(c.near);
+      const { at, plan, bitmap: bm, mags } = quantized(c.dtype, c.n, q, nearBits, 3);
+      const s = newMagnitudeStats();
+      const bounds = [0, ...c.cuts, c.n];
+      for (let j = 0; j + 1 < bounds.length; j++)
+        foldQuantized(plan, s, simd, at + bounds[j], bounds[j + 1] - bounds[j], bounds[j], simd.addressOf(bm)!, nearBits);
+      finishQuantized(plan, s);
+      const ref = newMagnitudeStats();
+      const refBm = newBitmap(c.n);
+      foldScalar(ref, new Uint32Array(mags.buffer), mags, 0, c.n, 0, refBm, nearBits);
+      for (const key of ['zeros', 'nearZeros', 'nonFinite', 'maxBits', 'minNonzeroBitsM1'] as const) assert.equal(s[key], ref[key], key);
+      assert.deepEqual(Array.from(s.exponentBins), Array.from(ref.exponentBins));
+      assert.deepEqual(Array.from(bm.subarray(0, refBm.length)), Array.from(refBm));
+      // Integer sums scaled once per slice against sums of float32-rounded products.
+      for (const key of ['sum', 'sumSq'] as const) assert.ok(Math.abs(s[key] - ref[key]) <= 1e-6 * Math.abs(ref[key]), `${key}: ${s[key]} vs ${ref[key]}`);
+    });
+
+  it('zero points outside the code range, non-integer zero points and non-finite scales take the float path', () => {
+    assert.equal(planQuantized('uint8', 100, { zeroPoint: new Float64Array([300]), axisLen: 1, inner: 100 }), undefined);
+    assert.equal(planQuantized('int8', 100, { zeroPoint: new Float64Array([0.5]), axisLen: 1, inner: 100 }), undefined);
+    assert.equal(planQuantized('uint8', 100, { zeroPoint: new Float64Array([3]), scale: new Float64Array([Infinity]), axisLen: 1, inner: 100 }), undefined);
+    assert.equal(planQuantized('uint8', 100, { zeroPoint: new Float64Array([3]), scale: new Float64Array([1e38]), axisLen: 1, inner: 100 }), undefined);
+    assert.equal(planQuantized('uint8', 20 * 5, { zeroPoint: new Float64Array(20), axisLen: 20, inner: 5 }), undefined, 'slices shorter than a run');
+    assert.equal(planQuantized('uint8', 20 * 5, { zeroPoint: new Float64Array(20), axisLen: 20, inner: 1 }), undefined, 'columns not a multiple of 16');
+    // Per-column scales 2^-10 .. 2^10 apart span more exponent bins than the threshold tables hold.
+    const wide = planQuantized('uint8', 32 * 4, { zeroPoint: new Float64Array(32), scale: Float64Array.from({ length: 32 }, (_, a) => 2 ** (a % 21 - 10)), axisLen: 32, inner: 1 })!;
+    simd.arena({ bitmap: bitmapBytes(128), view: 0, bands: 0, channels: 0, axisLen: 32, qtab: planBytes(32) });
+    assert.equal(writeTables(wide, simd, 0), false);
+  });
+
+  describe('kept magnitude on integer codes', () => {
+    const conv = (cout: number, cin: number, s: number): GemmView => ({ rows: cout, k: cin * s, groups: 1, channels: cin, kernelPositions: s, transpose: { batches: cout, p: cin, q: s } });
+    const matmul = (k: number, n: number): GemmView => ({ rows: n, k, groups: 1, channels: k, kernelPositions: 1, transpose: { batches: 1, p: k, q: n } });
+    const dense = (rows: number, k: number): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1 });
+    const layouts: { what: string; view: GemmView; dtype: 'uint8' | 'int8'; q?: Quantization; chunk: number }[] = [
+      { what: 'a 3x3 convolution quantized per output channel (bands of 8 x 9, lanes past 9 masked)', view: conv(6, 16, 9), dtype: 'uint8',
+        q: { zeroPoint: Float64Array.from([128, 120, 130, 128, 100, 140]), scale: Float64Array.from([0.01, 0.02, 0.5, 1, 0.003, 2]), axisLen: 6, inner: 144 }, chunk: 8 * 9 * 5 },
+      { what: 'MatMul B [K, N] with a zero point per column (lanes are columns)', view: matmul(24, 48), dtype: 'int8',
+        q: { zeroPoint: Float64Array.from({ length: 48 }, (_, a) => (a % 7) - 3), scale: new Float64Array(48).fill(0.125), axisLen: 48, inner: 1 }, chunk: 8 * 48 },
+      { what: 'MatMul B [K, N] quantized per tensor', view: matmul(16, 20), dtype: 'uint8', q: { zeroPoint: Float64Array.from([7]), axisLen: 1, inner: 320 }, chunk: 8 * 20 * 2 },
+      { what: 'contiguous rows (Gemm B [N, K]) quantized per row', view: dense(5, 64), dtype: 'int8',
+        q: { zeroPoint: Float64Array.from([0, 1, -1, 5, -7]), scale: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5]), axisLen: 5, inner: 64 }, chunk: 64 * 2 },
+      { what: 'contiguous groups per tensor, a group count that is not a multiple of 16', view: dense(3, 24), dtype: 'uint8', chunk: 72 },
+    ];
+    const patternSets: [string, number, number[]][][] = [
+      [['4', 4, [1, 2, 3]], ['8', 8, [4, 6]]],
+      [['4', 4, [2]]],
+      [['8', 8, [1, 2, 3, 4, 5, 6, 7, 8]]],
+    ];
+    for (const l of layouts)
+      for (const set of patternSets)
+        it(`${l.what}: ${set.map(([, m, ns]) => ns.map((n) => `${n}:${m}`).join(', ')).join('; ')}`, () => {
+          const n = l.view.rows * l.view.k;
+          const { at, plan, mags } = quantized(l.dtype, n, l.q, 0, 5);
+          const sums = set.map(([, m, ns]) => newKeptSums(m, ns));
+          const lay = quantKeptLayout(plan, l.view, sums.map((x) => x.m));
+          assert.ok(lay, 'the layout takes the integer kernels');
+          const pend = newKeptPending(sums);
+          for (let first = 0; first < n; first += l.chunk) foldQuantizedKept(plan, lay, sums, pend, simd, at + first, first, Math.min(l.chunk, n - first));
+          flushKept(plan, sums, pend);
+          for (const acc of sums)
+            acc.ns.forEach((keep, i) => {
+              let l1 = 0;
+              let l2 = 0;
+              for (let row = 0; row < l.view.rows; row++)
+                for (let k0 = 0; k0 < l.view.k; k0 += acc.m) {
+                  const g = Array.from({ length: acc.m }, (_, j) => mags[memoryIndex(l.view, row, k0 + j)]).sort((a, b) => b - a).slice(0, keep);
+                  for (const x of g) {
+                    l1 += x;
+                    l2 += x * x;
+                  }
+                }
+              assert.ok(Math.abs(acc.l1[i] - l1) <= 1e-6 * l1, `l1 ${keep}:${acc.m}: ${acc.l1[i]} vs ${l1}`);
+              assert.ok(Math.abs(acc.l2[i] - l2) <= 1e-6 * l2, `l2 ${keep}:${acc.m}: ${acc.l2[i]} vs ${l2}`);
+            });
+        });
+
+    it('per-column scales that differ, and groups of 16, take the float kernels', () => {
+      const q: Quantization = { zeroPoint: new Float64Array(32), scale: Float64Array.from({ length: 32 }, (_, a) => 1 + a), axisLen: 32, inner: 1 };
+      const plan = planQuantized('uint8', 32 * 8, q)!;
+      assert.equal(quantKeptLayout(plan, matmul(8, 32), [4]), undefined);
+      assert.equal(quantKeptLayout(planQuantized('uint8', 64, undefined)!, dense(4, 16), [16]), undefined);
+    });
+  });
+});
+
+describe('float16 measured on its own codes agrees with the float32 pass over decoded values', () => {
+  /** Half codes: a share of +-0, the rest over `exponents` (subnormals when 0 is among them), any sign and mantissa. */
+  function halves(n: number, exponents: number[], seed: number, extra: (i: number) => number | undefined = () => undefined): Uint8Array {
+    const r = rng(seed);
+    const u16 = Uint16Array.from({ length: n }, (_, i) => {
+      const x = extra(i);
+      if (x !== undefined) return x;
+      const sign = r() < 0.5 ? 0x8000 : 0;
+      if (r() < 0.25) return sign;
+      const e = exponents[Math.floor(r() * exponents.length)];
+      return sign | (e << 10) | Math.floor(r() * 1024);
+    });
+    return new Uint8Array(u16.buffer);
+  }
+  const span = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  const cases: { what: string; n: number; exponents: number[]; near: number; cuts: number[]; extra?: (i: number) => number | undefined }[] = [
+    { what: 'trained-like weights (exponents 2^-9 .. 2^-3), threshold 1e-3', n: 4096 + 77, exponents: span(6, 12), near: 1e-3, cuts: [5, 1000, 1031] },
+    { what: 'every exponent, subnormals and the largest finite codes (more than the 12-exponent window)', n: 3000, exponents: span(0, 30), near: 1e-6, cuts: [33, 2000] },
+    { what: 'codes at and either side of the threshold', n: 2048, exponents: [9], near: 2 ** -6 * (1 + 4 / 1024), cuts: [],
+      extra: (i) => (i % 3 === 0 ? 0x2404 + ((i / 3) % 3) - 1 : undefined) },
+    { what: 'a chunk holding Inf and NaN (redone by the float pass)', n: 2500, exponents: span(3, 20), near: 1e-4, cuts: [1200],
+      extra: (i) => (i === 1500 ? 0x7c00 : i === 1777 ? 0xfe01 : undefined) },
+  ];
+  for (const c of cases)
+    it(c.what, () => {
+      const bytes = halves(c.n, c.exponents, c.n, c.extra);
+      const at = place(bytes, 5).byteOffset;
+      const nearBits = thresholdBits(c.near);
+      const nearHalf = halfThreshold(nearBits);
+      const bmAt = simd.addressOf(simd.arena({ bitmap: bitmapBytes(c.n), view: 0, bands: 0, channels: 0, axisLen: 1 }))!;
+      const s = newMagnitudeStats();
+      const bounds = [0, ...c.cuts, c.n];
+      for (let j = 0; j + 1 < bounds.length; j++) {
+        // The bitmap view is taken per chunk: a decode may grow the kernels' memory.
+        const bm = new Uint32Array(mem.memory.buffer, bmAt, Math.ceil(c.n / 32));
+        foldHalves(s, simd, at + 2 * bounds[j], bounds[j + 1] - bounds[j], bounds[j], bm, bmAt, nearBits, nearHalf);
+      }
+      const mags = new Float32Array(reference('float16', bytes, 0, c.n).buffer);
+      const ref = newMagnitudeStats();
+      const refBm = newBitmap(c.n);
+      foldScalar(ref, new Uint32Array(mags.buffer), mags, 0, c.n, 0, refBm, nearBits);
+      for (const key of ['zeros', 'nearZeros', 'nonFinite', 'maxBits', 'minNonzeroBitsM1'] as const) assert.equal(s[key], ref[key], key);
+      assert.deepEqual(Array.from(s.exponentBins), Array.from(ref.exponentBins));
+      assert.deepEqual(Array.from(new Uint32Array(mem.memory.buffer, bmAt, refBm.length)), Array.from(refBm));
+      // Both sum float64 values exactly representable; only the order of the additions differs.
+      for (const key of ['sum', 'sumSq'] as const) assert.ok(Math.abs(s[key] - ref[key]) <= 1e-12 * Math.abs(ref[key]), `${key}: ${s[key]} vs ${ref[key]}`);
+    });
+
+  it('the binary16 threshold code: h <= it exactly when the decoded value is <= the float32 threshold', () => {
+    const all = new Uint8Array(new Uint16Array(Array.from({ length: 0x7c00 }, (_, h) => h)).buffer);
+    const values = new Float32Array(reference('float16', all, 0, 0x7c00).buffer);
+    for (const t of [0, 1e-8, 2 ** -24, 1e-6, 1e-3, 2 ** -6 * (1 + 4 / 1024), 0.5, 65504, 1e6]) {
+      const code = halfThreshold(thresholdBits(t));
+      const f = Math.fround(t);
+      const want = values.reduce((last, v, h) => (v <= f ? h : last), -1);
+      assert.equal(code, want, `threshold ${t}`);
+    }
+  });
 });

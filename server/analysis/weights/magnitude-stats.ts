@@ -1,4 +1,4 @@
-import type { SimdKernels } from './simd-kernels';
+import type { SimdKernels, SimdStats } from './simd-kernels';
 
 /**
  * The one pass every weight gets: over float32 magnitude bits (sign ignored) it counts exact zeros,
@@ -57,18 +57,23 @@ export function foldMagnitudes(
       scalar(head, head + body);
     } else {
       if (inPlace === undefined) bitmap.set(k.words(body), word);
-      s.zeros += body - r.nonzero;
-      s.nearZeros += r.near;
-      s.sum += r.sum;
-      s.sumSq += r.sumSq;
-      if (r.maxBits > s.maxBits) s.maxBits = r.maxBits;
-      if (r.minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = r.minBitsM1;
-      const bins = r.bins;
-      const out = s.exponentBins;
-      for (let e = 0; e < 255; e++) out[e] += bins[e];
+      addKernelStats(s, r, body);
     }
   }
   if (head + body < n) scalar(head + body, n);
+}
+
+/** Adds a kernel's result over `n` finite values into s. */
+export function addKernelStats(s: MagnitudeStats, r: SimdStats, n: number): void {
+  s.zeros += n - r.nonzero;
+  s.nearZeros += r.near;
+  s.sum += r.sum;
+  s.sumSq += r.sumSq;
+  if (r.maxBits > s.maxBits) s.maxBits = r.maxBits;
+  if (r.minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = r.minBitsM1;
+  const bins = r.bins;
+  const out = s.exponentBins;
+  for (let e = 0; e < 255; e++) out[e] += bins[e];
 }
 
 /** The scalar loop, also the path for Inf/NaN: those count as nonzero and non-finite, and stay out of sums and extremes. */

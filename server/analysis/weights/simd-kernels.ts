@@ -16,6 +16,7 @@ import { KERNELS_WASM_BASE64 } from './simd-module.generated';
  */
 interface Exports {
   stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
+  stats16(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
   decodeHalf(inp: number, n: number, out: number): void;
   decodeBf16(inp: number, n: number, out: number): void;
   dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
@@ -29,6 +30,11 @@ interface Exports {
   zeroRows(bm: number, rows: number, k: number): number;
   zeroChannels(bands: number, groups: number, positions: number, channels: number, chan: number): number;
   heatCounts(bm: number, rows: number, k: number, gr: number, gc: number, cells: number): void;
+  qrun(inp: number, vecs: number, signed: number, tab: number, stride: number, col0: number, bm: number, out: number): void;
+  qcols(inp: number, rows: number, n: number, signed: number, tab: number, sct: number, out: number): void;
+  qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
+  qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
+  qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -40,7 +46,14 @@ const KEPT4 = KEPT + 128;
 const ACC = KEPT4 + 64;
 const SMALL = ACC + 384;
 const HEAT = SMALL + 128;
-const ARENA = HEAT + 4096;
+/** Results of the integer kernels: qrun (64 bytes), qcols (32), the exact path's result (RES layout) and histogram. */
+const QRES = HEAT + 4096;
+const QCOLS = QRES + 64;
+const QSC = QCOLS + 32;
+const QHIST = QSC + 96;
+const ARENA = QHIST + 1024;
+/** Bytes read past the end of a chunk by the integer kept kernels (lanes past the last group, masked). */
+const OVERREAD = 256;
 /** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */
 const PAD = 16;
 
@@ -70,6 +83,8 @@ export interface ArenaSizes {
   readonly bands: number;
   readonly channels: number;
   readonly axisLen: number;
+  /** Bytes of the integer kernels' per-slice tables (quantized-stats.ts). */
+  readonly qtab?: number;
 }
 
 export class SimdKernels implements ChunkBuffers {
@@ -79,7 +94,7 @@ export class SimdKernels implements ChunkBuffers {
   private capacity = 0;
   private rawCapacity = 0;
   private arenaBytes = 0;
-  private at = { bitmap: 0, view: 0, bands: 0, chan: 0, zp: 0, scale: 0, words: 0, input: 0, raw: [0, 0] as [number, number] };
+  private at = { bitmap: 0, view: 0, bands: 0, chan: 0, zp: 0, scale: 0, qtab: 0, words: 0, input: 0, raw: [0, 0] as [number, number] };
   private readonly result: SimdStats;
   private readonly res: { i32: Int32Array; u32: Uint32Array; f64: Float64Array };
   private readonly keptOut: { sums: Float64Array; halves: Float64Array };
@@ -98,7 +113,22 @@ export class SimdKernels implements ChunkBuffers {
     };
     this.keptOut = { sums: new Float64Array(buf, this.base + KEPT, 16), halves: new Float64Array(buf, this.base + KEPT4, 8) };
     this.result = { near: 0, maxBits: 0, minBitsM1: 0, sum: 0, sumSq: 0, nonzero: 0, bins: new Int32Array(buf, this.base + HIST, 256), wordsAt: 0 };
+    const q = this.base + QRES;
+    this.q = {
+      res: { f64: new Float64Array(buf, q, 2), i32: new Int32Array(buf, q, 16), u32: new Uint32Array(buf, q, 8) },
+      cols: { f64: new Float64Array(buf, this.base + QCOLS, 2), u32: new Uint32Array(buf, this.base + QCOLS, 8) },
+      exact: { i32: new Int32Array(buf, this.base + QSC, 24), u32: new Uint32Array(buf, this.base + QSC, 24), f64: new Float64Array(buf, this.base + QSC + 48, 3) },
+      hist: new Int32Array(buf, this.base + QHIST, 256),
+    };
   }
+
+  /** Views of the integer kernels' results (fixed area: valid for this instance's life). */
+  readonly q: {
+    res: { f64: Float64Array; i32: Int32Array; u32: Uint32Array };
+    cols: { f64: Float64Array; u32: Uint32Array };
+    exact: { i32: Int32Array; u32: Uint32Array; f64: Float64Array };
+    hist: Int32Array;
+  };
 
   /** Sizes the workspace for chunks of up to n values and `rawBytes` of raw data per chunk. */
   prepare(n: number, rawBytes: number): void {
@@ -113,7 +143,7 @@ export class SimdKernels implements ChunkBuffers {
    * memory, valid until the next call). Never call while a stream is pending: chunk slots move.
    */
   arena(s: ArenaSizes): Uint32Array {
-    const need = align16(s.bitmap) + align16(s.view) + align16(s.bands) + align16(s.channels) + align16(2 * s.axisLen) + align16(8 * s.axisLen);
+    const need = align16(s.bitmap) + align16(s.view) + align16(s.bands) + align16(s.channels) + align16(2 * s.axisLen) + align16(8 * s.axisLen) + align16(s.qtab ?? 0) + OVERREAD;
     if (need > this.arenaBytes) {
       this.arenaBytes = need;
       this.layout();
@@ -124,6 +154,7 @@ export class SimdKernels implements ChunkBuffers {
     a.chan = a.bands + align16(s.bands);
     a.zp = a.chan + align16(s.channels);
     a.scale = a.zp + align16(2 * s.axisLen);
+    a.qtab = a.scale + align16(8 * s.axisLen);
     new Uint8Array(this.buffer, a.bitmap, s.bitmap).fill(0);
     return new Uint32Array(this.buffer, a.bitmap, s.bitmap >>> 2);
   }
@@ -137,7 +168,7 @@ export class SimdKernels implements ChunkBuffers {
     const raw0 = align16(a.input + 4 * this.capacity);
     const raw1 = align16(raw0 + this.rawCapacity);
     a.raw = [raw0, raw1];
-    this.buffers.add(this.mem.ensureWorkspace(raw1 + this.rawCapacity - w));
+    this.buffers.add(this.mem.ensureWorkspace(raw1 + this.rawCapacity + OVERREAD - w));
   }
 
   private get buffer(): ArrayBufferLike {
@@ -185,6 +216,23 @@ export class SimdKernels implements ChunkBuffers {
     const r = this.result;
     r.wordsAt = bmAt ?? this.at.words;
     this.x.stats(ptr, n, r.wordsAt, nearBits, this.base + HIST, this.base + RES);
+    this.read(r);
+    return r;
+  }
+
+  /**
+   * The magnitude pass over n binary16 values at ptr (n a multiple of 32) read as they are, bitmap
+   * words to `bmAt`; `nearHalf` is the near-zero threshold as binary16 bits. Same result as `stats`.
+   */
+  stats16(ptr: number, n: number, nearHalf: number, bmAt: number): SimdStats {
+    const r = this.result;
+    r.wordsAt = bmAt;
+    this.x.stats16(ptr, n, bmAt, nearHalf, this.base + HIST, this.base + RES);
+    this.read(r);
+    return r;
+  }
+
+  private read(r: SimdStats): void {
     const { i32, u32, f64 } = this.res;
     r.nonzero = i32[20];
     r.near = i32[0] + i32[1] + i32[2] + i32[3];
@@ -192,7 +240,6 @@ export class SimdKernels implements ChunkBuffers {
     r.minBitsM1 = Math.min(u32[8], u32[9], u32[10], u32[11]);
     r.sum = f64[0] + f64[1];
     r.sumSq = f64[2] + f64[3];
-    return r;
   }
 
   /** The scratch bitmap words of the last `stats` call without a bitmap address. */
@@ -287,6 +334,52 @@ export class SimdKernels implements ChunkBuffers {
   heatCounts(bm: number, rows: number, k: number, gr: number, gc: number): Int32Array {
     this.x.heatCounts(bm, rows, k, gr, gc, this.base + HEAT);
     return new Int32Array(this.buffer, this.base + HEAT, gr * gc);
+  }
+
+  /** The integer kernels' table area of the arena (sized by `qtab`), as bytes. */
+  qtab(bytes: number): Uint8Array {
+    return new Uint8Array(this.buffer, this.at.qtab, bytes);
+  }
+
+  get qtabAt(): number {
+    return this.at.qtab;
+  }
+
+  get scaleAt(): number {
+    return this.at.scale;
+  }
+
+  /** Integer magnitude pass over one slice's run of 16-code vectors, the slice's table at `tab` (results in q.res). */
+  qrun(ptr: number, vecs: number, signed: boolean, tab: number, bmByte: number): void {
+    this.x.qrun(ptr, vecs, signed ? 1 : 0, tab, 0, 0, bmByte, this.base + QRES);
+  }
+
+  /** qrun over whole rows of `cols` codes with a zero point and thresholds per column (table rows `cols` bytes apart; results in q.res). */
+  qrunColumns(ptr: number, vecs: number, signed: boolean, tab: number, cols: number, bmByte: number): void {
+    this.x.qrun(ptr, vecs, signed ? 1 : 0, tab, cols, 0, bmByte, this.base + QRES);
+  }
+
+  /** Per-column sums and extremes over rows x n codes, scaled per column (results added into q.cols). */
+  qcols(ptr: number, rows: number, n: number, signed: boolean, tab: number): void {
+    this.x.qcols(ptr, rows, n, signed ? 1 : 0, tab, this.at.scale, this.base + QCOLS);
+  }
+
+  /** The exact per-element path (results added into q.exact and q.hist). */
+  qscalar(ptr: number, n: number, signed: boolean, zp: number, scale: number, nearBits: number, bitmapAt: number, bit: number): void {
+    this.x.qscalar(ptr, n, signed ? 1 : 0, zp, scale, nearBits, bitmapAt, bit, this.base + QHIST, this.base + QSC);
+  }
+
+  /**
+   * Integer rank sums of groups of m (4 or 8) codes: `count` contiguous groups (q = 0) or bands of
+   * m x q; zero point the u8 at zpt, or per column from the table at zpt. Results as keep's:
+   * sums of d and d^2 per rank (not yet scaled).
+   */
+  qkeep(m: 4 | 8, ptr: number, count: number, q: number, signed: boolean, zpt: number, perLane: boolean, alsoHalves: boolean, ranks: number, ranks4: number): { sums: Float64Array; halves?: Float64Array } {
+    const sums = this.keptOut.sums.fill(0, 0, 2 * m);
+    const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
+    if (m === 8) this.x.qkeep8(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, ranks4, this.base + KEPT, alsoHalves ? this.base + KEPT4 : 0);
+    else this.x.qkeep4(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, this.base + KEPT);
+    return { sums, halves };
   }
 
   /** A word view of bitmap words at `at` (for the scalar paths). */

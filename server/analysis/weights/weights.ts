@@ -2,9 +2,12 @@ import type { NearZeroRule } from '../../../common/protocol';
 import { checkExternal, forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
 import type { GemmView } from '../layers/gemm-view';
+import { foldHalves, halfThreshold } from './half-stats';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
+import { flushKept, foldQuantizedKept, newKeptPending, quantKeptLayout } from './quantized-kept';
+import { finishQuantized, foldQuantized, planBytes, planQuantized, writeTables } from './quantized-stats';
 import { bitmapBytes, type SimdKernels } from './simd-kernels';
 import { viewAreas } from './view-bitmap';
 
@@ -50,33 +53,66 @@ export async function measureWeight(
   const stats = newMagnitudeStats();
   const areas = views.map(viewAreas);
   const max = (k: 'view' | 'bands' | 'channels'): number => Math.max(0, ...areas.map((a) => a[k]));
-  const bitmap = simd.arena({ bitmap: bitmapBytes(t.elements), view: max('view'), bands: max('bands'), channels: max('channels'), axisLen: quant?.axisLen ?? 1 });
+  const plan = planQuantized(t.dtype.name, t.elements, quant);
+  const axisLen = quant?.axisLen ?? 1;
+  const bitmap = simd.arena({
+    bitmap: bitmapBytes(t.elements), view: max('view'), bands: max('bands'), channels: max('channels'), axisLen, qtab: plan ? planBytes(axisLen) : 0,
+  });
   const bitmapAt = simd.addressOf(bitmap)!;
   const kept: (KeptSums[] | null)[] = views.map(() => null);
   const nearBits = opts.nearZero.relative ? 0 : thresholdBits(opts.nearZero.value);
   const byM = groupByM(opts.patterns);
   const load = decoder(t, quant, simd);
+  // 8-bit codes are measured as integers where the plan's tables fit the kernels.
+  const q = plan && writeTables(plan, simd, nearBits) ? plan : undefined;
+  const unit = q?.mode === 'columns' ? q.axisLen : 1;
   const stream = (size: number, visit: (c: Chunk) => void, progress = false): Promise<void> => {
     simd.prepare(size, 0);
     // The kernels read any alignment; only the scalar decoders need aligned chunks.
     return forEachChunk(t, progress ? env : { ...env, onBytes: undefined }, size, visit, { unaligned: load.unaligned });
   };
+  const at = (c: Chunk): number => simd.addressOf(c.bytes) ?? -1;
+  // `floats`: the chunk's float32 magnitudes when the caller already has them.
+  const keptOf = (v: GemmView, ks: KeptSums[]): { fold(c: Chunk, floats?: number): void; finish(): void } => {
+    const lay = q && quantKeptLayout(q, v, ks.map((x) => x.m));
+    if (!q || !lay) return { fold: (c, floats) => foldKept(v, ks, simd, floats ?? load.magnitudes(c), c.first, c.count), finish: () => undefined };
+    const pend = newKeptPending(ks);
+    return { fold: (c) => foldQuantizedKept(q, lay, ks, pend, simd, at(c), c.first, c.count), finish: () => flushKept(q, ks, pend) };
+  };
 
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
-  await stream(chunkSize(t, first, byM), (c) => {
+  const firstFold = first && firstKept ? keptOf(first, firstKept) : undefined;
+  // float16 is measured as it is; the kept kernels take it decoded.
+  const nearHalf = t.dtype.name === 'float16' ? halfThreshold(nearBits) : -1;
+  await stream(chunkSize(t, first, byM, unit), (c) => {
+    if (q || nearHalf >= 0) {
+      if (q) foldQuantized(q, stats, simd, at(c), c.count, c.first, bitmapAt, nearBits);
+      else foldHalves(stats, simd, at(c), c.count, c.first, bitmap, bitmapAt, nearBits, nearHalf);
+      firstFold?.fold(c);
+      return;
+    }
     const ptr = load.magnitudes(c);
     foldMagnitudes(stats, simd, ptr, c.count, c.first, bitmap, nearBits);
-    if (firstKept) foldKept(first, firstKept, simd, ptr, c.first, c.count);
+    firstFold?.fold(c, ptr);
   }, true);
+  if (q) finishQuantized(q, stats);
+  firstFold?.finish();
   if (first) kept[0] = firstKept;
 
   if (opts.nearZero.relative && stats.maxBits > 0) {
     const t2 = thresholdBits(opts.nearZero.value * bitsToFloat(stats.maxBits));
     let near = 0;
-    await stream(CHUNK_TARGET, (c) => {
-      near += countAtMost(simd, load.magnitudes(c), c.count, t2);
-    });
+    if (q && writeTables(q, simd, t2)) {
+      // The integer pass again with the relative threshold (its bitmap bits are the same).
+      const again = newMagnitudeStats();
+      await stream(chunkSize(t, undefined, byM, unit), (c) => foldQuantized(q, again, simd, at(c), c.count, c.first, bitmapAt, t2));
+      near = again.nearZeros;
+    } else {
+      await stream(CHUNK_TARGET, (c) => {
+        near += countAtMost(simd, load.magnitudes(c), c.count, t2);
+      });
+    }
     stats.nearZeros = near;
   } else if (opts.nearZero.relative) stats.nearZeros = stats.zeros;
 
@@ -84,10 +120,9 @@ export async function measureWeight(
     const v = views[i];
     const ks = keptSums(v, byM);
     if (!ks) continue;
-    await stream(chunkSize(t, v, byM), (c) => {
-      const ptr = load.magnitudes(c);
-      foldKept(v, ks, simd, ptr, c.first, c.count);
-    });
+    const fold = keptOf(v, ks);
+    await stream(chunkSize(t, v, byM, unit), (c) => fold.fold(c));
+    fold.finish();
     kept[i] = ks;
   }
   return { stats, bitmap, bitmapAt, kept };
@@ -140,8 +175,9 @@ function keptSums(v: GemmView, byM: Map<number, number[]>): KeptSums[] | null {
   return [...byM].map(([m, ns]) => newKeptSums(m, ns));
 }
 
-function chunkSize(t: TensorRef, v: GemmView | undefined, byM: Map<number, number[]>): number {
-  let band = 1;
+/** Chunk elements: whole kept bands of the view, and whole rows of `unit` codes (per-column integer pass). */
+function chunkSize(t: TensorRef, v: GemmView | undefined, byM: Map<number, number[]>, unit: number): number {
+  let band = unit;
   if (v && keptSums(v, byM)) for (const m of byM.keys()) band = lcm(band, keptBand(v, m));
   let size = Math.max(1, Math.floor(CHUNK_TARGET / band)) * band;
   if (t.dtype.bits === 4 && size % 2) size *= 2;

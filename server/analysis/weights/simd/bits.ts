@@ -90,9 +90,12 @@ function transpose32(): void {
 export function transposeBits(src: usize, batches: i32, P: i32, Q: i32, dst: usize): void {
   const per = <u64>P * <u64>Q;
   if (((P | Q) & 31) === 0) return transposeAligned(src, batches, P, Q, dst);
+  // Few columns (a 3x3 convolution's 9 kernel positions): 128 rows at a time by bytes, the rest below.
+  const fast = Q >= 2 && Q <= 15 && (P & 7) === 0 ? P & ~127 : 0;
   for (let b = 0; b < batches; b++) {
     const off = <u64>b * per;
-    for (let p0 = 0; p0 < P; p0 += 32) {
+    if (fast) transposeNarrow(src + <usize>(off >> 3), P, Q, fast, dst + <usize>(off >> 3));
+    for (let p0 = fast; p0 < P; p0 += 32) {
       const ph = <u32>min(32, P - p0);
       for (let q0 = 0; q0 < Q; q0 += 32) {
         const qw = <u32>min(32, Q - q0);
@@ -102,6 +105,115 @@ export function transposeBits(src: usize, batches: i32, P: i32, Q: i32, dst: usi
         for (let k: u32 = 0; k < qw; k++) orBits(dst, off + <u64>(q0 + k) * <u64>P + <u64>p0, load<u32>(BLOCK + (<usize>k << 2)), ph);
       }
     }
+  }
+}
+
+const PLANES = memory.data(256, 16);
+
+/** Byte shifts (x86 shifts 16-bit lanes at least: shift those, then mask what crossed over). */
+// @ts-ignore: decorator
+@inline function shr8(x: v128, s: i32): v128 {
+  return v128.and(i16x8.shr_u(x, s), i8x16.splat(<i8>(0xff >> s)));
+}
+
+// @ts-ignore: decorator
+@inline function shl8(x: v128, s: i32): v128 {
+  return v128.and(i16x8.shl(x, s), i8x16.splat(<i8>((0xff << s) & 0xff)));
+}
+
+/** lo/hi byte interleaves of a and b (punpcklbw / punpckhbw). */
+// @ts-ignore: decorator
+@inline function lo8(a: v128, b: v128): v128 {
+  return v128.shuffle<u8>(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+
+// @ts-ignore: decorator
+@inline function hi8(a: v128, b: v128): v128 {
+  return v128.shuffle<u8>(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+/**
+ * One 16 x 16 byte transpose round at PLANES: vector 2i + h takes the h half of vectors i and
+ * i + 8 interleaved. Four rounds transpose (each rotates the 8 bits of vector and lane index by one).
+ */
+function interleaveRound(): void {
+  const a = PLANES;
+  const x0 = v128.load(a), x1 = v128.load(a, 16), x2 = v128.load(a, 32), x3 = v128.load(a, 48);
+  const x4 = v128.load(a, 64), x5 = v128.load(a, 80), x6 = v128.load(a, 96), x7 = v128.load(a, 112);
+  const x8 = v128.load(a, 128), x9 = v128.load(a, 144), x10 = v128.load(a, 160), x11 = v128.load(a, 176);
+  const x12 = v128.load(a, 192), x13 = v128.load(a, 208), x14 = v128.load(a, 224), x15 = v128.load(a, 240);
+  v128.store(a, lo8(x0, x8)); v128.store(a, hi8(x0, x8), 16);
+  v128.store(a, lo8(x1, x9), 32); v128.store(a, hi8(x1, x9), 48);
+  v128.store(a, lo8(x2, x10), 64); v128.store(a, hi8(x2, x10), 80);
+  v128.store(a, lo8(x3, x11), 96); v128.store(a, hi8(x3, x11), 112);
+  v128.store(a, lo8(x4, x12), 128); v128.store(a, hi8(x4, x12), 144);
+  v128.store(a, lo8(x5, x13), 160); v128.store(a, hi8(x5, x13), 176);
+  v128.store(a, lo8(x6, x14), 192); v128.store(a, hi8(x6, x14), 208);
+  v128.store(a, lo8(x7, x15), 224); v128.store(a, hi8(x7, x15), 240);
+}
+
+/** One delta swap of an 8 x 8 bit transpose over byte lanes: bits j apart under mask m, rows at x and x + 16d. */
+// @ts-ignore: decorator
+@inline function swapBits(at: usize, d: usize, j: i32, m: v128): void {
+  const a = v128.load(at);
+  const b = v128.load(at + (d << 4));
+  const t = v128.and(v128.xor(i16x8.shr_u(a, j), b), m);
+  v128.store(at + (d << 4), v128.xor(b, t));
+  v128.store(at, v128.xor(a, i16x8.shl(t, j)));
+}
+
+const ROWS = memory.data(256, 16);
+
+/** 8 x 8 bit transpose in each byte lane of the 8 vectors at `at` (row i bit c becomes row c bit i). */
+function transpose8(at: usize): void {
+  const m4 = i8x16.splat(0x0f), m2 = i8x16.splat(0x33), m1 = i8x16.splat(0x55);
+  for (let i: usize = 0; i < 4; i++) swapBits(at + (i << 4), 4, 4, m4);
+  for (let i: usize = 0; i < 8; i += 4) {
+    swapBits(at + (i << 4), 2, 2, m2);
+    swapBits(at + ((i + 1) << 4), 2, 2, m2);
+  }
+  for (let i: usize = 0; i < 8; i += 2) swapBits(at + (i << 4), 1, 1, m1);
+}
+
+/**
+ * Rows [0, rows) (a multiple of 128) of one P x Q bit matrix (2 <= Q <= 15, P a multiple of 8,
+ * starting on a byte) into its Q x P transpose, 16 bands of 8 rows at a time: a band's 8 rows of
+ * Q bits are Q bytes; a byte transpose makes plane j (byte j of 16 bands), shifts cut each row's
+ * Q bits out of the planes (as bytes: bits 0-7 and 8-14), and 8 x 8 bit transposes turn those
+ * into output byte per column per band, 16 bands stored at once.
+ */
+function transposeNarrow(src: usize, P: i32, Q: i32, rows: i32, dst: usize): void {
+  const q = <usize>Q;
+  const rowBytes = <usize>(P >> 3);
+  const lm: i32 = Q >= 8 ? 0xff : (1 << Q) - 1;
+  const hm: i32 = Q > 8 ? (1 << (Q - 8)) - 1 : 0;
+  const loMask = i8x16.splat(<i8>lm);
+  const hiMask = i8x16.splat(<i8>hm);
+  for (let p0 = 0; p0 < rows; p0 += 128) {
+    const band0 = src + <usize>(p0 >> 3) * q;
+    for (let l: usize = 0; l < 16; l++) v128.store(PLANES + (l << 4), v128.load(band0 + l * q));
+    interleaveRound();
+    interleaveRound();
+    interleaveRound();
+    interleaveRound();
+    for (let i = 0; i < 8; i++) {
+      const o = Q * i;
+      const b = <usize>(o >> 3);
+      const s = o & 7;
+      const p = v128.load(PLANES + (b << 4));
+      const n = v128.load(PLANES + ((b + 1) << 4));
+      const lo = s ? v128.or(shr8(p, s), shl8(n, 8 - s)) : p;
+      v128.store(ROWS + (<usize>i << 4), v128.and(lo, loMask));
+      if (Q > 8) {
+        const n2 = v128.load(PLANES + ((b + 2) << 4));
+        const hi = s ? v128.or(shr8(n, s), shl8(n2, 8 - s)) : n;
+        v128.store(ROWS + 128 + (<usize>i << 4), v128.and(hi, hiMask));
+      }
+    }
+    transpose8(ROWS);
+    if (Q > 8) transpose8(ROWS + 128);
+    const out = dst + <usize>(p0 >> 3);
+    for (let c: usize = 0; c < q; c++) v128.store(out + c * rowBytes, v128.load(ROWS + (c << 4)));
   }
 }
 

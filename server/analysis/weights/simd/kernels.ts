@@ -3,6 +3,9 @@
 // (server/analysis/weights/simd-kernels.ts); these functions only loop. Pointers are byte offsets into
 // the module's memory, laid out by the JS side.
 export { stats } from './stats';
+export { stats16 } from './stats16';
 export { decodeHalf, decodeBf16, dequant8 } from './decode';
 export { keep4, keep8 } from './kept';
+export { qrun, qcols, qscalar } from './qstats';
+export { qkeep8, qkeep4 } from './qkept';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
