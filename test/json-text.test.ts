@@ -25,4 +25,21 @@ describe('JSON text in pieces', () => {
     assert.ok(pieces.length > 10);
     assert.ok(pieces.slice(0, -1).every((p) => p.length >= 1 << 16 && p.length < (1 << 16) + 4096), 'piece sizes');
   });
+
+  it('writes values larger than one piece, and nested past the size it stringifies whole, identically', () => {
+    const wide = { rows: Array.from({ length: 30_000 }, (_, i) => ({ i, tags: [i % 3, 'r\u00e9sum\u00e9'], nested: { deep: [[i]] } })), tail: { n: 1 } };
+    const pieces = [...jsonPieces(wide)];
+    assert.equal(pieces.join(''), JSON.stringify(wide, null, 2) + '\n');
+    assert.ok(pieces.slice(0, -1).every((p) => p.length >= 1 << 16 && p.length < (1 << 16) + 4096), 'piece sizes');
+    const long = ['\u{1f600}'.repeat(40_000)];
+    assert.equal([...jsonPieces(long)].join(''), JSON.stringify(long, null, 2) + '\n');
+  });
+
+  it('never ends a piece inside a surrogate pair: each piece encodes to UTF-8 on its own', () => {
+    // '[\n  "' is 5 characters, so the pair at 65,535-65,536 straddles the first cut.
+    const v = ['\u{1f600}'.repeat(40_000)];
+    const pieces = [...jsonPieces(v)];
+    assert.equal(pieces[0].length, (1 << 16) + 1);
+    assert.deepEqual(Buffer.concat(pieces.map((p) => Buffer.from(p, 'utf8'))), Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8'));
+  });
 });
