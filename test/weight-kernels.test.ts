@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anyBits, countBits, getBits, newBitmap, transposeBits } from '../server/analysis/weights/bitmap';
 import { memoryIndex, type GemmView } from '../server/analysis/layers/gemm-view';
+import { foldHalfKept, halfKeptTakes } from '../server/analysis/weights/half-kept';
 import { foldHalves, halfThreshold } from '../server/analysis/weights/half-stats';
 import { foldScalar, newMagnitudeStats, thresholdBits } from '../server/analysis/weights/magnitude-stats';
 import { toMagnitudes, type Quantization } from '../server/analysis/weights/magnitudes';
@@ -176,8 +177,12 @@ describe('bitmap kernels agree with the scalar reference', () => {
     });
 });
 
+/** GEMM views: a convolution (channel-last K), MatMul B [K, N] and rows in memory order. */
+const conv = (cout: number, cin: number, s: number): GemmView => ({ rows: cout, k: cin * s, groups: 1, channels: cin, kernelPositions: s, transpose: { batches: cout, p: cin, q: s } });
+const matmul = (k: number, n: number): GemmView => ({ rows: n, k, groups: 1, channels: k, kernelPositions: 1, transpose: { batches: 1, p: k, q: n } });
+const dense = (rows: number, k: number): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1 });
+
 describe('kept magnitude for every rank (the rarer ranks take the scratch accumulators)', () => {
-  const dense = (rows: number, k: number): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1 });
   const views: [string, GemmView, (n: number, k: number, j: number) => number][] = [
     ['contiguous rows', dense(9, 40), (r, kk) => r * 40 + kk],
     ['strided columns', { ...dense(11, 16), transpose: { batches: 1, p: 16, q: 11 } }, (r, kk) => kk * 11 + r],
@@ -297,9 +302,6 @@ describe('the integer kernels for 8-bit codes agree with the scalar reference ov
   });
 
   describe('kept magnitude on integer codes', () => {
-    const conv = (cout: number, cin: number, s: number): GemmView => ({ rows: cout, k: cin * s, groups: 1, channels: cin, kernelPositions: s, transpose: { batches: cout, p: cin, q: s } });
-    const matmul = (k: number, n: number): GemmView => ({ rows: n, k, groups: 1, channels: k, kernelPositions: 1, transpose: { batches: 1, p: k, q: n } });
-    const dense = (rows: number, k: number): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1 });
     const layouts: { what: string; view: GemmView; dtype: 'uint8' | 'int8'; q?: Quantization; chunk: number }[] = [
       { what: 'a 3x3 convolution quantized per output channel (bands of 8 x 9, lanes past 9 masked)', view: conv(6, 16, 9), dtype: 'uint8',
         q: { zeroPoint: Float64Array.from([128, 120, 130, 128, 100, 140]), scale: Float64Array.from([0.01, 0.02, 0.5, 1, 0.003, 2]), axisLen: 6, inner: 144 }, chunk: 8 * 9 * 5 },
@@ -399,6 +401,53 @@ describe('float16 measured on its own codes agrees with the float32 pass over de
       // Both sum float64 values exactly representable; only the order of the additions differs.
       for (const key of ['sum', 'sumSq'] as const) assert.ok(Math.abs(s[key] - ref[key]) <= 1e-12 * Math.abs(ref[key]), `${key}: ${s[key]} vs ${ref[key]}`);
     });
+
+  describe('kept magnitude on binary16 codes agrees with the float kernels over the decoded values', () => {
+    const layouts: { what: string; view: GemmView; bands: number; exponents: number[]; extra?: (i: number) => number | undefined }[] = [
+      { what: 'contiguous rows (Gemm B [N, K]), every exponent with subnormals', view: dense(5, 64), bands: 3, exponents: span(0, 30) },
+      { what: 'contiguous groups whose count is not a multiple of 8', view: dense(3, 24), bands: 1, exponents: span(0, 30) },
+      { what: 'MatMul B [K, N] (bands of M x N, lanes past N masked)', view: matmul(24, 20), bands: 1, exponents: span(5, 14) },
+      { what: 'a 3x3 convolution (bands of M x 9: eight columns a block, the ninth gathered across bands)', view: conv(10, 16, 9), bands: 11, exponents: span(0, 30) },
+      { what: 'a 1x3 convolution (every column gathered across bands)', view: conv(4, 16, 3), bands: 3, exponents: span(0, 30) },
+      { what: 'a 5x5 convolution in chunks of one band', view: conv(3, 8, 25), bands: 1, exponents: span(4, 16) },
+      { what: 'rows of K = 9, a depthwise 3x3 (short last groups)', view: dense(7, 9), bands: 3, exponents: span(0, 30) },
+      { what: 'rows of K = 13 over more than eight rows', view: dense(19, 13), bands: 5, exponents: span(6, 12) },
+      { what: 'a chunk holding Inf (redone by the float kernels)', view: dense(6, 16), bands: 2, exponents: span(3, 20), extra: (i) => (i === 40 ? 0xfc00 : undefined) },
+    ];
+    const patternSets: [number, number[]][][] = [[[4, [1, 2]], [8, [4]]], [[4, [1, 2, 3, 4]]], [[8, [1, 2, 3, 4, 5, 6, 7, 8]]], [[4, [3]], [8, [2, 7]]]];
+    const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-12 * Math.abs(b);
+    for (const l of layouts)
+      for (const set of patternSets)
+        it(`${l.what}: ${set.map(([m, ns]) => ns.map((n) => `${n}:${m}`).join(', ')).join('; ')}`, () => {
+          const n = l.view.rows * l.view.k;
+          const bytes = halves(n, l.exponents, n + set.length, l.extra);
+          const at = place(bytes, 7).byteOffset;
+          const ms = set.map(([m]) => m);
+          assert.ok(halfKeptTakes(l.view, ms), 'the layout takes the binary16 kernel');
+          const sums = set.map(([m, ns]) => newKeptSums(m, ns));
+          // Chunks of whole bands, a few bands each, so calls start mid-way through the lanes.
+          const band = l.view.transpose ? Math.max(...ms) * l.view.transpose.q : l.view.k;
+          const chunk = band * l.bands;
+          for (let first = 0; first < n; first += chunk) foldHalfKept(l.view, sums, simd, at + 2 * first, first, Math.min(chunk, n - first));
+          const ref = set.map(([m, ns]) => newKeptSums(m, ns));
+          const input = simd.input(n);
+          input.set(new Float32Array(reference('float16', bytes, 0, n).buffer));
+          for (let first = 0; first < n; first += chunk) foldKept(l.view, ref, simd, input.byteOffset + 4 * first, first, Math.min(chunk, n - first));
+          sums.forEach((acc, j) =>
+            acc.ns.forEach((keep, i) => {
+              assert.ok(close(acc.l1[i], ref[j].l1[i]), `l1 ${keep}:${acc.m}: ${acc.l1[i]} vs ${ref[j].l1[i]}`);
+              assert.ok(close(acc.l2[i], ref[j].l2[i]), `l2 ${keep}:${acc.m}: ${acc.l2[i]} vs ${ref[j].l2[i]}`);
+              assert.ok(acc.l1[i] > 0, 'something was kept');
+            }));
+        });
+
+    it('groups of other sizes, and bands that do not hold whole groups, take the float kernels', () => {
+      assert.equal(halfKeptTakes(dense(4, 32), [16]), false);
+      assert.equal(halfKeptTakes(dense(4, 32), [4, 2]), false);
+      assert.equal(halfKeptTakes(matmul(12, 8), [4, 8]), false);
+      assert.equal(halfKeptTakes(matmul(12, 8), [4]), true);
+    });
+  });
 
   it('the binary16 threshold code: h <= it exactly when the decoded value is <= the float32 threshold', () => {
     const all = new Uint8Array(new Uint16Array(Array.from({ length: 0x7c00 }, (_, h) => h)).buffer);

@@ -62,14 +62,14 @@ export function foldKept(v: GemmView, sums: readonly KeptSums[], k: SimdKernels,
 }
 
 /** Ranks the kernels must sum for these patterns: up to the largest N (every kept value's rank is below it). */
-function ranksOf(acc: KeptSums): number {
+export function ranksOf(acc: KeptSums): number {
   let r = 1;
   for (const n of acc.ns) r = Math.max(r, Math.min(n, acc.m));
   return r;
 }
 
 /** Rank sums (largest first, then their squares) into the kept sums of each N. */
-function addRanks(acc: KeptSums, ranks: Float64Array): void {
+export function addRanks(acc: KeptSums, ranks: Float64Array): void {
   const m = acc.m;
   for (let i = 0; i < acc.ns.length; i++) {
     const n = Math.min(acc.ns[i], m);

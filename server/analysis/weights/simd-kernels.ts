@@ -22,6 +22,8 @@ interface Exports {
   dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
   keep4(inp: number, count: number, q: number, k: number, ranks: number, acc: number, out: number): void;
   keep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, acc: number, out: number, out4: number): void;
+  hkeep4(inp: number, count: number, q: number, k: number, ranks: number, out: number): number;
+  hkeep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, out: number, out4: number): number;
   transposeBits(src: number, batches: number, p: number, q: number, dst: number): void;
   fieldsOver(bm: number, words: number, n: number, m: number): number;
   orBands(bm: number, rows: number, k: number, r: number, out: number): number;
@@ -293,6 +295,21 @@ export class SimdKernels implements ChunkBuffers {
     if (m === 4) x.keep4(ptr, count, q, k, ranks, this.base + ACC, out);
     else x.keep8(ptr, count, q, k, ranks, ranks4, this.base + ACC, out, out4);
     return { sums, halves };
+  }
+
+  /**
+   * keep's rank sums over binary16 codes at ptr (any alignment), same shapes and results; `top`
+   * is the largest magnitude code met: above 0x7bff (Inf or NaN) the sums are not valid.
+   */
+  keepHalves(
+    m: 4 | 8, ptr: number, shape: { groups: number } | { bands: number; q: number } | { rows: number; k: number }, alsoHalves: boolean, ranks: number, ranks4: number,
+  ): { sums: Float64Array; halves?: Float64Array; top: number } {
+    const out = this.base + KEPT;
+    const sums = this.keptOut.sums.fill(0, 0, 2 * m);
+    const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
+    const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
+    const top = m === 4 ? this.x.hkeep4(ptr, count, q, k, ranks, out) : this.x.hkeep8(ptr, count, q, k, ranks, ranks4, out, alsoHalves ? this.base + KEPT4 : 0);
+    return { sums, halves, top };
   }
 
   /** Where the arena's view bitmap, block rows and channel scratch are. */

@@ -2,6 +2,7 @@ import type { NearZeroRule } from '../../../common/protocol';
 import { checkExternal, forEachChunk, type Chunk, type ChunkEnv } from '../../onnx/chunks';
 import type { TensorRef } from '../../onnx/tensor';
 import type { GemmView } from '../layers/gemm-view';
+import { foldHalfKept, halfKeptTakes } from './half-kept';
 import { foldHalves, halfThreshold } from './half-stats';
 import { bitsToFloat, foldMagnitudes, newMagnitudeStats, thresholdBits, type MagnitudeStats } from './magnitude-stats';
 import { toMagnitudes, type Quantization } from './magnitudes';
@@ -74,7 +75,13 @@ export async function measureWeight(
   const at = (c: Chunk): number => simd.addressOf(c.bytes) ?? -1;
   // `floats`: the chunk's float32 magnitudes when the caller already has them.
   const keptOf = (v: GemmView, ks: KeptSums[]): { fold(c: Chunk, floats?: number): void; finish(): void } => {
-    const lay = q && quantKeptLayout(q, v, ks.map((x) => x.m));
+    const ms = ks.map((x) => x.m);
+    if (t.dtype.name === 'float16' && halfKeptTakes(v, ms)) {
+      // A chunk outside the kernels' memory takes the decoder (which says so).
+      const fold = (c: Chunk): void => (at(c) < 0 ? foldKept(v, ks, simd, load.magnitudes(c), c.first, c.count) : foldHalfKept(v, ks, simd, at(c), c.first, c.count));
+      return { fold, finish: () => undefined };
+    }
+    const lay = q && quantKeptLayout(q, v, ms);
     if (!q || !lay) return { fold: (c, floats) => foldKept(v, ks, simd, floats ?? load.magnitudes(c), c.first, c.count), finish: () => undefined };
     const pend = newKeptPending(ks);
     return { fold: (c) => foldQuantizedKept(q, lay, ks, pend, simd, at(c), c.first, c.count), finish: () => flushKept(q, ks, pend) };
@@ -83,7 +90,7 @@ export async function measureWeight(
   const first = views[0];
   const firstKept = first ? keptSums(first, byM) : null;
   const firstFold = first && firstKept ? keptOf(first, firstKept) : undefined;
-  // float16 is measured as it is; the kept kernels take it decoded.
+  // float16 is measured as it is, kept magnitude too where its kernel takes the layout.
   const nearHalf = t.dtype.name === 'float16' ? halfThreshold(nearBits) : -1;
   await stream(chunkSize(t, first, byM, unit), (c) => {
     if (q || nearHalf >= 0) {

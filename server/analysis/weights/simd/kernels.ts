@@ -6,6 +6,7 @@ export { stats } from './stats';
 export { stats16 } from './stats16';
 export { decodeHalf, decodeBf16, dequant8 } from './decode';
 export { keep4, keep8 } from './kept';
+export { hkeep4, hkeep8 } from './kept16';
 export { qrun, qcols, qscalar } from './qstats';
 export { qkeep8, qkeep4 } from './qkept';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
