@@ -42,6 +42,13 @@ export function keptSmallest(sums: Float64Array | Float32Array, total: number, s
   return removed.map((r) => Math.max(0, 1 - r / total));
 }
 
+/** keptSmallest over n parts whose histogram was made elsewhere. */
+export function keptSmallestOf(h: Buckets, n: number, total: number, shares: readonly number[]): number[] {
+  if (total <= 0) return shares.map(() => 1);
+  const removed = smallestFromBuckets(h, shares.map((share) => Math.floor(share * n)));
+  return removed.map((r) => Math.max(0, 1 - r / total));
+}
+
 /** Up to this many values are simply sorted; typed-array sort costs about 100 ns a value here. */
 const SORT_LIMIT = 1 << 11;
 const BUCKETS = 1 << 16;
@@ -49,11 +56,18 @@ const BUCKETS = 1 << 16;
 const bucketCounts = new Float64Array(BUCKETS);
 const bucketSums = new Float64Array(BUCKETS);
 
+/** A 65,536-bucket histogram of non-negative values by their float32 pattern's top 16 bits (which orders them), and each bucket's values. */
+export interface Buckets {
+  counts: Float64Array;
+  sums: Float64Array;
+  /** The sum of the `left` smallest values of bucket b. */
+  smallest(b: number, left: number): number;
+}
+
 /**
  * The sum of the `take[i]` smallest of `values` (non-negative), for each i, exactly: whole
  * buckets of a 65,536-bucket histogram by the float32 bit pattern's top 16 bits (which orders
- * non-negative floats), then the bucket each count ends in sorted on its own. Two passes, however
- * many values.
+ * non-negative floats), then the values of the bucket each count ends in, sorted on their own.
  */
 export function smallestSums(values: Float64Array | Float32Array, take: readonly number[]): number[] {
   if (values.length <= SORT_LIMIT) {
@@ -75,7 +89,25 @@ export function smallestSums(values: Float64Array | Float32Array, take: readonly
     counts[b]++;
     sums[b] += values[i];
   }
-  return take.map((n) => {
+  return smallestFromBuckets({
+    counts, sums,
+    smallest: (b, left) => {
+      const inBucket = new Float64Array(counts[b]);
+      let k = 0;
+      for (let i = 0; i < values.length; i++) if (bucket(values[i]) === b) inBucket[k++] = values[i];
+      inBucket.sort();
+      let total = 0;
+      for (let i = 0; i < left; i++) total += inBucket[i];
+      return total;
+    },
+  }, take);
+}
+
+/** smallestSums over a histogram made elsewhere (the kernels make one of float32 block sums). */
+export function smallestFromBuckets(h: Buckets, take: readonly number[]): number[] {
+  const { counts, sums } = h;
+  // Per take: the whole buckets below the one its count ends in, and how many of that one it needs.
+  const ends = take.map((n) => {
     let left = n;
     let total = 0;
     let b = 0;
@@ -83,13 +115,8 @@ export function smallestSums(values: Float64Array | Float32Array, take: readonly
       left -= counts[b];
       total += sums[b];
     }
-    if (left <= 0 || b === counts.length) return total;
-    // The bucket the count ends in: its values, sorted, the smallest `left` of them.
-    const inBucket = new Float64Array(counts[b]);
-    let k = 0;
-    for (let i = 0; i < values.length; i++) if (bucket(values[i]) === b) inBucket[k++] = values[i];
-    inBucket.sort();
-    for (let i = 0; i < left; i++) total += inBucket[i];
-    return total;
+    return { b, left, total };
   });
+  for (const e of ends) if (e.left > 0 && e.b < BUCKETS) e.total += h.smallest(e.b, e.left);
+  return ends.map((e) => e.total);
 }

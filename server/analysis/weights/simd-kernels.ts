@@ -37,6 +37,9 @@ interface Exports {
   qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
   qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
   qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
+  hist16(inp: number, n: number, counts: number, sums: number): void;
+  low16(inp: number, n: number, b: number, out: number): void;
+  magsums(inp: number, n: number, first: number, bins: number, rows: number, blocks: number, rowTab: number, colTab: number, mode: number, p: number, q: number, k: number, scratch: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -56,6 +59,9 @@ const QHIST = QSC + 96;
 const ARENA = QHIST + 1024;
 /** Bytes read past the end of a chunk by the integer kept kernels (lanes past the last group, masked). */
 const OVERREAD = 256;
+/** Bytes of magsums' interleaved bins (simd/magsums.ts SCRATCH_BYTES), and the chunk size from which they pay for their clearing. */
+export const MAG_SCRATCH_BYTES = 2 * 4 * 4096 * 8;
+const MAG_WAYS_FROM = 1 << 15;
 /** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */
 const PAD = 16;
 
@@ -105,6 +111,9 @@ export class SimdKernels implements ChunkBuffers {
     compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
     this.x = new WebAssembly.Instance(compiled, { env: { memory: mem.memory } }).exports as unknown as Exports;
     this.base = mem.workspaceOffset;
+    // The file's views hold the buffer object of the memory as it was at load: a later instance
+    // (the plan's magnitude pass) must know them too, or in-place weights look foreign.
+    this.buffers.add(mem.file.buffer);
     this.prepare(1 << 16, 1 << 18);
     // The fixed area never moves and a shared buffer is never detached: these views stay valid.
     const buf = this.buffer;
@@ -397,6 +406,58 @@ export class SimdKernels implements ChunkBuffers {
     if (m === 8) this.x.qkeep8(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, ranks4, this.base + KEPT, alsoHalves ? this.base + KEPT4 : 0);
     else this.x.qkeep4(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, this.base + KEPT);
     return { sums, halves };
+  }
+
+  /** A zeroed region of `bytes` in the arena (the next `arena` or `region` call reuses it); its address. */
+  region(bytes: number): number {
+    this.arena({ bitmap: bytes, view: 0, bands: 0, channels: 0, axisLen: 1 });
+    return this.at.bitmap;
+  }
+
+  /**
+   * The pruning plan's sums over n float32 values at ptr, elements first.. (simd/magsums.ts): bins
+   * (4096 f64 counts, then sums) and rows at their addresses, or bins 0 to skip both; blocks (f32)
+   * at rowTab[row] + colTab[col], or 0. Returns the sum of the finite |x|.
+   */
+  magSums(ptr: number, n: number, first: number, at: { bins: number; rows: number; blocks: number; rowTab: number; colTab: number; scratch: number }, walk: { mode: number; p: number; q: number; k: number }): number {
+    return this.x.magsums(ptr, n, first, at.bins, at.rows, at.blocks, at.rowTab, at.colTab, walk.mode, walk.p, walk.q, walk.k, n >= MAG_WAYS_FROM ? at.scratch : 0);
+  }
+
+  /**
+   * The 65,536-bucket histogram (counts, sums) of n non-negative float32 values at ptr by the top
+   * 16 bits of their pattern, at `counts` and `sums` (f64 each); a bucket's values are then ranked
+   * by a second histogram of their low 16 bits, at `low`: sums of the smallest, with no sort.
+   */
+  buckets16(ptr: number, n: number, counts: number, sums: number, low: number): { counts: Float64Array; sums: Float64Array; smallest(b: number, left: number): number } {
+    this.x.hist16(ptr, n, counts, sums);
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    return {
+      counts: this.f64(counts, 1 << 16), sums: this.f64(sums, 1 << 16),
+      smallest: (b, left) => {
+        this.x.low16(ptr, n, b, low);
+        const c = this.f64(low, 1 << 16);
+        let total = 0;
+        for (let l = 0; l < c.length && left > 0; l++) {
+          if (!c[l]) continue;
+          const k = Math.min(c[l], left);
+          // Every value here has the same 32 bits.
+          u[0] = (b << 16) | l;
+          total += k * f[0];
+          left -= k;
+        }
+        return total;
+      },
+    };
+  }
+
+  /** f64 and f32 views of this memory at `at` (valid until the memory next grows). */
+  f64(at: number, n: number): Float64Array {
+    return new Float64Array(this.buffer, at, n);
+  }
+
+  f32(at: number, n: number): Float32Array {
+    return new Float32Array(this.buffer, at, n);
   }
 
   /** A word view of bitmap words at `at` (for the scalar paths). */
