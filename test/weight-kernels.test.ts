@@ -460,3 +460,15 @@ describe('float16 measured on its own codes agrees with the float32 pass over de
     }
   });
 });
+
+describe('an arena the memory cannot hold', () => {
+  it('throws RangeError and leaves the kernels working on the layout they had', () => {
+    const own = new SimdKernels(new ModelMemory(1 << 16));
+    assert.throws(() => own.region(5e9), RangeError);
+    const at = own.region(4 * 4096 * 8);
+    const input = own.input(64);
+    input.set(Float32Array.from({ length: 64 }, (_, i) => i % 3));
+    const total = own.magSums(input.byteOffset, 64, 0, { bins: at, rows: at + 65536, blocks: 0, rowTab: 0, colTab: 0, scratch: 0 }, { mode: 0, p: 64, q: 1, k: 64 });
+    assert.equal(total, Array.from({ length: 64 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
+  });
+});

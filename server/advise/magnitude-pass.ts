@@ -92,14 +92,8 @@ const CHUNK = 1 << 20;
 const KERNEL_RANKED = 1 << 16;
 const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 
-/**
- * One pass over the weight in memory order (simd/magsums.ts places each element on the GEMM
- * view): its bins, row sums and block sums in the kernels' arena, read into figures at once.
- */
-async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv, simd: SimdKernels): Promise<Record<string, number>> {
-  // Sized to the weight: most weights are far smaller than a chunk.
-  const chunkElems = Math.max(1, Math.min(CHUNK, t.elements));
-  simd.prepare(chunkElems, 0);
+/** Where a weight's sums lie in the kernels' arena (offsets from its start). */
+function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: readonly S[]) {
   let bytes = 0;
   const take = (n: number): number => {
     const at = bytes;
@@ -109,12 +103,35 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   const binsAt = take(2 * BINS * 8);
   const scratchAt = t.elements >= 1 << 15 ? take(MAG_SCRATCH_BYTES) : -1;
   const rowsAt = take(8 * v.rows);
-  const shapes = c.blocks.map((b, j) => ({ b, j, count: Math.ceil(v.rows / b.r) * Math.ceil(v.k / b.c) }))
-    .filter((x) => x.count <= MAX_BLOCKS)
-    .map((x) => ({ ...x, blocks: take(4 * x.count), rowTab: take(4 * v.rows), colTab: take(4 * v.k) }));
+  const shapes = want.map((x) => ({ ...x, blocks: take(4 * x.count), rowTab: take(4 * v.rows), colTab: take(4 * v.k) }));
   // Many blocks are ranked by the kernels' histogram (JS took 0.6 s for 33 M block sums).
   const histAt = shapes.some((x) => x.count > KERNEL_RANKED) ? take(3 * (1 << 16) * 8) : -1;
-  const base = simd.region(bytes);
+  return { bytes, binsAt, scratchAt, rowsAt, shapes, histAt };
+}
+
+/**
+ * One pass over the weight in memory order (simd/magsums.ts places each element on the GEMM
+ * view): its bins, row sums and block sums in the kernels' arena, read into figures at once.
+ */
+async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv, simd: SimdKernels): Promise<Record<string, number>> {
+  // Sized to the weight: most weights are far smaller than a chunk.
+  const chunkElems = Math.max(1, Math.min(CHUNK, t.elements));
+  simd.prepare(chunkElems, 0);
+  const wanted = c.blocks.map((b, j) => ({ b, j, count: Math.ceil(v.rows / b.r) * Math.ceil(v.k / b.c) })).filter((x) => x.count <= MAX_BLOCKS);
+  let placed = layout(t, v, wanted);
+  let base = -1;
+  for (;;) {
+    try {
+      base = simd.region(placed.bytes);
+      break;
+    } catch (e) {
+      // Past the 4 GiB of WebAssembly memory: the largest block shape goes without a figure, as a shape past MAX_BLOCKS does.
+      if (!(e instanceof RangeError) || !placed.shapes.length) throw e;
+      const largest = placed.shapes.reduce((a, x) => (x.count > a.count ? x : a));
+      placed = layout(t, v, placed.shapes.filter((x) => x !== largest));
+    }
+  }
+  const { binsAt, scratchAt, rowsAt, shapes, histAt } = placed;
   const tr = v.transpose;
   const walk = { mode: !tr ? 0 : v.k === tr.p ? 1 : v.k === tr.p * tr.q ? 2 : 3, p: tr?.p ?? v.k, q: tr?.q ?? 1, k: v.k };
   for (const s of shapes) {

@@ -156,8 +156,16 @@ export class SimdKernels implements ChunkBuffers {
   arena(s: ArenaSizes): Uint32Array {
     const need = align16(s.bitmap) + align16(s.view) + align16(s.bands) + align16(s.channels) + align16(2 * s.axisLen) + align16(8 * s.axisLen) + align16(s.qtab ?? 0) + OVERREAD;
     if (need > this.arenaBytes) {
+      const before = this.arenaBytes;
       this.arenaBytes = need;
-      this.layout();
+      try {
+        this.layout();
+      } catch (e) {
+        // The memory could not grow (4 GiB at most): the layout stays as it was, for the caller to ask for less.
+        this.arenaBytes = before;
+        this.layout();
+        throw e;
+      }
     }
     const a = this.at;
     a.view = a.bitmap + align16(s.bitmap);
