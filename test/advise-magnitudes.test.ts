@@ -17,7 +17,8 @@ import { tempDir } from './helpers';
  * against sums made here element by element from the values as written: every view walk
  * (rows of K; MatMul B [K, N]; a convolution read channel-last; a transpose whose rows split
  * a batch), float32 inline, float16 in external data and bfloat16, weights past one chunk
- * (2^20 values) with rows cut by the chunk, and several block shapes at once.
+ * (2^20 values) with rows and 4x1 blocks cut by the chunk (K and N not multiples of 4), and
+ * several block shapes at once.
  */
 
 /** Values exact in float32, float16 and bfloat16 (8 significant bits, exponents -14..7), a third of them zero. */
@@ -29,8 +30,8 @@ function values(n: number, seed: number): Float64Array {
 interface Case { name: string; dtype: DTypeName; dims: number[]; view: GemmView; external?: boolean }
 const gemm = (rows: number, k: number, transpose?: GemmView['transpose']): GemmView => ({ rows, k, groups: 1, channels: k, kernelPositions: 1, ...(transpose ? { transpose } : {}) });
 const cases: Case[] = [
-  { name: 'rows', dtype: 'float32', dims: [1100, 1000], view: gemm(1100, 1000) },
-  { name: 'matmul', dtype: 'float16', dims: [1000, 1100], view: gemm(1100, 1000, { batches: 1, p: 1000, q: 1100 }), external: true },
+  { name: 'rows', dtype: 'float32', dims: [1100, 1003], view: gemm(1100, 1003) },
+  { name: 'matmul', dtype: 'float16', dims: [1000, 1103], view: gemm(1103, 1000, { batches: 1, p: 1000, q: 1103 }), external: true },
   { name: 'conv', dtype: 'bfloat16', dims: [16, 8, 3, 3], view: { rows: 16, k: 72, groups: 1, channels: 8, kernelPositions: 9, transpose: { batches: 16, p: 8, q: 9 } } },
   { name: 'split', dtype: 'float32', dims: [2, 6, 4], view: gemm(4, 12, { batches: 2, p: 6, q: 4 }) },
 ];

@@ -468,7 +468,37 @@ describe('an arena the memory cannot hold', () => {
     const at = own.region(4 * 4096 * 8);
     const input = own.input(64);
     input.set(Float32Array.from({ length: 64 }, (_, i) => i % 3));
-    const total = own.magSums(input.byteOffset, 64, 0, { bins: at, rows: at + 65536, blocks: 0, rowTab: 0, colTab: 0, scratch: 0 }, { mode: 0, p: 64, q: 1, k: 64 });
-    assert.equal(total, Array.from({ length: 64 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
+    own.magSums(input.byteOffset, 64, 0, { bins: at, rows: at + 65536, blocks: 0, rowTab: 0, colTab: 0, scratch: 0 }, { mode: 0, p: 64, q: 1, k: 64 });
+    assert.equal(own.f64(at + 4096 * 8, 4096).reduce((a, b) => a + b, 0), Array.from({ length: 64 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
+    assert.equal(own.f64(at + 65536, 1)[0], 63, 'the one row of 64');
   });
+});
+
+describe('4x1 block sums with SIMD (the plan\u2019s magnitude pass)', () => {
+  for (const along of ['rows', 'columns'] as const)
+    it(`along the view's ${along}: every slot equals the sum of its four |x| (non-finite values left out), across odd chunk cuts`, () => {
+      const own = new SimdKernels(new ModelMemory(1 << 16));
+      // rows: a [rows, K] view, slots band * K + col; columns: memory [K][N], slots col * bands + row / 4.
+      const [a, b] = along === 'rows' ? [13, 1003] : [1003, 13];
+      const n = a * b;
+      const r = rng(n + 7);
+      const values = Float32Array.from({ length: n }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? -Infinity : r() < 0.3 ? 0 : r() - 0.5));
+      const rows = along === 'rows' ? a : b;
+      const k = along === 'rows' ? b : a;
+      const bands = Math.ceil(rows / 4);
+      const slot = (row: number, col: number): number => (along === 'rows' ? Math.floor(row / 4) * k + col : col * bands + Math.floor(row / 4));
+      const want = new Float64Array(bands * k);
+      values.forEach((x, i) => {
+        const [row, col] = along === 'rows' ? [Math.floor(i / k), i % k] : [i % rows, Math.floor(i / rows)];
+        if (Number.isFinite(x)) want[slot(row, col)] += Math.abs(x);
+      });
+      const at = own.region(4 * want.length + 4 * Math.max(rows, k) + 64);
+      const table = own.u32(at + 4 * want.length + 16, along === 'rows' ? rows : k);
+      for (let i = 0; i < table.length; i++) table[i] = along === 'rows' ? Math.floor(i / 4) * k : i * bands;
+      const input = own.input(n);
+      input.set(values);
+      for (const [lo, hi] of [[0, 1], [1, 6], [6, 4097], [4097, 5002], [5002, n]]) own.blocks4x1(along, input.byteOffset + 4 * lo, hi - lo, lo, at, table.byteOffset, along === 'rows' ? k : rows);
+      const got = own.f32(at, want.length);
+      want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-6 * Math.max(1, w), `slot ${i}: ${got[i]} vs ${w}`));
+    });
 });

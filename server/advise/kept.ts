@@ -106,17 +106,20 @@ export function smallestSums(values: Float64Array | Float32Array, take: readonly
 /** smallestSums over a histogram made elsewhere (the kernels make one of float32 block sums). */
 export function smallestFromBuckets(h: Buckets, take: readonly number[]): number[] {
   const { counts, sums } = h;
-  // Per take: the whole buckets below the one its count ends in, and how many of that one it needs.
-  const ends = take.map((n) => {
-    let left = n;
-    let total = 0;
-    let b = 0;
-    for (; b < counts.length && left >= counts[b]; b++) {
-      left -= counts[b];
-      total += sums[b];
+  // Per take: the whole buckets below the one its count ends in, and how many of that one it
+  // needs; one walk over the buckets serves every take, smallest first.
+  const ends = take.map(() => ({ b: 0, left: 0, total: 0 }));
+  const order = take.map((_, i) => i).sort((i, j) => take[i] - take[j]);
+  let b = 0;
+  let below = 0;
+  let sum = 0;
+  for (const i of order) {
+    for (; b < counts.length && take[i] - below >= counts[b]; b++) {
+      below += counts[b];
+      sum += sums[b];
     }
-    return { b, left, total };
-  });
+    ends[i] = { b, left: take[i] - below, total: sum };
+  }
   for (const e of ends) if (e.left > 0 && e.b < BUCKETS) e.total += h.smallest(e.b, e.left);
   return ends.map((e) => e.total);
 }

@@ -10,7 +10,7 @@ import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
 import type { ExternalFiles } from '../onnx/external';
 import type { LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
-import { BINS, keptSmallest, keptSmallestOf, keptUnstructured, type MagnitudeBins } from './kept';
+import { BIN_NONFINITE, BINS, keptSmallest, keptSmallestOf, keptUnstructured, type MagnitudeBins } from './kept';
 
 /**
  * What each pruning the plan may choose would keep of each layer's L1 magnitude, from one pass
@@ -146,14 +146,20 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
     const colTab = simd.u32(base + s.colTab, v.k);
     for (let k = 0; k < v.k; k++) colTab[k] = Math.floor(k / s.b.c) * (columnMajor ? bandsR : 1);
   }
-  const calls = (shapes.length ? shapes : [undefined]).map((s, i) => ({
-    bins: i === 0 ? base + binsAt : 0, rows: base + rowsAt,
+  // Along a row-major view or a MatMul B [K, N], row sums and 4x1 blocks (the default block target's) are SIMD adds.
+  const vectorWalk = walk.mode === 0 ? 'rows' : walk.mode === 1 && tr?.batches === 1 ? 'columns' : undefined;
+  const along = (s: { b: { r: number; c: number } }): 'rows' | 'columns' | undefined => (s.b.r === 4 && s.b.c === 1 ? vectorWalk : undefined);
+  const vectored = shapes.filter((s) => along(s)).map((s) => ({
+    along: along(s)!, blocks: base + s.blocks, table: base + (along(s) === 'rows' ? s.rowTab : s.colTab), len: along(s) === 'rows' ? v.k : tr!.q,
+  }));
+  const scalar = shapes.filter((s) => !along(s));
+  const calls = (scalar.length ? scalar : [undefined]).map((s, i) => ({
+    bins: i === 0 ? base + binsAt : 0, rows: i === 0 && !vectorWalk ? base + rowsAt : 0,
     blocks: s ? base + s.blocks : 0, rowTab: s ? base + s.rowTab : 0, colTab: s ? base + s.colTab : 0,
     scratch: scratchAt >= 0 ? base + scratchAt : 0,
   }));
   const decoded = t.dtype.name !== 'float32';
   const bf16 = t.dtype.name === 'bfloat16';
-  let total = 0;
   await forEachChunk(t, env, chunkElems, (chunk) => {
     let ptr = simd.addressOf(chunk.bytes);
     if (ptr === undefined) {
@@ -161,15 +167,17 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       toMagnitudes(t.dtype, chunk, undefined, input);
       ptr = input.byteOffset;
     } else if (decoded) ptr = simd.decode16(ptr, chunk.count, bf16);
-    for (const at of calls) {
-      const sum = simd.magSums(ptr, chunk.count, chunk.first, at, walk);
-      if (at.bins) total += sum;
-    }
+    for (const at of calls) simd.magSums(ptr, chunk.count, chunk.first, at, walk);
+    if (vectorWalk) simd.rowsAlong(vectorWalk, ptr, chunk.count, chunk.first, base + rowsAt, vectorWalk === 'rows' ? v.k : tr!.q);
+    for (const x of vectored) simd.blocks4x1(x.along, ptr, chunk.count, chunk.first, x.blocks, x.table, x.len);
   }, { unaligned: true });
 
   const out: Record<string, number> = {};
   const put = (p: Prune, kept: number): void => void (out[pruneKey(p)] = kept);
   const bins: MagnitudeBins = { counts: simd.f64(base + binsAt, BINS), sums: simd.f64(base + binsAt + BINS * 8, BINS) };
+  // The finite bins hold every finite |x| once.
+  let total = 0;
+  for (let b = 0; b < BIN_NONFINITE; b++) total += bins.sums[b];
   for (const sparsity of c.unstructured) put({ kind: 'unstructured', sparsity }, keptUnstructured(bins, t.elements, total, sparsity));
   for (const s of shapes) {
     const kept = histAt >= 0 && s.count > KERNEL_RANKED

@@ -38,8 +38,11 @@ interface Exports {
   qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
   qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
   hist16(inp: number, n: number, counts: number, sums: number): void;
+  blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
+  blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
   low16(inp: number, n: number, b: number, out: number): void;
-  magsums(inp: number, n: number, first: number, bins: number, rows: number, blocks: number, rowTab: number, colTab: number, mode: number, p: number, q: number, k: number, scratch: number): number;
+  magsums(inp: number, n: number, first: number, bins: number, rows: number, blocks: number, rowTab: number, colTab: number, mode: number, p: number, q: number, k: number, scratch: number): void;
+  rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -424,11 +427,26 @@ export class SimdKernels implements ChunkBuffers {
 
   /**
    * The pruning plan's sums over n float32 values at ptr, elements first.. (simd/magsums.ts): bins
-   * (4096 f64 counts, then sums) and rows at their addresses, or bins 0 to skip both; blocks (f32)
-   * at rowTab[row] + colTab[col], or 0. Returns the sum of the finite |x|.
+   * (4096 f64 counts, then sums) and rows at their addresses, either 0 to skip it; blocks (f32) at
+   * rowTab[row] + colTab[col], or 0.
    */
-  magSums(ptr: number, n: number, first: number, at: { bins: number; rows: number; blocks: number; rowTab: number; colTab: number; scratch: number }, walk: { mode: number; p: number; q: number; k: number }): number {
-    return this.x.magsums(ptr, n, first, at.bins, at.rows, at.blocks, at.rowTab, at.colTab, walk.mode, walk.p, walk.q, walk.k, n >= MAG_WAYS_FROM ? at.scratch : 0);
+  magSums(ptr: number, n: number, first: number, at: { bins: number; rows: number; blocks: number; rowTab: number; colTab: number; scratch: number }, walk: { mode: number; p: number; q: number; k: number }): void {
+    this.x.magsums(ptr, n, first, at.bins, at.rows, at.blocks, at.rowTab, at.colTab, walk.mode, walk.p, walk.q, walk.k, n >= MAG_WAYS_FROM ? at.scratch : 0);
+  }
+
+  /** Row sums (f64 at rows) with SIMD where memory runs along the view's rows of K (`rows`) or along its columns (MatMul B [K, N] in one batch, len N). */
+  rowsAlong(along: 'rows' | 'columns', ptr: number, n: number, first: number, rows: number, len: number): void {
+    this.x.rowsAlong(ptr, n, first, rows, along === 'columns' ? 1 : 0, len);
+  }
+
+  /**
+   * 4x1 block sums of n float32 values at ptr (elements first..) with SIMD, where memory runs
+   * along the view's rows of K (`rows`: slots rowTab[row] + col) or along its columns (MatMul B
+   * [K, N] in one batch, q = N: slots colTab[col] + row / 4).
+   */
+  blocks4x1(along: 'rows' | 'columns', ptr: number, n: number, first: number, blocks: number, table: number, len: number): void {
+    if (along === 'rows') this.x.blocksAlongRows(ptr, n, first, blocks, table, len);
+    else this.x.blocksAlongColumns(ptr, n, first, blocks, table, len);
   }
 
   /**

@@ -11,15 +11,16 @@ const BIN_NONFINITE: u32 = 0xff0;
  * walk: mode 0, memory is the view (rows of K); otherwise memory is [b][p][q] and each batch's
  * view is its transpose read in rows of K: mode 1 when K = p (a row per q: MatMul B [K, N]), mode
  * 2 when K = p x q (a row per batch: a convolution read channel-last), mode 3 any other K.
- * bins: 4096 f64 counts then 4096 f64 sums, or 0 to skip them and the rows (then the return is 0);
+ * bins: 4096 f64 counts then 4096 f64 sums, or 0 to skip them;
  * rows: f64 per view row; blocks: f32 per block, at rowTab[row] + colTab[col] (tables of i32
  * made by the caller), or 0; scratch: SCRATCH_BYTES for interleaved bins (worth it past a few
- * thousand values), or 0. Returns the sum of the finite |x| (f64, in element order).
+ * thousand values), or 0. rows may be 0 (rowsAlong sums them) while bins are kept. The total
+ * is the sum of the bins' sums: one running total was a chain of dependent adds per element.
  */
 export function magsums(
   inp: usize, n: i32, at: f64, bins: usize, rows: usize, blocks: usize, rowTab: usize, colTab: usize,
   mode: i32, p: i32, q: i32, k: i32, scratch: usize,
-): f64 {
+): void {
   // The element index comes as f64 (exact below 2^53): JS passes no i64 without BigInt.
   const first = <i64>at;
   // Neighbouring weights share a bin: four interleaved copies (at scratch, when given) keep each
@@ -28,9 +29,10 @@ export function magsums(
   const cBase = scratch ? scratch : bins;
   const sBase = scratch ? scratch + WAYS_COUNTS : bins + 4096 * 8;
   if (scratch) memory.fill(scratch, 0, SCRATCH_BYTES);
-  const r = mode === 0 ? walkRows(inp, n, first, cBase, sBase, ways, rows, blocks, rowTab, colTab, k, bins !== 0) : walkTransposed(inp, n, first, cBase, sBase, ways, rows, blocks, rowTab, colTab, mode, p, q, k, bins !== 0);
+  if (!rows && !blocks) binsOnly(inp, n, cBase, sBase, ways);
+  else if (mode === 0) walkRows(inp, n, first, cBase, sBase, ways, rows, blocks, rowTab, colTab, k, bins !== 0);
+  else walkTransposed(inp, n, first, cBase, sBase, ways, rows, blocks, rowTab, colTab, mode, p, q, k, bins !== 0);
   if (scratch && bins) fold(scratch, bins);
-  return r;
 }
 
 /** Bytes of the interleaved bins: 4 x 4096 f64 counts, then 4 x 4096 f64 sums. */
@@ -56,15 +58,24 @@ function fold(scratch: usize, bins: usize): void {
   store<f64>(sBase + o, load<f64>(sBase + o) + d);
 }
 
+/** Bins alone need no position: the values in memory order. */
+function binsOnly(inp: usize, n: i32, cBase: usize, sBase: usize, ways: u32): void {
+  for (let j = 0; j < n; j++) {
+    const bits = load<u32>(inp + (<usize>j << 2)) & 0x7fffffff;
+    const bin = bits >>> 19;
+    if (bin < BIN_NONFINITE) bump(cBase, sBase, <u32>j & ways, bin, <f64>reinterpret<f32>(bits));
+  }
+}
+
 function walkRows(
   inp: usize, n: i32, first: i64, cBase: usize, sBase: usize, ways: u32, rows: usize, blocks: usize, rowTab: usize, colTab: usize, k: i32, withBins: bool,
-): f64 {
-  let total: f64 = 0;
+): void {
+  const withRows = rows !== 0;
   {
     // Rows and blocks run along memory: their sums are carried in registers between changes.
     let row = <i32>(first / <i64>k);
     let col = <i32>(first - <i64>row * <i64>k);
-    let rowAcc: f64 = withBins ? load<f64>(rows + (<usize>row << 3)) : 0;
+    let rowAcc: f64 = withRows ? load<f64>(rows + (<usize>row << 3)) : 0;
     let rowBase: i32 = blocks ? load<i32>(rowTab + (<usize>row << 2)) : 0;
     let blockAt: i32 = blocks ? rowBase + load<i32>(colTab + (<usize>col << 2)) : 0;
     let blockAcc: f32 = blocks ? load<f32>(blocks + (<usize>blockAt << 2)) : 0;
@@ -74,19 +85,16 @@ function walkRows(
       if (bin < BIN_NONFINITE) {
         const x = reinterpret<f32>(bits);
         const d = <f64>x;
-        if (withBins) {
-          total += d;
-          bump(cBase, sBase, <u32>j & ways, bin, d);
-          rowAcc += d;
-        }
+        if (withBins) bump(cBase, sBase, <u32>j & ways, bin, d);
+        if (withRows) rowAcc += d;
         if (blocks) blockAcc += x;
       }
       if (++col === k) {
         col = 0;
-        if (withBins) store<f64>(rows + (<usize>row << 3), rowAcc);
+        if (withRows) store<f64>(rows + (<usize>row << 3), rowAcc);
         row++;
         if (j + 1 < n) {
-          if (withBins) rowAcc = load<f64>(rows + (<usize>row << 3));
+          if (withRows) rowAcc = load<f64>(rows + (<usize>row << 3));
           if (blocks) rowBase = load<i32>(rowTab + (<usize>row << 2));
         }
       }
@@ -99,17 +107,15 @@ function walkRows(
         }
       }
     }
-    if (withBins && col !== 0) store<f64>(rows + (<usize>row << 3), rowAcc);
+    if (withRows && col !== 0) store<f64>(rows + (<usize>row << 3), rowAcc);
   }
-  return total;
 }
 
 /** Transposed views: neighbours in memory sit in different rows, so each sum is updated in place. */
 function walkTransposed(
   inp: usize, n: i32, first: i64, cBase: usize, sBase: usize, ways: u32, rows: usize, blocks: usize, rowTab: usize, colTab: usize,
   mode: i32, p: i32, q: i32, k: i32, withBins: bool,
-): f64 {
-  let total: f64 = 0;
+): void {
   const per = <i64>p * <i64>q;
   let bb = <i32>(first / per);
   const rem = <i32>(first - <i64>bb * per);
@@ -135,9 +141,8 @@ function walkTransposed(
       }
       const x = reinterpret<f32>(bits);
       const d = <f64>x;
-      if (withBins) {
-        total += d;
-        bump(cBase, sBase, <u32>j & ways, bin, d);
+      if (withBins) bump(cBase, sBase, <u32>j & ways, bin, d);
+      if (rows) {
         const r = rows + (<usize>row << 3);
         store<f64>(r, load<f64>(r) + d);
       }
@@ -154,7 +159,6 @@ function walkTransposed(
       }
     }
   }
-  return total;
 }
 
 /**
@@ -183,6 +187,145 @@ export function low16(inp: usize, n: i32, b: u32, out: usize): void {
     if (bits >>> 16 === b) {
       const at = out + (<usize>(bits & 0xffff) << 3);
       store<f64>(at, load<f64>(at) + 1);
+    }
+  }
+}
+
+const ABS = i32x4.splat(0x7fffffff);
+const INF = i32x4.splat(0x7f800000);
+
+/** |x| of four float32 lanes, non-finite lanes zero (they take no part in any sum). */
+// @ts-ignore: decorator
+@inline function finiteAbs(x: v128): v128 {
+  const a = v128.and(x, ABS);
+  return v128.and(a, i32x4.lt_s(a, INF));
+}
+
+/**
+ * 4x1 block sums (4 view rows by 1 column) where memory runs along the view's columns (mode 0):
+ * the slots of one band are rowTab[row] + col, so a row's values add into consecutive slots,
+ * four at a time, each slot's additions still in element order.
+ */
+export function blocksAlongRows(inp: usize, n: i32, at: f64, blocks: usize, rowTab: usize, k: i32): void {
+  const first = <i64>at;
+  let row = <i32>(first / <i64>k);
+  let col = <i32>(first - <i64>row * <i64>k);
+  let j = 0;
+  while (j < n) {
+    const run = min(k - col, n - j);
+    const base = blocks + (<usize>(load<i32>(rowTab + (<usize>row << 2)) + col) << 2);
+    const src = inp + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= run; i += 4) {
+      const o = base + (<usize>i << 2);
+      v128.store(o, f32x4.add(v128.load(o), finiteAbs(v128.load(src + (<usize>i << 2)))));
+    }
+    for (; i < run; i++) {
+      const o = base + (<usize>i << 2);
+      const x = f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src + (<usize>i << 2)))), 0);
+      store<f32>(o, load<f32>(o) + x);
+    }
+    j += run;
+    col += run;
+    if (col === k) {
+      col = 0;
+      row++;
+    }
+  }
+}
+
+/**
+ * 4x1 block sums where memory runs along the view's rows (mode 1, MatMul B [K, N]; slots
+ * numbered column-major: colTab[col] + row / 4): four consecutive values of a memory row are one
+ * block, so sixteen values make four slots in one store. Groups cut by the chunk or by N go one
+ * value at a time.
+ */
+export function blocksAlongColumns(inp: usize, n: i32, at: f64, blocks: usize, colTab: usize, q: i32): void {
+  const first = <i64>at;
+  let pp = <i32>(first / <i64>q);
+  let qq = <i32>(first - <i64>pp * <i64>q);
+  let j = 0;
+  while (j < n) {
+    const run = min(q - qq, n - j);
+    const slots = blocks + (<usize>load<i32>(colTab + (<usize>pp << 2)) << 2);
+    const src = inp + (<usize>j << 2);
+    let i = 0;
+    // Values before the next multiple of 4 in the row (a group the chunk cut), one by one.
+    for (; i < run && ((qq + i) & 3) !== 0; i++) one(slots, qq + i, src + (<usize>i << 2));
+    for (; i + 16 <= run; i += 16) {
+      const s = src + (<usize>i << 2);
+      const a = finiteAbs(v128.load(s)), b = finiteAbs(v128.load(s, 16)), c = finiteAbs(v128.load(s, 32)), d = finiteAbs(v128.load(s, 48));
+      // Pairwise: lanes (0+1, 2+3) of each vector, then the two halves.
+      const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+      const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 2, 4, 6), v128.shuffle<f32>(c, d, 1, 3, 5, 7));
+      const sums = f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
+      const o = slots + (<usize>((qq + i) >> 2) << 2);
+      v128.store(o, f32x4.add(v128.load(o), sums));
+    }
+    for (; i < run; i++) one(slots, qq + i, src + (<usize>i << 2));
+    j += run;
+    qq += run;
+    if (qq === q) {
+      qq = 0;
+      pp++;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function one(slots: usize, row: i32, src: usize): void {
+  const o = slots + (<usize>(row >> 2) << 2);
+  store<f32>(o, load<f32>(o) + f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src))), 0));
+}
+
+/**
+ * Row sums with SIMD (f64, in rows: each row's sum added once per run, or once per memory row):
+ * along the view's rows (mode 0: a row's run summed in four f64x2 accumulators) or along its
+ * columns (mode 1 in one batch, len = N: the values of a memory row add into consecutive rows).
+ * len is K for rows, N for columns.
+ */
+export function rowsAlong(inp: usize, n: i32, at: f64, rows: usize, columns: i32, len: i32): void {
+  const first = <i64>at;
+  let major = <i32>(first / <i64>len);
+  let minor = <i32>(first - <i64>major * <i64>len);
+  let j = 0;
+  while (j < n) {
+    const run = min(len - minor, n - j);
+    const src = inp + (<usize>j << 2);
+    let i = 0;
+    if (columns) {
+      const dst = rows + (<usize>minor << 3);
+      for (; i + 4 <= run; i += 4) {
+        const x = finiteAbs(v128.load(src + (<usize>i << 2)));
+        const o = dst + (<usize>i << 3);
+        v128.store(o, f64x2.add(v128.load(o), f64x2.promote_low_f32x4(x)));
+        v128.store(o, f64x2.add(v128.load(o, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1))), 16);
+      }
+      for (; i < run; i++) {
+        const o = dst + (<usize>i << 3);
+        store<f64>(o, load<f64>(o) + <f64>f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src + (<usize>i << 2)))), 0));
+      }
+    } else {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      for (; i + 8 <= run; i += 8) {
+        const x = finiteAbs(v128.load(src + (<usize>i << 2)));
+        const y = finiteAbs(v128.load(src + (<usize>i << 2), 16));
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(x));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)));
+        a2 = f64x2.add(a2, f64x2.promote_low_f32x4(y));
+        a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.shuffle<f32>(y, y, 2, 3, 0, 1)));
+      }
+      const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
+      let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      for (; i < run; i++) sum += <f64>f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src + (<usize>i << 2)))), 0);
+      const o = rows + (<usize>major << 3);
+      store<f64>(o, load<f64>(o) + sum);
+    }
+    j += run;
+    minor += run;
+    if (minor === len) {
+      minor = 0;
+      major++;
     }
   }
 }
