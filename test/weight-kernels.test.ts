@@ -10,6 +10,7 @@ import { foldKept, newKeptSums } from '../server/analysis/weights/nm-kept';
 import { flushKept, foldQuantizedKept, newKeptPending, quantKeptLayout } from '../server/analysis/weights/quantized-kept';
 import { finishQuantized, foldQuantized, planBytes, planQuantized, writeTables } from '../server/analysis/weights/quantized-stats';
 import { fieldsOver } from '../server/analysis/weights/nm-groups';
+import { PlanKernels } from '../server/analysis/weights/plan-kernels';
 import { bitmapBytes, SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { dtypeByName, type DTypeName } from '../server/onnx/dtypes';
 import { ModelMemory } from '../server/onnx/model-memory';
@@ -463,12 +464,13 @@ describe('float16 measured on its own codes agrees with the float32 pass over de
 
 describe('an arena the memory cannot hold', () => {
   it('throws RangeError and leaves the kernels working on the layout they had', () => {
-    const own = new SimdKernels(new ModelMemory(1 << 16));
+    const mem2 = new ModelMemory(1 << 16);
+    const own = new SimdKernels(mem2);
     assert.throws(() => own.region(5e9), RangeError);
     const at = own.region(4 * 4096 * 8);
     const input = own.input(64);
     input.set(Float32Array.from({ length: 64 }, (_, i) => i % 3));
-    own.magSums(input.byteOffset, 64, 0, { bins: at, rows: at + 65536, blocks: 0, rowTab: 0, colTab: 0, scratch: 0 }, { mode: 0, p: 64, q: 1, k: 64 });
+    new PlanKernels(mem2).magSums(input.byteOffset, 64, 0, { bins: at, rows: at + 65536, blocks: 0, rowTab: 0, colTab: 0, scratch: 0 }, { mode: 0, p: 64, q: 1, k: 64 });
     assert.equal(own.f64(at + 4096 * 8, 4096).reduce((a, b) => a + b, 0), Array.from({ length: 64 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
     assert.equal(own.f64(at + 65536, 1)[0], 63, 'the one row of 64');
   });
@@ -477,7 +479,8 @@ describe('an arena the memory cannot hold', () => {
 describe('4x1 block sums with SIMD (the plan\u2019s magnitude pass)', () => {
   for (const along of ['rows', 'columns'] as const)
     it(`along the view's ${along}: every slot equals the sum of its four |x| (non-finite values left out), across odd chunk cuts`, () => {
-      const own = new SimdKernels(new ModelMemory(1 << 16));
+      const mem2 = new ModelMemory(1 << 16);
+      const own = new SimdKernels(mem2);
       // rows: a [rows, K] view, slots band * K + col; columns: memory [K][N], slots col * bands + row / 4.
       const [a, b] = along === 'rows' ? [13, 1003] : [1003, 13];
       const n = a * b;
@@ -497,7 +500,7 @@ describe('4x1 block sums with SIMD (the plan\u2019s magnitude pass)', () => {
       for (let i = 0; i < table.length; i++) table[i] = along === 'rows' ? Math.floor(i / 4) * k : i * bands;
       const input = own.input(n);
       input.set(values);
-      for (const [lo, hi] of [[0, 1], [1, 6], [6, 4097], [4097, 5002], [5002, n]]) own.blocks4x1(along, input.byteOffset + 4 * lo, hi - lo, lo, at, table.byteOffset, along === 'rows' ? k : rows);
+      for (const [lo, hi] of [[0, 1], [1, 6], [6, 4097], [4097, 5002], [5002, n]]) new PlanKernels(mem2).blocks4x1(along, input.byteOffset + 4 * lo, hi - lo, lo, at, table.byteOffset, along === 'rows' ? k : rows);
       const got = own.f32(at, want.length);
       want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-6 * Math.max(1, w), `slot ${i}: ${got[i]} vs ${w}`));
     });

@@ -37,16 +37,17 @@ export function keptUnstructured(b: MagnitudeBins, n: number, total: number, spa
 
 /** Kept shares when the floor(share x count) parts with the smallest sums go (rows, blocks), one per share. */
 export function keptSmallest(sums: Float64Array | Float32Array, total: number, shares: readonly number[]): number[] {
-  if (total <= 0) return shares.map(() => 1);
-  const removed = smallestSums(sums, shares.map((share) => Math.floor(share * sums.length)));
-  return removed.map((r) => Math.max(0, 1 - r / total));
+  return keptShares(sums.length, total, shares, (take) => smallestSums(sums, take));
 }
 
 /** keptSmallest over n parts whose histogram was made elsewhere. */
 export function keptSmallestOf(h: Buckets, n: number, total: number, shares: readonly number[]): number[] {
+  return keptShares(n, total, shares, (take) => smallestFromBuckets(h, take));
+}
+
+function keptShares(n: number, total: number, shares: readonly number[], smallest: (take: number[]) => number[]): number[] {
   if (total <= 0) return shares.map(() => 1);
-  const removed = smallestFromBuckets(h, shares.map((share) => Math.floor(share * n)));
-  return removed.map((r) => Math.max(0, 1 - r / total));
+  return smallest(shares.map((share) => Math.floor(share * n))).map((r) => Math.max(0, 1 - r / total));
 }
 
 /** Up to this many values are simply sorted; typed-array sort costs about 100 ns a value here. */

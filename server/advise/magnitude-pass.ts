@@ -2,7 +2,8 @@ import type { LayerReport } from '../../common/protocol';
 import type { GemmView } from '../analysis/layers/gemm-view';
 import type { Layer } from '../analysis/layers/layers';
 import { toMagnitudes } from '../analysis/weights/magnitudes';
-import { MAG_SCRATCH_BYTES, SimdKernels } from '../analysis/weights/simd-kernels';
+import { BUCKETS16_BYTES, MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels } from '../analysis/weights/plan-kernels';
+import { SimdKernels } from '../analysis/weights/simd-kernels';
 import { PRUNABLE_DTYPES } from '../bench/prune';
 import { pruneKey, type Prune } from '../bench/prune-kind';
 import { throwIfCancelled } from '../errors';
@@ -10,7 +11,7 @@ import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
 import type { ExternalFiles } from '../onnx/external';
 import type { LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
-import { BIN_NONFINITE, BINS, keptSmallest, keptSmallestOf, keptUnstructured, type MagnitudeBins } from './kept';
+import { BIN_NONFINITE, BINS, keptSmallest, keptSmallestOf, keptUnstructured, type Buckets, type MagnitudeBins } from './kept';
 
 /**
  * What each pruning the plan may choose would keep of each layer's L1 magnitude, from one pass
@@ -54,6 +55,7 @@ export async function measureKept(
   model: LoadedModel, found: readonly Layer[], layers: readonly LayerReport[], choices: KeptChoices, external: ExternalFiles, signal?: AbortSignal,
 ): Promise<(Record<string, number> | string)[]> {
   const simd = new SimdKernels(model.memory);
+  const plan = new PlanKernels(model.memory);
   const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
   // The figures of a weight on a view, not its sums: block sums of every weight held at once took 2.2 GB on a 4 GB model.
   const done = new Map<TensorRef, Map<string, Record<string, number>>>();
@@ -71,7 +73,7 @@ export async function measureKept(
     let byView = done.get(t);
     if (!byView) done.set(t, (byView = new Map()));
     let figures = byView.get(key);
-    if (!figures) byView.set(key, (figures = await sumFigures(t, v, choices, env, simd)));
+    if (!figures) byView.set(key, (figures = await sumFigures(t, v, choices, env, simd, plan)));
     out.push({ ...nmFigures(v, layers[i], choices), ...figures });
   }
   return out;
@@ -101,11 +103,12 @@ function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: re
     return at;
   };
   const binsAt = take(2 * BINS * 8);
-  const scratchAt = t.elements >= 1 << 15 ? take(MAG_SCRATCH_BYTES) : -1;
+  // Only chunks this long use the interleaved bins (magSums decides per chunk).
+  const scratchAt = t.elements >= MAG_WAYS_FROM ? take(MAG_SCRATCH_BYTES) : -1;
   const rowsAt = take(8 * v.rows);
   const shapes = want.map((x) => ({ ...x, blocks: take(4 * x.count), rowTab: take(4 * v.rows), colTab: take(4 * v.k) }));
   // Many blocks are ranked by the kernels' histogram (JS took 0.6 s for 33 M block sums).
-  const histAt = shapes.some((x) => x.count > KERNEL_RANKED) ? take(3 * (1 << 16) * 8) : -1;
+  const histAt = shapes.some((x) => x.count > KERNEL_RANKED) ? take(BUCKETS16_BYTES) : -1;
   return { bytes, binsAt, scratchAt, rowsAt, shapes, histAt };
 }
 
@@ -113,7 +116,7 @@ function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: re
  * One pass over the weight in memory order (simd/magsums.ts places each element on the GEMM
  * view): its bins, row sums and block sums in the kernels' arena, read into figures at once.
  */
-async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv, simd: SimdKernels): Promise<Record<string, number>> {
+async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkEnv, simd: SimdKernels, plan: PlanKernels): Promise<Record<string, number>> {
   // Sized to the weight: most weights are far smaller than a chunk.
   const chunkElems = Math.max(1, Math.min(CHUNK, t.elements));
   simd.prepare(chunkElems, 0);
@@ -149,9 +152,10 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   // Along a row-major view or a MatMul B [K, N], row sums and 4x1 blocks (the default block target's) are SIMD adds.
   const vectorWalk = walk.mode === 0 ? 'rows' : walk.mode === 1 && tr?.batches === 1 ? 'columns' : undefined;
   const along = (s: { b: { r: number; c: number } }): 'rows' | 'columns' | undefined => (s.b.r === 4 && s.b.c === 1 ? vectorWalk : undefined);
-  const vectored = shapes.filter((s) => along(s)).map((s) => ({
-    along: along(s)!, blocks: base + s.blocks, table: base + (along(s) === 'rows' ? s.rowTab : s.colTab), len: along(s) === 'rows' ? v.k : tr!.q,
-  }));
+  const vectored = vectorWalk ? shapes.filter((s) => along(s)).map((s) => ({
+    blocks: base + s.blocks, table: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab),
+  })) : [];
+  const alongLen = vectorWalk === 'rows' ? v.k : tr?.q ?? 0;
   const scalar = shapes.filter((s) => !along(s));
   const calls = (scalar.length ? scalar : [undefined]).map((s, i) => ({
     bins: i === 0 ? base + binsAt : 0, rows: i === 0 && !vectorWalk ? base + rowsAt : 0,
@@ -167,9 +171,11 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       toMagnitudes(t.dtype, chunk, undefined, input);
       ptr = input.byteOffset;
     } else if (decoded) ptr = simd.decode16(ptr, chunk.count, bf16);
-    for (const at of calls) simd.magSums(ptr, chunk.count, chunk.first, at, walk);
-    if (vectorWalk) simd.rowsAlong(vectorWalk, ptr, chunk.count, chunk.first, base + rowsAt, vectorWalk === 'rows' ? v.k : tr!.q);
-    for (const x of vectored) simd.blocks4x1(x.along, ptr, chunk.count, chunk.first, x.blocks, x.table, x.len);
+    for (const at of calls) plan.magSums(ptr, chunk.count, chunk.first, at, walk);
+    if (vectorWalk) {
+      plan.rowsAlong(vectorWalk, ptr, chunk.count, chunk.first, base + rowsAt, alongLen);
+      for (const x of vectored) plan.blocks4x1(vectorWalk, ptr, chunk.count, chunk.first, x.blocks, x.table, alongLen);
+    }
   }, { unaligned: true });
 
   const out: Record<string, number> = {};
@@ -181,7 +187,7 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   for (const sparsity of c.unstructured) put({ kind: 'unstructured', sparsity }, keptUnstructured(bins, t.elements, total, sparsity));
   for (const s of shapes) {
     const kept = histAt >= 0 && s.count > KERNEL_RANKED
-      ? keptSmallestOf(simd.buckets16(base + s.blocks, s.count, base + histAt, base + histAt + (1 << 16) * 8, base + histAt + (2 << 16) * 8), s.count, total, c.blockLevels)
+      ? keptSmallestOf(kernelBuckets(plan, base + s.blocks, s.count, base + histAt), s.count, total, c.blockLevels)
       : keptSmallest(simd.f32(base + s.blocks, s.count), total, c.blockLevels);
     c.blockLevels.forEach((sparsity, k) => put({ kind: 'block', ...s.b, sparsity }, kept[k]));
   }
@@ -191,4 +197,29 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
     shares.forEach((share, k) => put({ kind: 'rows', share }, kept[k]));
   }
   return out;
+}
+
+/**
+ * The ranking histogram of n float32 sums at ptr made by the kernels; a bucket's values are
+ * ranked by a second histogram of their low 16 bits: the sum of the smallest with no sort, exact
+ * (the values of one low-bits entry all have the same 32 bits).
+ */
+function kernelBuckets(plan: PlanKernels, ptr: number, n: number, at: number): Buckets {
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  return {
+    ...plan.hist16(ptr, n, at),
+    smallest: (b, left) => {
+      const c = plan.low16(ptr, n, b, at);
+      let total = 0;
+      for (let l = 0; l < c.length && left > 0; l++) {
+        if (!c[l]) continue;
+        const k = Math.min(c[l], left);
+        u[0] = (b << 16) | l;
+        total += k * f[0];
+        left -= k;
+      }
+      return total;
+    },
+  };
 }

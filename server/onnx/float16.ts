@@ -28,19 +28,21 @@ export function float16Bits(value: number): number {
   return h;
 }
 
+/** float32 bits of the binary16 pattern h (sign kept; exponent 31 stays Inf/NaN; subnormals exact). */
+export function float16ToFloat32Bits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0;
+  if (exp !== 0) return (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
+  f32[0] = mant * 2 ** -24;
+  return (sign | u32[0]) >>> 0;
+}
+
 /** float16 bit patterns (as onnxruntime-node hands them over) to their float32 values. */
 export function decodeFloat16(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
   const o = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    if (exp === 0x1f) o[i] = sign | 0x7f800000 | (mant << 13);
-    else if (exp !== 0) o[i] = sign | ((exp + 112) << 23) | (mant << 13);
-    else if (mant === 0) o[i] = sign;
-    else out[i] = (sign ? -1 : 1) * mant * 2 ** -24;
-  }
+  for (let i = 0; i < bits.length; i++) o[i] = float16ToFloat32Bits(bits[i]);
   return out;
 }

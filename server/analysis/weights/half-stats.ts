@@ -1,20 +1,6 @@
+import { float16ToFloat32Bits } from '../../onnx/float16';
 import { addKernelStats, foldMagnitudes, type MagnitudeStats } from './magnitude-stats';
 import type { SimdKernels } from './simd-kernels';
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** float32 bits of the binary16 magnitude h (finite or not: exponent 31 stays Inf/NaN). */
-function halfToBits(h: number): number {
-  const e = h >> 10;
-  const m = h & 0x3ff;
-  if (e === 31) return 0x7f800000 | (m << 13);
-  if (e === 0) {
-    f32[0] = m * 2 ** -24;
-    return u32[0];
-  }
-  return ((e + 112) << 23) | (m << 13);
-}
 
 /** The largest binary16 magnitude bits whose value is <= the float32 threshold `nearBits` (its bits): |x| <= t as a u16 compare. */
 export function halfThreshold(nearBits: number): number {
@@ -23,7 +9,7 @@ export function halfThreshold(nearBits: number): number {
   // Smallest h whose value exceeds the threshold, by bisection over the ordered codes.
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (halfToBits(mid) > nearBits) hi = mid;
+    if (float16ToFloat32Bits(mid) > nearBits) hi = mid;
     else lo = mid + 1;
   }
   return lo - 1;

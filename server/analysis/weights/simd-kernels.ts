@@ -1,6 +1,6 @@
 import type { ChunkBuffers } from '../../onnx/chunks';
 import type { ModelMemory } from '../../onnx/model-memory';
-import { KERNELS_WASM_BASE64 } from './simd-module.generated';
+import { kernelExports } from './simd-module';
 
 /**
  * The WebAssembly SIMD kernels (server/analysis/weights/simd/*.ts), instantiated over one model's
@@ -37,15 +37,8 @@ interface Exports {
   qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
   qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
   qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
-  hist16(inp: number, n: number, counts: number, sums: number): void;
-  blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
-  blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
-  low16(inp: number, n: number, b: number, out: number): void;
-  magsums(inp: number, n: number, first: number, bins: number, rows: number, blocks: number, rowTab: number, colTab: number, mode: number, p: number, q: number, k: number, scratch: number): void;
-  rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
 
 const HIST = 0;
 const RES = 8192;
@@ -62,9 +55,6 @@ const QHIST = QSC + 96;
 const ARENA = QHIST + 1024;
 /** Bytes read past the end of a chunk by the integer kept kernels (lanes past the last group, masked). */
 const OVERREAD = 256;
-/** Bytes of magsums' interleaved bins (simd/magsums.ts SCRATCH_BYTES), and the chunk size from which they pay for their clearing. */
-export const MAG_SCRATCH_BYTES = 2 * 4 * 4096 * 8;
-const MAG_WAYS_FROM = 1 << 15;
 /** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */
 const PAD = 16;
 
@@ -111,8 +101,7 @@ export class SimdKernels implements ChunkBuffers {
   private readonly keptOut: { sums: Float64Array; halves: Float64Array };
 
   constructor(private readonly mem: ModelMemory) {
-    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    this.x = new WebAssembly.Instance(compiled, { env: { memory: mem.memory } }).exports as unknown as Exports;
+    this.x = kernelExports<Exports>(mem);
     this.base = mem.workspaceOffset;
     // The file's views hold the buffer object of the memory as it was at load: a later instance
     // (the plan's magnitude pass) must know them too, or in-place weights look foreign.
@@ -311,7 +300,7 @@ export class SimdKernels implements ChunkBuffers {
     const out4 = alsoHalves ? this.base + KEPT4 : 0;
     const sums = this.keptOut.sums.fill(0, 0, 2 * m);
     const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
-    const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
+    const [count, q, k] = keptShape(shape);
     if (m === 4) x.keep4(ptr, count, q, k, ranks, this.base + ACC, out);
     else x.keep8(ptr, count, q, k, ranks, ranks4, this.base + ACC, out, out4);
     return { sums, halves };
@@ -327,7 +316,7 @@ export class SimdKernels implements ChunkBuffers {
     const out = this.base + KEPT;
     const sums = this.keptOut.sums.fill(0, 0, 2 * m);
     const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
-    const [count, q, k] = 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
+    const [count, q, k] = keptShape(shape);
     const top = m === 4 ? this.x.hkeep4(ptr, count, q, k, ranks, out) : this.x.hkeep8(ptr, count, q, k, ranks, ranks4, out, alsoHalves ? this.base + KEPT4 : 0);
     return { sums, halves, top };
   }
@@ -425,58 +414,6 @@ export class SimdKernels implements ChunkBuffers {
     return this.at.bitmap;
   }
 
-  /**
-   * The pruning plan's sums over n float32 values at ptr, elements first.. (simd/magsums.ts): bins
-   * (4096 f64 counts, then sums) and rows at their addresses, either 0 to skip it; blocks (f32) at
-   * rowTab[row] + colTab[col], or 0.
-   */
-  magSums(ptr: number, n: number, first: number, at: { bins: number; rows: number; blocks: number; rowTab: number; colTab: number; scratch: number }, walk: { mode: number; p: number; q: number; k: number }): void {
-    this.x.magsums(ptr, n, first, at.bins, at.rows, at.blocks, at.rowTab, at.colTab, walk.mode, walk.p, walk.q, walk.k, n >= MAG_WAYS_FROM ? at.scratch : 0);
-  }
-
-  /** Row sums (f64 at rows) with SIMD where memory runs along the view's rows of K (`rows`) or along its columns (MatMul B [K, N] in one batch, len N). */
-  rowsAlong(along: 'rows' | 'columns', ptr: number, n: number, first: number, rows: number, len: number): void {
-    this.x.rowsAlong(ptr, n, first, rows, along === 'columns' ? 1 : 0, len);
-  }
-
-  /**
-   * 4x1 block sums of n float32 values at ptr (elements first..) with SIMD, where memory runs
-   * along the view's rows of K (`rows`: slots rowTab[row] + col) or along its columns (MatMul B
-   * [K, N] in one batch, q = N: slots colTab[col] + row / 4).
-   */
-  blocks4x1(along: 'rows' | 'columns', ptr: number, n: number, first: number, blocks: number, table: number, len: number): void {
-    if (along === 'rows') this.x.blocksAlongRows(ptr, n, first, blocks, table, len);
-    else this.x.blocksAlongColumns(ptr, n, first, blocks, table, len);
-  }
-
-  /**
-   * The 65,536-bucket histogram (counts, sums) of n non-negative float32 values at ptr by the top
-   * 16 bits of their pattern, at `counts` and `sums` (f64 each); a bucket's values are then ranked
-   * by a second histogram of their low 16 bits, at `low`: sums of the smallest, with no sort.
-   */
-  buckets16(ptr: number, n: number, counts: number, sums: number, low: number): { counts: Float64Array; sums: Float64Array; smallest(b: number, left: number): number } {
-    this.x.hist16(ptr, n, counts, sums);
-    const f = new Float32Array(1);
-    const u = new Uint32Array(f.buffer);
-    return {
-      counts: this.f64(counts, 1 << 16), sums: this.f64(sums, 1 << 16),
-      smallest: (b, left) => {
-        this.x.low16(ptr, n, b, low);
-        const c = this.f64(low, 1 << 16);
-        let total = 0;
-        for (let l = 0; l < c.length && left > 0; l++) {
-          if (!c[l]) continue;
-          const k = Math.min(c[l], left);
-          // Every value here has the same 32 bits.
-          u[0] = (b << 16) | l;
-          total += k * f[0];
-          left -= k;
-        }
-        return total;
-      },
-    };
-  }
-
   /** f64 and f32 views of this memory at `at` (valid until the memory next grows). */
   f64(at: number, n: number): Float64Array {
     return new Float64Array(this.buffer, at, n);
@@ -490,4 +427,9 @@ export class SimdKernels implements ChunkBuffers {
   u32(at: number, words: number): Uint32Array {
     return new Uint32Array(this.buffer, at, words);
   }
+}
+
+/** A kept kernel's (count, q, k) arguments: contiguous groups, bands of m x q, or rows of k. */
+function keptShape(shape: { groups: number } | { bands: number; q: number } | { rows: number; k: number }): [number, number, number] {
+  return 'groups' in shape ? [shape.groups, 0, 0] : 'bands' in shape ? [shape.bands, shape.q, 0] : [shape.rows, 0, shape.k];
 }
