@@ -70,7 +70,8 @@ export interface Report {
   /** Per-layer verdicts, ranked actions and a pruning plan (server/advise; absent without estimates). */
   advice?: Advice;
   warnings: string[];
-  timings: { loadMs: number; weightsMs: number; runMs?: number; totalMs: number };
+  /** Milliseconds per stage: reading the model, the weight pass, the run, the estimates, the advisor (its magnitude pass included), all of it. */
+  timings: { loadMs: number; weightsMs: number; runMs?: number; estimateMs?: number; adviceMs?: number; totalMs: number };
 }
 
 export interface RunOptions {

@@ -5,8 +5,11 @@ import { before, describe, it } from 'node:test';
 import type { PruningPlan, Report } from '../common/protocol';
 import { DEFAULT_TARGETS } from '../common/protocol';
 import { focusTargets } from '../server/advise/focus';
-import { keptUnstructured, newBins, smallestSums } from '../server/advise/kept';
+import { BIN_NONFINITE, keptUnstructured, keptUnstructuredAt, newBins } from '../server/advise/kept';
+import { PlanKernels, SELECT_BYTES } from '../server/analysis/weights/plan-kernels';
+import { SimdKernels } from '../server/analysis/weights/simd-kernels';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
+import { ModelMemory } from '../server/onnx/model-memory';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { planFromReport, profilesFor } from '../server/pipeline/plan';
 import { tempDir } from './helpers';
@@ -193,14 +196,52 @@ describe('the focus targets', () => {
 });
 
 describe('the magnitude sums', () => {
-  it('sum the smallest values exactly, sorted outright or through the bucket histogram', () => {
-    for (const n of [5, 2048, 2049, 200_000]) {
-      const v = Float32Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 1.7)) * ((i % 7) + 1) * (i % 11 === 0 ? 0 : 1));
-      const sorted = Float64Array.from(v).sort();
-      const take = [0, 1, Math.floor(n / 3), Math.floor(0.9 * n), n];
-      const want = take.map((k) => sorted.subarray(0, k).reduce((a, b) => a + b, 0));
-      smallestSums(v, take).forEach((got, i) => assert.ok(Math.abs(got - want[i]) <= 1e-9 * Math.max(1, want[i]), `n ${n}, ${take[i]}: ${got} vs ${want[i]}`));
+  it('sum the smallest values exactly through the kernels\' radix select, float32 and float64, ties and near-ties included', () => {
+    const mem = new ModelMemory(1 << 16);
+    const simd = new SimdKernels(mem);
+    const plan = new PlanKernels(mem);
+    const cases: [string, Float64Array][] = [];
+    for (const n of [0, 1, 5, 64, 65, 2049, 200_000]) cases.push([`sines ${n}`, Float64Array.from({ length: n }, (_, i) => Math.abs(Math.sin(i * 1.7)) * ((i % 7) + 1) * (i % 11 === 0 ? 0 : 1))]);
+    // Many equal values, values a float32 cannot tell apart, and magnitudes 40 binades apart.
+    cases.push(['ties', Float64Array.from({ length: 5000 }, (_, i) => [0, 0.5, 2][i % 3])]);
+    cases.push(['near-ties', Float64Array.from({ length: 3000 }, (_, i) => 1 + (i % 17) * 2 ** -40)]);
+    cases.push(['binades', Float64Array.from({ length: 4000 }, (_, i) => 2 ** ((i * 37) % 40 - 20) * (1 + (i % 5) / 8))]);
+    for (const [what, v] of cases) {
+      const n = v.length;
+      const take = [...new Set([0, 1, Math.floor(n / 3), Math.floor(0.9 * n), n].filter((k) => k <= n))];
+      for (const wide of [false, true]) {
+        const values = wide ? v : Float32Array.from(v);
+        const sorted = Float64Array.from(values).sort();
+        const want = take.map((k) => sorted.subarray(0, k).reduce((a, b) => a + b, 0));
+        const at = simd.region(values.byteLength + SELECT_BYTES + 16);
+        (wide ? simd.f64(at, n) : simd.f32(at, n)).set(values);
+        const got = plan.smallestSums(at, n, wide, take, at + Math.ceil(values.byteLength / 16) * 16);
+        got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= 1e-10 * Math.max(1, want[i]), `${what}, ${wide ? 'f64' : 'f32'}, take ${take[i]}: ${g} vs ${want[i]}`));
+      }
     }
+  });
+
+  it('keep every unstructured share from one walk of the bins, as a walk per share does', () => {
+    const b = newBins();
+    for (let i = 0; i < 3000; i += 7) {
+      b.counts[i] += (i % 13) + 1;
+      b.sums[i] += ((i % 13) + 1) * (i + 1);
+    }
+    const n = b.counts.reduce((a, c) => a + c, 0);
+    const total = b.sums.reduce((a, c) => a + c, 0);
+    const shares = [0.95, 0.5, 0.75, 0.9, 0];
+    // A walk per share: whole bins from the smallest, then part of one bin at its mean.
+    const one = (sparsity: number): number => {
+      let left = Math.floor(sparsity * n);
+      let removed = 0;
+      for (let i = 0; i < BIN_NONFINITE && left > 0; i++) {
+        const take = Math.min(b.counts[i], left);
+        if (take) removed += take === b.counts[i] ? b.sums[i] : (b.sums[i] * take) / b.counts[i];
+        left -= take;
+      }
+      return 1 - removed / total;
+    };
+    assert.deepEqual(keptUnstructuredAt(b, n, total, shares), shares.map(one));
   });
 
   it('keep the unstructured share exactly when each bin holds equal values', () => {

@@ -80,8 +80,15 @@ function facts(r: Report, act?: Act): HTMLElement {
     ...row('IR / opsets', `${m.irVersion} / ${opsets}`),
     ...row('Graph', `${m.graphName || '-'}: ${count(m.nodes)} nodes, ${count(r.layers.length)} layers`),
     ...row('Run', ...runFacts(r.run, act)),
-    ...row('Analysis', `${ms(r.timings.totalMs, 0)} by ${r.tool.name} ${r.tool.version}, ${r.createdAt}`),
+    ...row('Analysis', `${ms(r.timings.totalMs, 0)} by ${r.tool.name} ${r.tool.version}, ${r.createdAt}`, stages(r.timings)),
   );
+}
+
+/** Where the analysis's time went, stage by stage. */
+function stages(t: Report['timings']): string {
+  const parts: [string, number | undefined][] = [['load', t.loadMs], ['weights', t.weightsMs], ['run', t.runMs], ['estimates', t.estimateMs], ['advice', t.adviceMs]];
+  const shown = parts.filter((p): p is [string, number] => p[1] !== undefined).map(([k, v]) => `${k} ${ms(v, 0)}`);
+  return shown.length ? ` (${shown.join(', ')})` : '';
 }
 
 function runFacts(run: RunReport | undefined, act?: Act): Child[] {

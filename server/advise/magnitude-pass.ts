@@ -2,7 +2,7 @@ import type { LayerReport } from '../../common/protocol';
 import type { GemmView } from '../analysis/layers/gemm-view';
 import type { Layer } from '../analysis/layers/layers';
 import { toMagnitudes } from '../analysis/weights/magnitudes';
-import { BUCKETS16_BYTES, MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels } from '../analysis/weights/plan-kernels';
+import { MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels, SELECT_BYTES } from '../analysis/weights/plan-kernels';
 import { SimdKernels } from '../analysis/weights/simd-kernels';
 import { PRUNABLE_DTYPES } from '../bench/prune';
 import { pruneKey, type Prune } from '../bench/prune-kind';
@@ -11,7 +11,7 @@ import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
 import type { ExternalFiles } from '../onnx/external';
 import type { LoadedModel } from '../onnx/load';
 import type { TensorRef } from '../onnx/tensor';
-import { BIN_NONFINITE, BINS, keptSmallest, keptSmallestOf, keptUnstructured, type Buckets, type MagnitudeBins } from './kept';
+import { BIN_NONFINITE, BINS, keptSmallest, keptUnstructuredAt, type MagnitudeBins } from './kept';
 
 /**
  * What each pruning the plan may choose would keep of each layer's L1 magnitude, from one pass
@@ -90,8 +90,6 @@ function nmFigures(v: GemmView, rep: LayerReport | undefined, c: KeptChoices): R
 }
 
 const CHUNK = 1 << 20;
-/** Above this many blocks of a shape, the kernels make the ranking histogram. */
-const KERNEL_RANKED = 1 << 16;
 const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 
 /** Where a weight's sums lie in the kernels' arena (offsets from its start). */
@@ -107,9 +105,9 @@ function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: re
   const scratchAt = t.elements >= MAG_WAYS_FROM ? take(MAG_SCRATCH_BYTES) : -1;
   const rowsAt = take(8 * v.rows);
   const shapes = want.map((x) => ({ ...x, blocks: take(4 * x.count), rowTab: take(4 * v.rows), colTab: take(4 * v.k) }));
-  // Many blocks are ranked by the kernels' histogram (JS took 0.6 s for 33 M block sums).
-  const histAt = shapes.some((x) => x.count > KERNEL_RANKED) ? take(BUCKETS16_BYTES) : -1;
-  return { bytes, binsAt, scratchAt, rowsAt, shapes, histAt };
+  // After the sums, not cleared: the kernels' select ranks them (JS took 0.6 s for 33 M block sums, and ~100 ns a value cold on small weights).
+  const selectAt = align16(bytes);
+  return { bytes, binsAt, scratchAt, rowsAt, shapes, selectAt };
 }
 
 /**
@@ -125,7 +123,7 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   let base = -1;
   for (;;) {
     try {
-      base = simd.region(placed.bytes);
+      base = simd.region(placed.bytes, SELECT_BYTES);
       break;
     } catch (e) {
       // Past the 4 GiB of WebAssembly memory: the largest block shape goes without a figure, as a shape past MAX_BLOCKS does.
@@ -134,7 +132,7 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       placed = layout(t, v, placed.shapes.filter((x) => x !== largest));
     }
   }
-  const { binsAt, scratchAt, rowsAt, shapes, histAt } = placed;
+  const { binsAt, scratchAt, rowsAt, shapes, selectAt } = placed;
   const tr = v.transpose;
   const walk = { mode: !tr ? 0 : v.k === tr.p ? 1 : v.k === tr.p * tr.q ? 2 : 3, p: tr?.p ?? v.k, q: tr?.q ?? 1, k: v.k };
   for (const s of shapes) {
@@ -184,42 +182,17 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   // The finite bins hold every finite |x| once.
   let total = 0;
   for (let b = 0; b < BIN_NONFINITE; b++) total += bins.sums[b];
-  for (const sparsity of c.unstructured) put({ kind: 'unstructured', sparsity }, keptUnstructured(bins, t.elements, total, sparsity));
+  const unstructured = keptUnstructuredAt(bins, t.elements, total, c.unstructured);
+  c.unstructured.forEach((sparsity, k) => put({ kind: 'unstructured', sparsity }, unstructured[k]));
+  const smallest = (ptr: number, n: number, wide: boolean) => (take: number[]): number[] => plan.smallestSums(ptr, n, wide, take, base + selectAt);
   for (const s of shapes) {
-    const kept = histAt >= 0 && s.count > KERNEL_RANKED
-      ? keptSmallestOf(kernelBuckets(plan, base + s.blocks, s.count, base + histAt), s.count, total, c.blockLevels)
-      : keptSmallest(simd.f32(base + s.blocks, s.count), total, c.blockLevels);
+    const kept = keptSmallest(s.count, total, c.blockLevels, smallest(base + s.blocks, s.count, false));
     c.blockLevels.forEach((sparsity, k) => put({ kind: 'block', ...s.b, sparsity }, kept[k]));
   }
   if (v.rows > 1) {
     const shares = c.rows.filter((share) => Math.floor(share * v.rows) > 0);
-    const kept = keptSmallest(simd.f64(base + rowsAt, v.rows), total, shares);
+    const kept = keptSmallest(v.rows, total, shares, smallest(base + rowsAt, v.rows, true));
     shares.forEach((share, k) => put({ kind: 'rows', share }, kept[k]));
   }
   return out;
-}
-
-/**
- * The ranking histogram of n float32 sums at ptr made by the kernels; a bucket's values are
- * ranked by a second histogram of their low 16 bits: the sum of the smallest with no sort, exact
- * (the values of one low-bits entry all have the same 32 bits).
- */
-function kernelBuckets(plan: PlanKernels, ptr: number, n: number, at: number): Buckets {
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  return {
-    ...plan.hist16(ptr, n, at),
-    smallest: (b, left) => {
-      const c = plan.low16(ptr, n, b, at);
-      let total = 0;
-      for (let l = 0; l < c.length && left > 0; l++) {
-        if (!c[l]) continue;
-        const k = Math.min(c[l], left);
-        u[0] = (b << 16) | l;
-        total += k * f[0];
-        left -= k;
-      }
-      return total;
-    },
-  };
 }

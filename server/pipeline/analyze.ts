@@ -110,8 +110,14 @@ export async function analyzeModel(req: AnalyzeInput): Promise<Report> {
         // The user's own profiles are always estimated: giving the file asked for them.
         const ids = [...new Set([...selected, ...mine.map((p) => p.id)])].filter((id) => pool.has(id));
         const used = ids.map((id) => pool.get(id)!);
+        const t3 = performance.now();
         report.estimates = estimateReport(report, used, scenarios);
-        if (used.length) report.advice = await advise(report, model, measured.found, used, estimate, mine.map((p) => p.id), external, req.signal);
+        const t4 = performance.now();
+        report.timings.estimateMs = t4 - t3;
+        if (used.length) {
+          report.advice = await advise(report, model, measured.found, used, estimate, mine.map((p) => p.id), external, req.signal);
+          report.timings.adviceMs = performance.now() - t4;
+        }
       }
       report.timings.totalMs = performance.now() - t0;
       return report;

@@ -7,25 +7,24 @@ interface Exports {
   rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
   blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
   blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
-  hist16(inp: number, n: number, counts: number, sums: number): void;
-  low16(inp: number, n: number, b: number, out: number): void;
+  smallestSum(inp: number, n: number, wide: number, take: number, at: number): number;
 }
 
 /** Bytes of magsums' interleaved bins (simd/magsums.ts SCRATCH_BYTES), and the chunk size from which they pay for their clearing. */
 export const MAG_SCRATCH_BYTES = 2 * 4 * 4096 * 8;
 export const MAG_WAYS_FROM = 1 << 15;
-/** Bytes hist16 and low16 use: three tables of 65,536 f64. */
-export const BUCKETS16_BYTES = 3 * (1 << 16) * 8;
+/** Scratch smallestSum uses (simd/magsums.ts SELECT_BYTES): 65,536 u32 counts and f64 sums. */
+export const SELECT_BYTES = (1 << 16) * 12;
 
 /**
- * The plan's sums over chunks of float32 magnitudes (bins, rows, blocks) and the histograms that
- * rank block sums, over one model's memory. Addresses are in that memory; the weight kernels
+ * The plan's sums over chunks of float32 magnitudes (bins, rows, blocks) and the exact select that
+ * ranks block and row sums, over one model's memory. Addresses are in that memory; the weight kernels
  * (SimdKernels) lay out the arena they point into.
  */
 export class PlanKernels {
   private readonly x: Exports;
 
-  constructor(private readonly mem: ModelMemory) {
+  constructor(mem: ModelMemory) {
     this.x = kernelExports<Exports>(mem);
   }
 
@@ -54,21 +53,10 @@ export class PlanKernels {
   }
 
   /**
-   * Ranking histograms of n non-negative float32 values at ptr (simd/magsums.ts), in BUCKETS16_BYTES
-   * at `at`: counts then sums (f64) by the top 16 bits of the pattern; low16: the counts by the
-   * low 16 bits of those values in one bucket (at + 2 x 2^19).
+   * The sum of the take[i] smallest of n non-negative values at ptr (float32, or float64 when
+   * wide), for each i, exactly (simd/magsums.ts smallestSum); `at`: SELECT_BYTES of scratch.
    */
-  hist16(ptr: number, n: number, at: number): { counts: Float64Array; sums: Float64Array } {
-    this.x.hist16(ptr, n, at, at + (1 << 19));
-    return { counts: this.f64(at, 1 << 16), sums: this.f64(at + (1 << 19), 1 << 16) };
-  }
-
-  low16(ptr: number, n: number, bucket: number, at: number): Float64Array {
-    this.x.low16(ptr, n, bucket, at + (2 << 19));
-    return this.f64(at + (2 << 19), 1 << 16);
-  }
-
-  private f64(at: number, n: number): Float64Array {
-    return new Float64Array(this.mem.memory.buffer, at, n);
+  smallestSums(ptr: number, n: number, wide: boolean, take: readonly number[], at: number): number[] {
+    return take.map((t) => (t > 0 ? this.x.smallestSum(ptr, n, wide ? 1 : 0, t, at) : 0));
   }
 }

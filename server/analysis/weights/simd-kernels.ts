@@ -408,9 +408,12 @@ export class SimdKernels implements ChunkBuffers {
     return { sums, halves };
   }
 
-  /** A zeroed region of `bytes` in the arena (the next `arena` or `region` call reuses it); its address. */
-  region(bytes: number): number {
-    this.arena({ bitmap: bytes, view: 0, bands: 0, channels: 0, axisLen: 1 });
+  /**
+   * A zeroed region of `bytes` in the arena (the next `arena` or `region` call reuses it); its
+   * address. `scratch` more bytes follow it at the next multiple of 16, left as they are.
+   */
+  region(bytes: number, scratch = 0): number {
+    this.arena({ bitmap: bytes, view: scratch, bands: 0, channels: 0, axisLen: 1 });
     return this.at.bitmap;
   }
 

@@ -161,34 +161,76 @@ function walkTransposed(
   }
 }
 
-/**
- * The 65,536-bucket histogram of n non-negative float32 values at inp by the top 16 bits of their
- * pattern (which orders them): counts and sums, f64 each, at counts and sums (cleared here).
- */
-export function hist16(inp: usize, n: i32, counts: usize, sums: usize): void {
-  memory.fill(counts, 0, 65536 * 8);
-  memory.fill(sums, 0, 65536 * 8);
-  for (let j = 0; j < n; j++) {
-    const bits = load<u32>(inp + (<usize>j << 2));
-    const at = <usize>(bits >>> 16) << 3;
-    store<f64>(counts + at, load<f64>(counts + at) + 1);
-    store<f64>(sums + at, load<f64>(sums + at) + <f64>reinterpret<f32>(bits));
-  }
+/** Most buckets of one select level: counts (u32) then sums (f64), SELECT_BYTES in all. */
+const LEVEL = 65536;
+export const SELECT_BYTES = LEVEL * 12;
+
+// @ts-ignore: decorator
+@inline function keyOf(inp: usize, j: i32, wide: bool): u64 {
+  return wide ? load<u64>(inp + (<usize>j << 3)) : <u64>load<u32>(inp + (<usize>j << 2));
+}
+
+// @ts-ignore: decorator
+@inline function valueOf(inp: usize, j: i32, wide: bool): f64 {
+  return wide ? load<f64>(inp + (<usize>j << 3)) : <f64>load<f32>(inp + (<usize>j << 2));
 }
 
 /**
- * Counts (f64, at out, cleared here) of the low 16 bits of those of n float32 values at inp whose
- * top 16 bits are b: within one bucket the low bits order the values, so this ranks it exactly.
+ * The sum of the `take` smallest of n non-negative values at inp (float32, or float64 when
+ * wide), exactly, by radix select: a non-negative float's bit pattern orders it, so each level
+ * counts the candidates (patterns lo..hi) into buckets of (pattern - lowest) >> shift, about
+ * one per candidate and at most 65,536, takes the whole buckets below the one the count ends in,
+ * and goes on inside that one bucket; it ends when the candidates left are all one value. Two
+ * levels for float32 when there are 65,536 or more, at most four for float64; each is two passes
+ * over the values. `at`: SELECT_BYTES of scratch.
  */
-export function low16(inp: usize, n: i32, b: u32, out: usize): void {
-  memory.fill(out, 0, 65536 * 8);
-  for (let j = 0; j < n; j++) {
-    const bits = load<u32>(inp + (<usize>j << 2));
-    if (bits >>> 16 === b) {
-      const at = out + (<usize>(bits & 0xffff) << 3);
-      store<f64>(at, load<f64>(at) + 1);
+export function smallestSum(inp: usize, n: i32, wide: bool, take: f64, at: usize): f64 {
+  const counts = at;
+  const sums = at + (<usize>LEVEL << 2);
+  let lo: u64 = 0;
+  let hi: u64 = 0xffffffffffffffff;
+  let left = <u32>take;
+  let total: f64 = 0;
+  while (left > 0) {
+    let mn: u64 = 0xffffffffffffffff;
+    let mx: u64 = 0;
+    let one: i32 = -1;
+    let count: u32 = 0;
+    for (let j = 0; j < n; j++) {
+      const k = keyOf(inp, j, wide);
+      if (k < lo || k > hi) continue;
+      count++;
+      if (k < mn) { mn = k; one = j; }
+      if (k > mx) mx = k;
     }
+    if (one < 0) break;
+    if (mn === mx) return total + <f64>left * valueOf(inp, one, wide);
+    // About one bucket per candidate: clearing and walking more cost more than the passes on small weights.
+    const width = <u64>min<u32>(LEVEL, max<u32>(16, <u32>1 << (32 - clz<u32>(count))));
+    let shift: u64 = 0;
+    while ((mx - mn) >> shift >= width) shift++;
+    const used = <i32>((mx - mn) >> shift) + 1;
+    memory.fill(counts, 0, <usize>used << 2);
+    memory.fill(sums, 0, <usize>used << 3);
+    for (let j = 0; j < n; j++) {
+      const k = keyOf(inp, j, wide);
+      if (k < mn || k > mx) continue;
+      const b = <usize>((k - mn) >> shift);
+      store<u32>(counts + (b << 2), load<u32>(counts + (b << 2)) + 1);
+      store<f64>(sums + (b << 3), load<f64>(sums + (b << 3)) + valueOf(inp, j, wide));
+    }
+    let b = 0;
+    for (; b < used; b++) {
+      const c = load<u32>(counts + (<usize>b << 2));
+      if (c > left) break;
+      left -= c;
+      total += load<f64>(sums + (<usize>b << 3));
+    }
+    if (b === used) break;
+    lo = mn + (<u64>b << shift);
+    hi = lo + ((<u64>1 << shift) - 1);
   }
+  return total;
 }
 
 const ABS = i32x4.splat(0x7fffffff);
