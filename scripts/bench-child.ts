@@ -1,7 +1,7 @@
 /**
  * Runs one weights-only analysis in a fresh process and prints, as one JSON line, its timings, its
  * peak RSS and a short per-layer summary (to check the models are pruned as built). With --pass,
- * only the weight pass itself (load, then measureWeights with the default options, no hash worker,
+ * only the weight pass itself (load, then measureWeights with the default options on one thread, no hash worker,
  * no report): its wall time and the process's CPU time, so one core's throughput shows even when
  * other processes share the machine.
  * Usage: node out/scripts/bench-child.js MODEL [--pass]
@@ -50,7 +50,8 @@ async function pass(file: string): Promise<void> {
   const c0 = process.cpuUsage();
   const th0 = threadCpuMs();
   const t1 = performance.now();
-  const m = await measureWeights(model, resolveOptions(), new ExternalFiles(model.dir, model.path), {});
+  // One core: the split pass's worker would add its own thread (goal 2 is per core).
+  const m = await measureWeights(model, resolveOptions(), new ExternalFiles(model.dir, model.path), { split: 'off' });
   const weightsMs = performance.now() - t1;
   const th1 = threadCpuMs();
   const cpu = process.cpuUsage(c0);

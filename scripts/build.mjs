@@ -12,6 +12,9 @@ await Promise.all([
   build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server.js' }),
   // Every onnxruntime call runs in a child process of its own (server/child/run-in-child.ts).
   build({ ...node, entryPoints: ['server/pipeline/ort-child.ts'], outfile: 'dist/ort-child.js' }),
+  // The second thread of a split weight pass and of a split magnitude pass (server/analysis/weights/split-pass.ts).
+  build({ ...node, entryPoints: ['server/analysis/weights/pass-worker.ts'], outfile: 'dist/pass-worker.js' }),
+  build({ ...node, entryPoints: ['server/advise/kept-worker.ts'], outfile: 'dist/kept-worker.js' }),
   build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   // The webview app is inlined into every exported HTML report: whitespace and syntax minified,
   // identifiers kept so an error the report shows still names the function.

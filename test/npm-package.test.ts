@@ -35,10 +35,10 @@ describe('the CLI as an npm package (npm pack, then npm install -g on a clean pr
     assert.equal(r.status, 0, `npm install -g failed:\n${r.stdout}\n${r.stderr}`);
   });
 
-  it('packs only what the CLI runs: its bundle, the onnxruntime child, the report app, README, CHANGELOG, LICENSE and the docs its reports cite', () => {
+  it('packs only what the CLI runs: its bundle, the onnxruntime child, the workers of the two weight passes, the report app, README, CHANGELOG, LICENSE and the docs its reports cite', () => {
     const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     const media = readdirSync(path.join(ROOT, 'dist', 'media')).filter((f) => !f.endsWith('.map')).map((f) => `dist/media/${f}`);
-    assert.deepEqual(packed.files.sort(), ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/ort-child.js', ...media, ...docs].sort());
+    assert.deepEqual(packed.files.sort(), ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/ort-child.js', 'dist/pass-worker.js', 'dist/kept-worker.js', ...media, ...docs].sort());
     assert.equal(path.basename(packed.tarball), `${manifest.name}-${manifest.version}.tgz`);
   });
 

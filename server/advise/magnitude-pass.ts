@@ -1,10 +1,13 @@
+import * as path from 'node:path';
 import type { LayerReport } from '../../common/protocol';
 import type { GemmView } from '../analysis/layers/gemm-view';
 import type { Layer } from '../analysis/layers/layers';
 import { toMagnitudes } from '../analysis/weights/magnitudes';
 import { MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels, SELECT_BYTES } from '../analysis/weights/plan-kernels';
 import { SimdKernels } from '../analysis/weights/simd-kernels';
+import { splitOff, startSplit, tensorItem } from '../analysis/weights/split-pass';
 import { PRUNABLE_DTYPES } from '../bench/prune';
+import { noteRead } from '../files/read-log';
 import { pruneKey, type Prune } from '../bench/prune-kind';
 import { throwIfCancelled } from '../errors';
 import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
@@ -50,33 +53,71 @@ export function unprunable(l: Layer): string | undefined {
 /** Blocks of one shape whose sums one weight may hold (128 MiB): a larger weight gets no figure for that shape. */
 const MAX_BLOCKS = 1 << 25;
 
-/** Per report layer (same order as `found`): kept share by plan key, or why it cannot be pruned. */
+/** What the magnitude pass's worker is given (kept-worker.ts): the layers whose weights it sums, each the first with its weight and view. */
+export interface KeptJob {
+  file: string;
+  choices: KeptChoices;
+  layers: { index: number; weight: string; elements: number }[];
+}
+
+/**
+ * Per report layer (same order as `found`): kept share by plan key, or why it cannot be pruned.
+ * With enough external data, a worker thread sums part of the weights at the same time
+ * (server/analysis/weights/split-pass.ts).
+ */
 export async function measureKept(
   model: LoadedModel, found: readonly Layer[], layers: readonly LayerReport[], choices: KeptChoices, external: ExternalFiles, signal?: AbortSignal,
+  split: { split?: 'auto' | 'off'; splitFromBytes?: number } = {},
 ): Promise<(Record<string, number> | string)[]> {
+  // The figures of a weight on a view, not its sums: block sums of every weight held at once took 2.2 GB on a 4 GB model.
+  // One sum per weight and view: the first layer with each.
+  const firsts = new Map<string, number>();
+  const keyOf = new Map<number, string>();
+  const tensorIds = new Map<TensorRef, number>();
+  for (const [i, l] of found.entries()) {
+    if (unprunable(l)) continue;
+    if (!tensorIds.has(l.weight!)) tensorIds.set(l.weight!, tensorIds.size);
+    const key = `${tensorIds.get(l.weight!)} ${JSON.stringify(l.view)}`;
+    keyOf.set(i, key);
+    if (!firsts.has(key)) firsts.set(key, i);
+  }
+  const jobs = [...firsts.values()];
+  const theirs = split.split === 'off' ? [] : splitOff(jobs.map((i) => tensorItem(found[i].weight!)), model.fileBytes, split.splitFromBytes).map((k) => jobs[k]);
+  const job: KeptJob = { file: model.path, choices, layers: theirs.map((index) => ({ index, weight: found[index].weight!.name, elements: found[index].weight!.elements })) };
+  const other = theirs.length ? startSplit<KeptJob, Record<string, number>>(path.join(__dirname, 'kept-worker.js'), job, { signal }) : undefined;
+  try {
+    const simd = new SimdKernels(model.memory);
+    const plan = new PlanKernels(model.memory);
+    const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
+    const figures = new Map<number, Record<string, number>>();
+    const sum = async (i: number): Promise<void> => {
+      throwIfCancelled(signal);
+      figures.set(i, await sumFigures(found[i].weight!, found[i].view!, choices, env, simd, plan));
+    };
+    const skip = new Set(theirs);
+    for (const i of jobs) if (!skip.has(i)) await sum(i);
+    if (other) {
+      const got = await other.results;
+      for (const [i, r] of got.results) figures.set(i, r);
+      for (const f of got.read) noteRead(f);
+      // What the worker did not finish is summed here, where an error surfaces as it always does.
+      for (const i of theirs) if (!figures.has(i)) await sum(i);
+    }
+    return found.map((l, i) => {
+      const key = keyOf.get(i);
+      return key === undefined ? unprunable(l)! : { ...nmFigures(l.view!, layers[i], choices), ...figures.get(firsts.get(key)!)! };
+    });
+  } finally {
+    other?.stop();
+  }
+}
+
+/** The figures of one layer's weight on its view, for the worker (kept-worker.ts): its own kernels on its own model's memory. */
+export function keptSummer(model: LoadedModel, external: ExternalFiles): (l: Layer, choices: KeptChoices) => Promise<Record<string, number>> {
   const simd = new SimdKernels(model.memory);
   const plan = new PlanKernels(model.memory);
-  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
-  // The figures of a weight on a view, not its sums: block sums of every weight held at once took 2.2 GB on a 4 GB model.
-  const done = new Map<TensorRef, Map<string, Record<string, number>>>();
-  const out: (Record<string, number> | string)[] = [];
-  for (const [i, l] of found.entries()) {
-    throwIfCancelled(signal);
-    const why = unprunable(l);
-    if (why) {
-      out.push(why);
-      continue;
-    }
-    const t = l.weight!;
-    const v = l.view!;
-    const key = JSON.stringify(v);
-    let byView = done.get(t);
-    if (!byView) done.set(t, (byView = new Map()));
-    let figures = byView.get(key);
-    if (!figures) byView.set(key, (figures = await sumFigures(t, v, choices, env, simd, plan)));
-    out.push({ ...nmFigures(v, layers[i], choices), ...figures });
-  }
-  return out;
+  const env: ChunkEnv = { file: model.path, external, buffers: simd };
+  return (l, choices) => sumFigures(l.weight!, l.view!, choices, env, simd, plan);
 }
 
 /** N:M kept shares as the weight analysis measured them (exactly). */

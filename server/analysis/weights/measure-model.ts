@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { AnalysisOptions, LayerReport, WeightReport } from '../../../common/protocol';
 import { throwIfCancelled } from '../../errors';
 import type { ChunkEnv } from '../../onnx/chunks';
@@ -9,11 +10,13 @@ import { dequantizeSources } from '../layers/dequantize-source';
 import { findLayers, type Layer } from '../layers/layers';
 import { usersOf } from '../layers/users';
 import { layerReport, weightlessLayerReport } from './layer-report';
-import { parseBlock, parseNm } from './options';
+import { parseBlock, parseNm, type BlockShape } from './options';
 import { quantization } from './quantization';
 import { SimdKernels } from './simd-kernels';
 import { log2Histogram, magnitudeSummary } from './summaries';
-import { measureWeight } from './weights';
+import { measureWeight, type NmPattern } from './weights';
+import { splitOff, startSplit, storedBytes, tensorItem, type TensorResult, type WeightsJob } from './split-pass';
+import { noteRead } from '../../files/read-log';
 
 export interface MeasuredWeights {
   weights: WeightReport[];
@@ -21,64 +24,120 @@ export interface MeasuredWeights {
   /** The layers found, in report order: the run and the estimates take them from here. */
   found: Layer[];
   warnings: string[];
+  /** Weights a worker thread measured (split-pass.ts). */
+  split: number;
+}
+
+export interface PassControl {
+  signal?: AbortSignal;
+  onFraction?: (fraction: number) => void;
+  /**
+   * External weights measured on a second thread as well (server/analysis/weights/split-pass.ts):
+   * 'auto' when the model has splitFromBytes of them and the machine a second core; 'off' keeps
+   * the pass on this thread.
+   */
+  split?: 'auto' | 'off';
+  splitFromBytes?: number;
+}
+
+/** What every weight's measurement reads of the model: found the same way on any thread. */
+export interface PassContext {
+  options: AnalysisOptions;
+  patterns: NmPattern[];
+  blocks: BlockShape[];
+  found: Layer[];
+  /** Each found layer's index in `found`. */
+  index: Map<Layer, number>;
+  users: ReturnType<typeof usersOf>;
+  dq: ReturnType<typeof dequantizeSources>;
+  layersOf: Map<TensorRef, Layer[]>;
+}
+
+export function passContext(model: LoadedModel, options: AnalysisOptions): PassContext {
+  const found = findLayers(model.nodes);
+  const layersOf = new Map<TensorRef, Layer[]>();
+  for (const l of found) if (l.weight) layersOf.set(l.weight, [...(layersOf.get(l.weight) ?? []), l]);
+  return {
+    options, patterns: options.nm.map(parseNm), blocks: options.blocks.map(parseBlock), found, index: new Map(found.map((l, i) => [l, i])),
+    users: usersOf(model.nodes), dq: dequantizeSources(model.nodes), layersOf,
+  };
+}
+
+/** One weight in one streaming pass (statistics, nonzero bitmap, N:M kept magnitude), then its layers' pattern metrics from the bitmap in each layer's GEMM view. */
+export async function measureTensor(t: TensorRef, ctx: PassContext, env: ChunkEnv, simd: SimdKernels): Promise<TensorResult> {
+  const warnings: string[] = [];
+  const layers = ctx.layersOf.get(t) ?? [];
+  const quant = await quantization(t, layers, ctx.dq.get(t), env, warnings);
+  const report = baseWeightReport(t, ctx.users.get(t)?.map((u) => u.opType) ?? [], quant?.report);
+  if (!t.dtype.numeric) return { weight: { ...report, skipped: `dtype ${t.dtype.name} is not analysed` }, layers: [], warnings };
+  const viewed = layers.filter((l) => l.view);
+  const views = [...new Map(viewed.map((l) => [JSON.stringify(l.view), l.view!])).values()];
+  const m = await measureWeight(t, quant?.quantization, views, env, simd, { nearZero: ctx.options.nearZero, patterns: ctx.patterns });
+  const weight: WeightReport = {
+    ...report,
+    zeros: m.stats.zeros,
+    nearZeros: m.stats.nearZeros,
+    sparsity: t.elements ? m.stats.zeros / t.elements : 0,
+    magnitude: magnitudeSummary(m.stats, t.elements),
+    histogram: log2Histogram(m.stats),
+  };
+  const out: [number, LayerReport][] = [];
+  for (const l of layers) {
+    const vi = l.view ? views.findIndex((v) => JSON.stringify(v) === JSON.stringify(l.view)) : -1;
+    out.push([ctx.index.get(l)!, layerReport(l, m, vi, ctx.patterns, ctx.blocks, simd)]);
+  }
+  return { weight, layers: out, warnings };
 }
 
 /**
- * Every weight of the model in one streaming pass each (statistics, nonzero bitmap, N:M kept
- * magnitude), then every layer's pattern metrics from its weight's bitmap in the layer's GEMM view.
+ * Every weight of the model, in model order, and every layer's pattern metrics. With enough
+ * external data, a worker thread measures part of it at the same time (split-pass.ts).
  */
-export async function measureWeights(
-  model: LoadedModel, options: AnalysisOptions, external: ExternalFiles,
-  control: { signal?: AbortSignal; onFraction?: (fraction: number) => void },
-): Promise<MeasuredWeights> {
-  const warnings: string[] = [];
-  const patterns = options.nm.map(parseNm);
-  const blocks = options.blocks.map(parseBlock);
-  const found = findLayers(model.nodes);
-  const users = usersOf(model.nodes);
-  const dq = dequantizeSources(model.nodes);
-  const layersOf = new Map<TensorRef, Layer[]>();
-  for (const l of found) if (l.weight) layersOf.set(l.weight, [...(layersOf.get(l.weight) ?? []), l]);
-
-  const totalBytes = model.tensors.reduce((s, t) => s + (t.dtype.numeric ? rawByteLength(t.dtype, t.elements) : 0), 0);
+export async function measureWeights(model: LoadedModel, options: AnalysisOptions, external: ExternalFiles, control: PassControl): Promise<MeasuredWeights> {
+  const ctx = passContext(model, options);
+  const totalBytes = model.tensors.reduce((s, t) => s + storedBytes(t), 0);
   let doneBytes = 0;
-  const simd = new SimdKernels(model.memory);
-  const env: ChunkEnv = {
-    file: model.path, external, buffers: simd, signal: control.signal,
-    onBytes: (n) => {
-      doneBytes += n;
-      control.onFraction?.(totalBytes ? doneBytes / totalBytes : 1);
-    },
+  const onBytes = (n: number): void => {
+    doneBytes += n;
+    control.onFraction?.(totalBytes ? Math.min(1, doneBytes / totalBytes) : 1);
   };
-  const layerReports = new Map<Layer, LayerReport>();
-  const weights: WeightReport[] = [];
-  for (const t of model.tensors) {
-    throwIfCancelled(control.signal);
-    const layers = layersOf.get(t) ?? [];
-    const quant = await quantization(t, layers, dq.get(t), env, warnings);
-    const report = baseWeightReport(t, users.get(t)?.map((u) => u.opType) ?? [], quant?.report);
-    if (!t.dtype.numeric) {
-      weights.push({ ...report, skipped: `dtype ${t.dtype.name} is not analysed` });
-      continue;
+  const theirs = control.split === 'off' ? [] : splitOff(model.tensors.map(tensorItem), model.fileBytes, control.splitFromBytes);
+  const job: WeightsJob = { file: model.path, options, tensors: theirs.map((index) => ({ index, name: model.tensors[index].name, elements: model.tensors[index].elements })) };
+  const other = theirs.length ? startSplit<WeightsJob, TensorResult>(path.join(__dirname, 'pass-worker.js'), job, { signal: control.signal, onBytes }) : undefined;
+  try {
+    const simd = new SimdKernels(model.memory);
+    const env: ChunkEnv = { file: model.path, external, buffers: simd, signal: control.signal, onBytes };
+    const results: (TensorResult | undefined)[] = new Array(model.tensors.length);
+    const skip = new Set(theirs);
+    const skipped = new Set<number>();
+    const measure = async (i: number): Promise<void> => {
+      throwIfCancelled(control.signal);
+      results[i] = await measureTensor(model.tensors[i], ctx, env, simd);
+    };
+    for (let i = 0; i < model.tensors.length; i++) if (!skip.has(i)) await measure(i);
+    if (other) {
+      const got = await other.results;
+      for (const [i, r] of got.results) results[i] = r;
+      // What the worker read, this command read: an output must not replace it either.
+      for (const f of got.read) noteRead(f);
+      // Whatever it did not finish is measured here, where an error in the model surfaces as it always does.
+      for (const i of theirs) if (!results[i]) {
+        skipped.add(i);
+        await measure(i);
+      }
     }
-    const viewed = layers.filter((l) => l.view);
-    const views = [...new Map(viewed.map((l) => [JSON.stringify(l.view), l.view!])).values()];
-    const m = await measureWeight(t, quant?.quantization, views, env, simd, { nearZero: options.nearZero, patterns });
-    weights.push({
-      ...report,
-      zeros: m.stats.zeros,
-      nearZeros: m.stats.nearZeros,
-      sparsity: t.elements ? m.stats.zeros / t.elements : 0,
-      magnitude: magnitudeSummary(m.stats, t.elements),
-      histogram: log2Histogram(m.stats),
-    });
-    for (const l of layers) {
-      const vi = l.view ? views.findIndex((v) => JSON.stringify(v) === JSON.stringify(l.view)) : -1;
-      layerReports.set(l, layerReport(l, m, vi, patterns, blocks, simd));
-    }
+    const layerReports = new Map<number, LayerReport>();
+    for (const r of results) for (const [li, lr] of r!.layers) layerReports.set(li, lr);
+    return {
+      weights: results.map((r) => r!.weight),
+      layers: ctx.found.map((l, li) => layerReports.get(li) ?? weightlessLayerReport(l)),
+      found: ctx.found,
+      warnings: results.flatMap((r) => r!.warnings),
+      split: theirs.length - skipped.size,
+    };
+  } finally {
+    other?.stop();
   }
-  const layers = found.map((l) => layerReports.get(l) ?? weightlessLayerReport(l));
-  return { weights, layers, found, warnings };
 }
 
 function baseWeightReport(t: TensorRef, usedBy: string[], quant: Pick<WeightReport, 'zeroPoint' | 'scale'> | undefined): WeightReport {

@@ -7,14 +7,17 @@ interface Exports {
   rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
   blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
   blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
-  smallestSum(inp: number, n: number, wide: number, take: number, at: number): number;
+  smallestSums32(inp: number, n: number, takes: number, nTakes: number, out: number, at: number): void;
+  smallestSums64(inp: number, n: number, takes: number, nTakes: number, out: number, at: number): void;
 }
 
 /** Bytes of magsums' interleaved bins (simd/magsums.ts SCRATCH_BYTES), and the chunk size from which they pay for their clearing. */
 export const MAG_SCRATCH_BYTES = 2 * 4 * 4096 * 8;
 export const MAG_WAYS_FROM = 1 << 15;
-/** Scratch smallestSum uses (simd/magsums.ts SELECT_BYTES): 65,536 u32 counts and f64 sums. */
-export const SELECT_BYTES = (1 << 16) * 12;
+/** Most takes smallestSums ranks in one call. */
+const MAX_TAKES = 16;
+/** Scratch smallestSums uses (simd/magsums.ts SELECT_BYTES): two levels of 65,536 u32 counts and f64 sums, then its takes and sums. */
+export const SELECT_BYTES = 2 * (1 << 16) * 12 + 2 * 8 * MAX_TAKES;
 
 /**
  * The plan's sums over chunks of float32 magnitudes (bins, rows, blocks) and the exact select that
@@ -24,8 +27,12 @@ export const SELECT_BYTES = (1 << 16) * 12;
 export class PlanKernels {
   private readonly x: Exports;
 
-  constructor(mem: ModelMemory) {
+  constructor(private readonly mem: ModelMemory) {
     this.x = kernelExports<Exports>(mem);
+  }
+
+  private buffer(): ArrayBufferLike {
+    return this.mem.memory.buffer;
   }
 
   /**
@@ -54,9 +61,14 @@ export class PlanKernels {
 
   /**
    * The sum of the take[i] smallest of n non-negative values at ptr (float32, or float64 when
-   * wide), for each i, exactly (simd/magsums.ts smallestSum); `at`: SELECT_BYTES of scratch.
+   * wide), for each i, exactly (simd/magsums.ts smallestSums); `at`: SELECT_BYTES of scratch.
    */
   smallestSums(ptr: number, n: number, wide: boolean, take: readonly number[], at: number): number[] {
-    return take.map((t) => (t > 0 ? this.x.smallestSum(ptr, n, wide ? 1 : 0, t, at) : 0));
+    if (take.length > MAX_TAKES) throw new RangeError(`at most ${MAX_TAKES} takes at once (${take.length} asked)`);
+    const io = at + 2 * (1 << 16) * 12;
+    const takes = new Float64Array(this.buffer(), io, take.length);
+    takes.set(take);
+    (wide ? this.x.smallestSums64 : this.x.smallestSums32)(ptr, n, io, take.length, io + 8 * MAX_TAKES, at);
+    return Array.from(new Float64Array(this.buffer(), io + 8 * MAX_TAKES, take.length));
   }
 }

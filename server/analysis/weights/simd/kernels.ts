@@ -9,5 +9,5 @@ export { keep4, keep8 } from './kept';
 export { hkeep4, hkeep8 } from './kept16';
 export { qrun, qcols, qscalar } from './qstats';
 export { qkeep8, qkeep4 } from './qkept';
-export { magsums, smallestSum, blocksAlongRows, blocksAlongColumns, rowsAlong } from './magsums';
+export { magsums, smallestSums32, smallestSums64, blocksAlongRows, blocksAlongColumns, rowsAlong } from './magsums';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
