@@ -84,15 +84,24 @@ export function planPruning(i: PlanInput): PruningPlan {
     .sort((a, b) => b.gain - a.gain || a.n - b.n || a.j - b.j);
   const picked = (u: Unit): Choice => u.pick ?? u.hull[u.at];
   const time = (): number => all.reduce((s, u) => s + picked(u).seconds, other);
-  const point = (lost: number): PlanPoint => ({ l1Kept: l1 > 0 ? 1 - lost / l1 : 1, speedup: dense / time(), pruned: all.filter((u) => picked(u).key !== 'as-is').length });
+  const at = (lost: number, seconds: number, pruned: number): PlanPoint => ({ l1Kept: l1 > 0 ? 1 - lost / l1 : 1, speedup: dense / seconds, pruned });
+  const point = (lost: number): PlanPoint => at(lost, time(), all.filter((u) => picked(u).key !== 'as-is').length);
 
-  // The front: every step in order, the budget ignored.
+  // The front: every step in order, the budget ignored; each step moves one weight, so the time
+  // and the count move by that weight alone (a sum over every weight per step was steps x weights).
   let lost = 0;
-  const front: PlanPoint[] = [point(0)];
+  const first = point(0);
+  let seconds = time();
+  let pruned = first.pruned;
+  const front: PlanPoint[] = [first];
   for (const s of steps) {
+    const from = s.u.hull[s.j - 1];
+    const to = s.u.hull[s.j];
     s.u.at = s.j;
-    lost += s.u.hull[s.j].lost - s.u.hull[s.j - 1].lost;
-    front.push(point(lost));
+    lost += to.lost - from.lost;
+    seconds += to.seconds - from.seconds;
+    if (from.key === 'as-is') pruned++;
+    front.push(at(lost, seconds, pruned));
   }
   // The plan: the same order within the budget.
   for (const u of all) u.at = 0;
