@@ -1,5 +1,5 @@
 import type { Report } from '../../common/protocol';
-import type { Prune } from '../bench/prune-kind';
+import { pruneKey, type Prune } from '../bench/prune-kind';
 import type { Params } from '../estimate/draws';
 import { layerTime, planLayer, type LayerPlan } from '../estimate/layer-time';
 import { patternFor, type AcceleratorProfile } from '../estimate/profile';
@@ -12,8 +12,21 @@ import { BLOCK_LEVELS, ROW_LEVELS, UNSTRUCTURED_LEVELS, type KeptChoices } from 
  * a target, from the same planLayer and layerTime the estimates use.
  */
 
+/** Pruned layers already made, by layer and pruning: the same object each time, so its plans are made once (planLayer keeps them by object). */
+const pruned = new WeakMap<WorkLayer, Map<string, WorkLayer>>();
+
 /** The workload layer after `p`; `rows` is the layer's output channel count, `zeroRows` those all zero now. */
 export function prunedLayer(l: WorkLayer, p: Prune, rows: number, zeroRows: number): WorkLayer {
+  if (p.kind === 'as-is') return l;
+  let byPrune = pruned.get(l);
+  if (!byPrune) pruned.set(l, (byPrune = new Map()));
+  const key = `${pruneKey(p)}|${rows}|${zeroRows}`;
+  let after = byPrune.get(key);
+  if (!after) byPrune.set(key, (after = pruneLayer(l, p, rows, zeroRows)));
+  return after;
+}
+
+function pruneLayer(l: WorkLayer, p: Prune, rows: number, zeroRows: number): WorkLayer {
   switch (p.kind) {
     case 'as-is': return l;
     case 'rows': {

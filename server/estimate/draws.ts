@@ -61,8 +61,27 @@ export function nominalParams(p: AcceleratorProfile): Params {
   return params(p, (v) => v, () => null);
 }
 
+/**
+ * Draws made so far per profile (the default seed): the first n of a longer series are the n
+ * draws themselves, and one report draws for the same profile dozens of times (each scenario,
+ * the sweep, the advisor's estimates). Draws are never changed once made.
+ */
+const drawn = new WeakMap<AcceleratorProfile, { draws: Params[]; more: () => Params }>();
+
 /** `n` draws from a fixed seed; the same profile always gets the same draws. */
 export function drawnParams(p: AcceleratorProfile, n: number, seed = SEED): Params[] {
+  if (seed !== SEED) return series(p, seed, n);
+  let d = drawn.get(p);
+  if (!d) {
+    const rand = rng(seed);
+    const pick: Pick = (v, r) => (r ? r[0] + rand() * (r[1] - r[0]) : v);
+    drawn.set(p, (d = { draws: [], more: () => params(p, pick, rand) }));
+  }
+  while (d.draws.length < n) d.draws.push(d.more());
+  return d.draws.slice(0, n);
+}
+
+function series(p: AcceleratorProfile, seed: number, n: number): Params[] {
   const rand = rng(seed);
   const pick: Pick = (v, r) => (r ? r[0] + rand() * (r[1] - r[0]) : v);
   return Array.from({ length: n }, () => params(p, pick, rand));

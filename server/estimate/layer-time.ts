@@ -74,8 +74,25 @@ function support(p: AcceleratorProfile, pattern: string, dtype: PeakDtype, l: Wo
   return a;
 }
 
+/**
+ * Plans already made, by layer object, then profile and date: the advisor times the same layers
+ * (and the same pruned copies of them) on each target many times over, and a plan is a pure
+ * function of the three. Plans are never changed once made.
+ */
+const plans = new WeakMap<WorkLayer, WeakMap<AcceleratorProfile, Map<string, LayerPlan>>>();
+
 /** What the target's runtime does with this layer, decided from the layer and the nominal profile. */
 export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): LayerPlan {
+  let byProfile = plans.get(l);
+  if (!byProfile) plans.set(l, (byProfile = new WeakMap()));
+  let byDate = byProfile.get(p);
+  if (!byDate) byProfile.set(p, (byDate = new Map()));
+  let plan = byDate.get(asOf ?? '');
+  if (!plan) byDate.set(asOf ?? '', (plan = decidePlan(l, p, asOf)));
+  return plan;
+}
+
+function decidePlan(l: WorkLayer, p: AcceleratorProfile, asOf: string | undefined): LayerPlan {
   const { peak, wanted } = peakFor(p, l.dtype);
   const compact = l.rowsKept * l.kKept;
   const base: Common = { peak, ...(wanted ? { wanted } : {}), exploited: compact < 1 ? `removed channels keep ${pct(compact)} of the layer` : 'dense' };
