@@ -76,6 +76,14 @@ function actionsOn(i: ActionInput, p: AcceleratorProfile, focus: boolean): Advic
   return same && rival && Math.abs(same.speedup - rival.speedup) < 0.005 && (same.l1Kept ?? 0) <= (rival.l1Kept ?? 0) + 1e-9 ? out.filter((a) => a !== same) : out;
 }
 
+/** A workload's layers by report index, made once per workload. */
+const indexes = new WeakMap<Workload, Map<number, WorkLayer>>();
+function byIndex(w: Workload): Map<number, WorkLayer> {
+  let m = indexes.get(w);
+  if (!m) indexes.set(w, (m = new Map(w.layers.map((l) => [l.index!, l]))));
+  return m;
+}
+
 /** The workload with the given report layers pruned. */
 function apply(i: ActionInput, prunes: ReadonlyMap<number, Prune>): Workload {
   return {
@@ -104,7 +112,7 @@ function pruneAction(i: ActionInput, p: AcceleratorProfile, focus: boolean): Adv
     const first = v.targets[p.id]?.[0];
     const figures = i.kept[v.index];
     if (first?.code !== 'eligible' || typeof figures !== 'object') continue;
-    const wl = i.workload.layers.find((l) => l.index === v.index);
+    const wl = byIndex(i.workload).get(v.index);
     // A layer the target already runs sparse has nothing to gain from this action.
     if (!wl || timeLayer(wl, p, q, i.asOf).plan.path !== 'dense') continue;
     const choice = referencePrune(i, p, wl, q);

@@ -2,7 +2,7 @@ import { drawnParams, nominalParams, type Params } from './draws';
 import { kernelSpeedup } from './kernel-table';
 import { layerTime, otherPeak, otherTime, planLayer, type LayerPlan, type Timed } from './layer-time';
 import type { AcceleratorProfile, PeakDtype } from './profile';
-import type { Workload } from './workload';
+import type { WorkLayer, Workload } from './workload';
 
 /**
  * A workload on a target: plans once, then the whole model's sparse and dense time under each
@@ -49,8 +49,7 @@ function groupsOf(w: Workload): Planned['groups'] {
   if (cached) return cached;
   const by = new Map<string, { at: number; members: number[] }>();
   w.layers.forEach((l, i) => {
-    // Everything a layer's time depends on but its name.
-    const k = JSON.stringify([l.kind, l.macs, l.weightBytes, l.activationBytes, l.dtype, l.weightDtype, l.weightDensity, l.rowsKept, l.kKept, l.nmReady, l.blockDensity, l.activationDensity, l.activationRange, l.gemm, l.costSource]);
+    const k = groupKey(l);
     const g = by.get(k);
     if (g) g.members.push(i);
     else by.set(k, { at: i, members: [i] });
@@ -58,6 +57,19 @@ function groupsOf(w: Workload): Planned['groups'] {
   const groups = [...by.values()];
   groupCache.set(w, groups);
   return groups;
+}
+
+/** Each layer's group key, made once: the advisor's workloads share most of their layer objects. */
+const keys = new WeakMap<WorkLayer, string>();
+
+/** Everything a layer's time depends on but its name. */
+function groupKey(l: WorkLayer): string {
+  let k = keys.get(l);
+  if (k === undefined) {
+    k = JSON.stringify([l.kind, l.macs, l.weightBytes, l.activationBytes, l.dtype, l.weightDtype, l.weightDensity, l.rowsKept, l.kKept, l.nmReady, l.blockDensity, l.activationDensity, l.activationRange, l.gemm, l.costSource]);
+    keys.set(l, k);
+  }
+  return k;
 }
 
 /**

@@ -75,34 +75,41 @@ function support(p: AcceleratorProfile, pattern: string, dtype: PeakDtype, l: Wo
 }
 
 /**
- * Plans already made, by layer object, then profile and date: the advisor times the same layers
- * (and the same pruned copies of them) on each target many times over, and a plan is a pure
- * function of the three. Plans are never changed once made.
+ * Plans already made, by layer object and profile: the advisor times the same layers (and the
+ * same pruned copies of them) on each target many times over, and a plan is a pure function of
+ * the layer, the profile and the support matrix's date (a date other than today's is not kept).
+ * Plans are never changed once made.
  */
-const plans = new WeakMap<WorkLayer, WeakMap<AcceleratorProfile, Map<string, LayerPlan>>>();
+const plans = new WeakMap<WorkLayer, Map<AcceleratorProfile, LayerPlan>>();
 
 /** What the target's runtime does with this layer, decided from the layer and the nominal profile. */
 export function planLayer(l: WorkLayer, p: AcceleratorProfile, asOf?: string): LayerPlan {
+  if (asOf !== undefined) return decidePlan(l, p, asOf);
   let byProfile = plans.get(l);
-  if (!byProfile) plans.set(l, (byProfile = new WeakMap()));
-  let byDate = byProfile.get(p);
-  if (!byDate) byProfile.set(p, (byDate = new Map()));
-  let plan = byDate.get(asOf ?? '');
-  if (!plan) byDate.set(asOf ?? '', (plan = decidePlan(l, p, asOf)));
+  if (!byProfile) plans.set(l, (byProfile = new Map()));
+  let plan = byProfile.get(p);
+  if (!plan) byProfile.set(p, (plan = decidePlan(l, p, undefined)));
   return plan;
 }
 
 function decidePlan(l: WorkLayer, p: AcceleratorProfile, asOf: string | undefined): LayerPlan {
   const { peak, wanted } = peakFor(p, l.dtype);
   const compact = l.rowsKept * l.kKept;
-  const base: Common = { peak, ...(wanted ? { wanted } : {}), exploited: compact < 1 ? `removed channels keep ${pct(compact)} of the layer` : 'dense' };
+  // Literals of one shape each, extras assigned after: spreading a base object into every plan
+  // cost 2 us a plan, and a 4,000-layer model's advisor makes a quarter of a million of them.
+  const channels = (): string => `removed channels keep ${pct(compact)} of the layer`;
+  const done = <T extends LayerPlan>(x: T, s?: LayerSupport): T => {
+    if (wanted) x.wanted = wanted;
+    if (s) x.support = s;
+    return x;
+  };
   const dense = (why: string, blocked: DenseReason, s?: LayerSupport): LayerPlan =>
-    ({ ...base, path: 'dense', blocked, exploited: compact < 1 ? `${base.exploited}; ${why}` : why, ...(s ? { support: s } : {}) });
+    done({ peak, path: 'dense', blocked, exploited: compact < 1 ? `${channels()}; ${why}` : why }, s);
   // Density among what compaction keeps: zeros in removed rows/columns are already gone.
   const dw = Math.min(1, l.weightDensity / Math.max(compact, 1e-12));
   switch (p.kind) {
     case 'none':
-      return { ...base, path: 'dense' };
+      return done({ peak, path: 'dense', exploited: compact < 1 ? channels() : 'dense' });
     case 'n:m': {
       const s = p.sparsity;
       const [n, m] = patternFor(s, peak);
@@ -115,16 +122,13 @@ function decidePlan(l: WorkLayer, p: AcceleratorProfile, asOf: string | undefine
         return dense(`${key}-ready, but the weight (${l.gemm.n} x ${l.gemm.k} per group) is below the ${s.minShape!.n} x ${s.minShape!.k} the runtime's sparse kernels take: dense`, 'min-shape', sup);
       const valueBits = dtypeByName(l.weightDtype ?? l.dtype).bits;
       if (!s.kernel)
-        return { ...base, path: 'nm', n, m, table: null, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: `${key}-ready: sparse math ${s.mathSpeedup!.value}x, weights at ${n}/${m} plus index bits`, ...(sup ? { support: sup } : {}) };
+        return done({ peak, path: 'nm', n, m, table: null, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: `${key}-ready: sparse math ${s.mathSpeedup!.value}x, weights at ${n}/${m} plus index bits` }, sup);
       const t = kernelSpeedup(s.kernel, l.gemm.m, l.gemm.n, l.gemm.k, peak);
       const words = (): string => {
         const note = !t.covered ? `: more than ${COVERAGE}x smaller than every measured GEMM in M, N or K, no gain claimed` : !t.dtypeMatched ? ' (table points of another dtype)' : '';
         return `${key}-ready: ${t.speedup.toFixed(2)}x from the kernel table at M x N x K = ${Math.round(l.gemm.m)} x ${l.gemm.n} x ${l.gemm.k}${note}${s.onlyWhenFaster && t.speedup < 1 ? '; the runtime keeps the dense kernel' : ''}`;
       };
-      return {
-        ...base, path: 'nm', n, m, table: t.speedup, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: words(),
-        ...(sup ? { support: sup } : {}),
-      };
+      return done({ peak, path: 'nm', n, m, table: t.speedup, onlyWhenFaster: s.onlyWhenFaster ?? false, valueBits, exploited: words() }, sup);
     }
     default: {
       const s = p.sparsity;
@@ -148,12 +152,11 @@ function decidePlan(l: WorkLayer, p: AcceleratorProfile, asOf: string | undefine
       if (sup && !sup.usable) return dense(`${p.runtime!.name} does not run ${pattern} sparsity at ${peak} on this chip (${sup.status}): dense`, 'unsupported', sup);
       const rel = curveAt(curve, density);
       if (rel >= 1 && !s.onlyWhenFaster) return dense(`${label} density ${pct(density)} is above the crossover: dense`, 'above-crossover', sup);
-      return {
-        ...base, path: 'curve', curve, density, weights: p.kind === 'block' ? density : dw,
+      return done({
+        peak, path: 'curve', curve, density, weights: p.kind === 'block' ? density : dw,
         activations: p.kind === 'dual' ? l.activationDensity : null, onlyWhenFaster: s.onlyWhenFaster ?? false, cap: density,
         exploited: `${p.kind} at ${label} density ${pct(density)}: ${(rel * 100).toFixed(0)}% of dense time`,
-        ...(sup ? { support: sup } : {}),
-      };
+      }, sup);
     }
   }
 }
