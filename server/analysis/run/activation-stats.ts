@@ -56,7 +56,10 @@ type Numeric = ArrayLike<number> | BigInt64Array | BigUint64Array;
  */
 export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolean, wide: boolean): RunStats {
   const n = data.length;
-  const num = typeof data[0] === 'bigint' ? (i: number) => Number((data as BigInt64Array)[i]) : (i: number) => (data as ArrayLike<number>)[i];
+  // Read in place, not through a function per element (several times slower in a process's first run), and with no copy.
+  const big = typeof data[0] === 'bigint';
+  const ints = data as BigInt64Array;
+  const values = data as ArrayLike<number>;
   const thresholds = HISTOGRAM_THRESHOLDS.map((t) => (wide ? t : Math.fround(t)));
   const histBelow = histogram ? thresholds.map(() => 0) : undefined;
   // An absolute rule counts in the first pass; a relative one (nothing is below -Infinity) in a second.
@@ -69,7 +72,7 @@ export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolea
   let maxAbs = 0;
   let nearZeros = 0;
   for (let i = 0; i < n; i++) {
-    const v = num(i);
+    const v = big ? Number(ints[i]) : values[i];
     if (v === 0) zeros++;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -83,7 +86,7 @@ export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolea
   if (near.relative) {
     // As in the graph: t x max|x| computed at the value's precision, compared with <.
     const below = wide ? near.value * maxAbs : Math.fround(Math.fround(near.value) * maxAbs);
-    for (let i = 0; i < n; i++) if (Math.abs(num(i)) < below) nearZeros++;
+    for (let i = 0; i < n; i++) if (Math.abs(big ? Number(ints[i]) : values[i]) < below) nearZeros++;
   }
   return { elements: n, zeros, nearZeros, min, max, sum, sumSq, ...(histBelow ? { histBelow } : {}) };
 }
