@@ -263,8 +263,13 @@ export interface ValueReport {
   max: number | null;
   mean: number | null;
   std: number | null;
-  /** Counts of |x| below each threshold, over all samples (layer inputs and outputs). */
-  histogram?: { thresholds: number[]; below: number[] };
+  /**
+   * Layer inputs and outputs: counts of |x| below each threshold among `elements` values over all
+   * samples, every stride-th in memory order (stride 1: every value; values of 32,768 elements or
+   * more in the graph take a prime stride that divides neither of their last two dims, so the
+   * share below each threshold is below / elements, from a sample).
+   */
+  histogram?: { thresholds: number[]; below: number[]; elements: number; stride: number };
   method: 'in-graph' | 'copied' | 'input' | 'shape-only';
   /** Density per sample: mean, min and max over the samples, and a short series. */
   spread?: DensitySpread;

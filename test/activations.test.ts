@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { tensorStats } from '../server/analysis/run/activation-stats';
-import { HISTOGRAM_THRESHOLDS } from '../server/analysis/run/instrument';
+import { histogramStride, HISTOGRAM_THRESHOLDS } from '../server/analysis/run/instrument';
 import { CancelledError } from '../server/errors';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { ort } from '../server/analysis/run/session';
@@ -74,7 +74,7 @@ describe('running the model', () => {
       assert.equal(rel.nearZeros, 4);
       assert.deepEqual([rel.zeros, rel.min, rel.max, rel.elements], [1, -2, 1, 6]);
       const below = HISTOGRAM_THRESHOLDS.map((t) => x.filter((v) => Math.abs(v) < t).length);
-      assert.deepEqual(rel.histBelow, below);
+      assert.deepEqual(rel.hist, { below, elements: 6, stride: 1 });
     }
   });
 
@@ -97,8 +97,44 @@ describe('running the model', () => {
       assert.equal(g.min, copied.min);
       assert.equal(g.max, copied.max);
       assert.equal(g.mean, copied.sum / copied.elements);
-      assert.deepEqual(g.histogram?.below, copied.histBelow);
+      assert.deepEqual(g.histogram?.below, copied.hist?.below);
+      assert.deepEqual([g.histogram?.elements, g.histogram?.stride], [8, 1], 'a small value: every element');
     }
+  });
+
+  it('takes the histogram of a large value over every stride-th element, zeros and near-zeros over all of them', async () => {
+    // y = Relu(x + b) over [1, 4, 97, 101] (39,188 elements: past HISTOGRAM_ALL_BELOW; 13 divides neither 97 nor 101).
+    const dims = [1, 4, 97, 101];
+    const n = dims.reduce((a, b) => a * b, 1);
+    const x = Array.from({ length: n }, (_, i) => ((i * 7919) % 2003) / 100 - 10 + (i % 5 === 0 ? -20 : 0));
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', dims).output('z', 'float32', [1, 2, 97, 101]);
+    b.main.initializer('b', { dtype: 'float32', dims: [1], values: [0.003] });
+    b.main.initializer('w', { dtype: 'float32', dims: [2, 4, 1, 1], values: [1, 1, 1, 1, 1, 1, 1, 1] });
+    b.main.node('Add', ['x', 'b'], ['pre'], {}, 'add').node('Relu', ['pre'], ['y'], {}, 'relu').node('Conv', ['y', 'w'], ['z'], {}, 'conv');
+    const { report } = await runBuilt(b, { inputs: ['x.npy'] }, { 'x.npy': f32npy(dims, x) });
+    const y = value(report, 'y');
+    assert.equal(y.method, 'in-graph');
+    assert.equal(histogramStride(dims), 13);
+    const exposed = new ModelBuilder();
+    exposed.main.input('x', 'float32', dims).output('y', 'float32', dims);
+    exposed.main.initializer('b', { dtype: 'float32', dims: [1], values: [0.003] });
+    exposed.main.node('Add', ['x', 'b'], ['pre']).node('Relu', ['pre'], ['y']);
+    const out = await (await ort().InferenceSession.create(exposed.toBytes())).run({ x: new (ort().Tensor)('float32', Float32Array.from(x), dims) });
+    const got = out.y.data as Float32Array;
+    const all = tensorStats(got, report.options.nearZero, true, false);
+    assert.deepEqual([y.zeros, y.nearZeros], [all.zeros, all.nearZeros], 'every element');
+    const taken = got.filter((_, i) => i % 13 === 0);
+    assert.deepEqual(y.histogram, { thresholds: HISTOGRAM_THRESHOLDS, below: HISTOGRAM_THRESHOLDS.map((t) => taken.filter((v) => Math.abs(v) < Math.fround(t)).length), elements: taken.length, stride: 13 });
+    // The sample's shares stay close to the whole value's.
+    all.hist!.below.forEach((c, k) => assert.ok(Math.abs(c / n - y.histogram!.below[k] / taken.length) < 0.01, `threshold ${HISTOGRAM_THRESHOLDS[k]}`));
+  });
+
+  it('chooses a histogram stride that divides neither of the last two dims, and every element for small or unknown values', () => {
+    assert.equal(histogramStride(undefined), 1);
+    assert.equal(histogramStride([1, 8, 32, 32]), 1, '8,192 elements');
+    assert.equal(histogramStride([1, 64, 160, 160]), 13);
+    assert.equal(histogramStride([1, 16, 13 * 20, 17 * 9]), 19);
   });
 
   it("measures MACs from the run's shapes: grouped, strided, dilated, padded convs, Gemm and broadcast MatMul", async () => {

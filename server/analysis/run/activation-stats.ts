@@ -16,8 +16,11 @@ export interface ValueStats {
   max: number;
   sum: number;
   sumSq: number;
-  /** Counts of |x| below each of HISTOGRAM_THRESHOLDS, when measured. */
-  histBelow?: number[];
+  /**
+   * When measured: counts of |x| below each of HISTOGRAM_THRESHOLDS among `elements` values,
+   * every stride-th of the value in memory order (instrument.ts histogramStride; 1: every one).
+   */
+  hist?: { below: number[]; elements: number; stride: number };
   samples: number;
   /** Density sample by sample. */
   spread: SampleSpread;
@@ -43,7 +46,10 @@ export function mergeStats(into: ValueStats, s: RunStats, samples = 1): void {
   into.max = Math.max(into.max, s.max);
   into.sum += s.sum;
   into.sumSq += s.sumSq;
-  if (s.histBelow) into.histBelow = into.histBelow ? into.histBelow.map((c, i) => c + s.histBelow![i]) : [...s.histBelow];
+  if (s.hist) {
+    const h = s.hist;
+    into.hist = into.hist ? { below: into.hist.below.map((c, i) => c + h.below[i]), elements: into.hist.elements + h.elements, stride: h.stride } : { below: [...h.below], elements: h.elements, stride: h.stride };
+  }
   into.samples += samples;
 }
 
@@ -88,5 +94,5 @@ export function tensorStats(data: Numeric, near: NearZeroRule, histogram: boolea
     const below = wide ? near.value * maxAbs : Math.fround(Math.fround(near.value) * maxAbs);
     for (let i = 0; i < n; i++) if (Math.abs(big ? Number(ints[i]) : values[i]) < below) nearZeros++;
   }
-  return { elements: n, zeros, nearZeros, min, max, sum, sumSq, ...(histBelow ? { histBelow } : {}) };
+  return { elements: n, zeros, nearZeros, min, max, sum, sumSq, ...(histBelow ? { hist: { below: histBelow, elements: n, stride: 1 } } : {}) };
 }

@@ -19,9 +19,28 @@ import { reduceSumSpelling, type Spelled } from './probe-ops';
  * The same compare gives, by where it is summed, the counts per sample (several samples stacked
  * along dim 0 in one run) and, for layer inputs and outputs, the zeros per channel: no extra pass
  * over the value. N:M groups of activations (layer inputs) take one more pass over the zero mask.
+ * The magnitude histogram of a large value is taken over every stride-th element (a prime that
+ * divides none of its last two dims, so the sample walks every row and column): its six
+ * compares over the whole value cost more than the model's own kernels. Zero and near-zero
+ * counts are always over every element.
  */
 /** Decades around typical activation magnitudes; each costs one more compare pass over the value. */
 export const HISTOGRAM_THRESHOLDS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
+/** Values of fewer elements (per sample) get a histogram of every element. */
+export const HISTOGRAM_ALL_BELOW = 1 << 15;
+const STRIDES = [13, 17, 19, 23, 29, 31, 37];
+
+/**
+ * The histogram's stride for a value of these dims: 1 below HISTOGRAM_ALL_BELOW elements or when
+ * the dims are unknown, else the first of a few primes that divides neither of the last two dims.
+ */
+export function histogramStride(dims: readonly number[] | undefined): number {
+  if (!dims) return 1;
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n < HISTOGRAM_ALL_BELOW) return 1;
+  const inner = dims.slice(-2);
+  return STRIDES.find((p) => inner.every((d) => d % p !== 0)) ?? 1;
+}
 const PREFIX = '__onnx_sparsity__/';
 const FLOAT = 1;
 const INT64 = 7;
@@ -37,10 +56,12 @@ export interface Probe {
     /**
      * [rows, D] counts of |x| below each threshold, per sample of the run (D = the samples
      * stacked in it when the request was perSample, else 1): row `zeros` counts exact zeros,
-     * `near` the absolute near-zero rule, `hist` the first of HISTOGRAM_THRESHOLDS.
+     * `near` the absolute near-zero rule.
      */
     counts: string;
-    rows: { zeros: number; near: number | null; hist: number | null };
+    rows: { zeros: number; near: number | null };
+    /** [HISTOGRAM_THRESHOLDS] counts of |x| below each, over every stride-th element of the run's value. */
+    hist?: { output: string; stride: number };
     /** [1] near-zero count under a relative rule (absent under an absolute one). */
     near?: string;
     min: string;
@@ -59,7 +80,8 @@ export interface ProbeRequest {
   dtype: DTypeName;
   /** Statistics (else only the shape). */
   stats: boolean;
-  histogram: boolean;
+  /** A magnitude histogram over every stride-th element (histogramStride), or none. */
+  histogram: { stride: number } | null;
   /** The run stacks samples along dim 0 and this value leads with them: counts per sample. */
   perSample: boolean;
   /** Zeros per channel (layer inputs and outputs), and N:M groups along them for `nm` patterns. */
@@ -94,7 +116,7 @@ export function planProbes(requests: readonly ProbeRequest[], near: NearZeroRule
   const outputsOf = (p: Probe): string[] => {
     const s = p.stats;
     if (!s) return [p.shape];
-    return [p.shape, s.counts, ...(s.near ? [s.near] : []), s.min, s.max, s.sum, s.sumSq, ...(s.channelZeros ? [s.channelZeros] : []), ...(s.nm ?? []).map((x) => x.output)];
+    return [p.shape, s.counts, ...(s.near ? [s.near] : []), ...(s.hist ? [s.hist.output] : []), s.min, s.max, s.sum, s.sumSq, ...(s.channelZeros ? [s.channelZeros] : []), ...(s.nm ?? []).map((x) => x.output)];
   };
   return { constants: g.constants, nodes, outputs: probes.flatMap(outputsOf), probes };
 }
@@ -119,8 +141,8 @@ class NodeSink {
     // gives [K, samples, ...] (the last axis contiguous, so it vectorizes), summed over all but
     // the samples (and the channels). |x| < smallest subnormal is x == 0; |x| < next float after
     // t is |x| <= t. Fewer, larger nodes also keep session creation fast.
-    const fixed = [wide ? Number.MIN_VALUE : 2 ** -149, ...(near.relative ? [] : [nextUp(near.value, wide)]), ...(r.histogram ? HISTOGRAM_THRESHOLDS : [])];
-    const rows = { zeros: 0, near: near.relative ? null : 1, hist: r.histogram ? (near.relative ? 1 : 2) : null };
+    const fixed = [wide ? Number.MIN_VALUE : 2 ** -149, ...(near.relative ? [] : [nextUp(near.value, wide)])];
+    const rows = { zeros: 0, near: near.relative ? null : 1 };
     const ch = r.channels && (r.channels.axis === 'second' || r.channels.count !== null) ? r.channels : undefined;
     let counts: string;
     let channelZeros: string | undefined;
@@ -149,10 +171,19 @@ class NodeSink {
       const under = this.below(this.node('Reshape', [t, this.ints([1, 1])], `${p}near_col`), flat, `${p}near_below`);
       nearCount = this.spelled('ReduceSum', under, reduceSumSpelling(this.opset, [1], 0), `${p}near`);
     }
+    let hist: NonNullable<Probe['stats']>['hist'];
+    if (r.histogram) {
+      const flat = this.node('Reshape', [abs, this.ints([1, -1])], `${p}hist_flat`);
+      // Slice takes steps from opset 10 (probe-ops.ts): older models get every element.
+      const stride = this.opset >= 10 ? r.histogram.stride : 1;
+      const taken = stride > 1 ? this.node('Slice', [flat, this.ints([0]), this.ints([2 ** 62]), this.ints([1]), this.ints([stride])], `${p}hist_taken`) : flat;
+      const below = this.below(this.column(HISTOGRAM_THRESHOLDS, wide, 2), taken, `${p}hist_below`);
+      hist = { output: this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [1], 0), `${p}hist`), stride };
+    }
     return {
       value: r.value, dtype: r.dtype, shape,
       stats: {
-        counts, rows, ...(nearCount ? { near: nearCount } : {}),
+        counts, rows, ...(nearCount ? { near: nearCount } : {}), ...(hist ? { hist } : {}),
         min: this.reduce('ReduceMin', x, `${p}min`),
         max: this.reduce('ReduceMax', x, `${p}max`),
         sum: this.reduce('ReduceSum', x, `${p}sum`),

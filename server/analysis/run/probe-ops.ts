@@ -12,6 +12,7 @@
  * | Cast | 6+: attribute `to` as an int |
  * | Reshape | 5+: input shape; a 0 copies the input's dim (allowzero, added in 14, defaults to that) |
  * | Gather | 1+: a scalar index drops the axis |
+ * | Slice | 10+: inputs starts, ends, axes, steps (the histogram's stride); 1-9 had no steps, so the histogram takes every element there |
  * | Shape, Abs, Mul | unchanged in form since 7 |
  */
 

@@ -5,7 +5,7 @@ import { emptyStats, mergeStats } from './activation-stats';
 import { planBatching } from './batching';
 import { addChannelSample, channelAxisOf, emptyChannels, mergeNm } from './channel-stats';
 import { copyOut } from './copy-run';
-import { inGraphDtype, planProbes, type Probe, type ProbeRequest } from './instrument';
+import { histogramStride, inGraphDtype, planProbes, type Probe, type ProbeRequest } from './instrument';
 import { addSample } from './sample-spread';
 import { ortDtype, type OrtTensor } from './session';
 import type { DTypeName } from '../../onnx/dtypes';
@@ -59,7 +59,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     const count = role?.count ?? (axis !== undefined ? dims?.[axis] ?? null : null);
     const agrees = axis !== undefined && (dims?.[axis] === undefined || count === null || dims[axis] === count);
     requests.push({
-      value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name),
+      value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name) ? { stride: histogramStride(dims) } : null,
       perSample: stacked && batching.leading.has(c.name),
       ...(role && agrees ? { channels: { axis: role.axis, count, nm: role.input ? ctx.nm : [] } } : {}),
     });
@@ -137,7 +137,8 @@ function readProbe(p: Probe, r: ProbeRequest, out: Record<string, OrtTensor>, v:
     elements, zeros,
     nearZeros: s.near ? num(s.near) : row(s.rows.near!),
     min: num(s.min), max: num(s.max), sum: num(s.sum), sumSq: num(s.sumSq),
-    ...(s.rows.hist !== null ? { histBelow: Array.from({ length: counts.dims[0] - s.rows.hist }, (_, k) => row(s.rows.hist! + k)) } : {}),
+    // Slice's steps take elements 0, stride, 2 x stride... of the run's whole value.
+    ...(s.hist ? { hist: { below: Array.from(numbers(out[s.hist.output]), Number), elements: Math.ceil(elements / s.hist.stride), stride: s.hist.stride } } : {}),
   }, run.size);
   const perSample = d === run.size && r.perSample;
   const each = perSample ? elements / run.size : elements;

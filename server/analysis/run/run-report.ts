@@ -73,7 +73,7 @@ export function valueReport(v: MeasuredValue): ValueReport {
     max: s.max,
     mean,
     std: Math.sqrt(Math.max(0, s.sumSq / s.elements - mean * mean)),
-    ...(s.histBelow ? { histogram: { thresholds: HISTOGRAM_THRESHOLDS, below: s.histBelow } } : {}),
+    ...(s.hist ? { histogram: { thresholds: HISTOGRAM_THRESHOLDS, ...s.hist } } : {}),
     method: v.method === 'inferred' ? 'shape-only' : v.method,
     ...spreadOf(v),
   };
