@@ -181,7 +181,7 @@ export interface RunReport {
   /** When the run failed for want of input sizes: every dim without one, with a guess. */
   missingSizes?: { input: string; dim: number; name: string | null; rank: number; guess: number; inputShape: number[] }[];
   ortVersion: string;
-  /** Latency of one plain inference (warm), ms. */
+  /** Latency of one plain inference: the fastest of up to three warm runs (within a second), ms. */
   plainMs?: number;
   /** The profiled plain run as ORT timed it, and the kernels ORT inserted itself (reorders), ms. */
   profiledRunMs?: number;
