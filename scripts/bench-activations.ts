@@ -51,10 +51,11 @@ function main(): void {
   console.log(`\n== activation profiling: PP-OCRv4 det at 640x640, ${SAMPLES} samples, budget ${BUDGET / MiB} MiB (each figure a fresh process)`);
   const plain = spawn('plain');
   console.log(`   plain inference: best of 6 ${plain.plainMs.toFixed(1)} ms; peak RSS ${plain.maxRssMiB.toFixed(0)} MiB`);
-  for (const level of ['all', 'layers']) {
+  // Issue 17, goal 4: every value <= 2x one plain inference, layer values only <= 1.3x.
+  for (const [level, goal] of [['all', 2], ['layers', 1.3]] as const) {
     const c = spawn(level);
     const ratio = c.profiledMs! / c.plainMs;
-    console.log(`   --activations ${level}: instrumented run (best of ${SAMPLES}) ${c.profiledMs!.toFixed(1)} ms vs plain ${c.plainMs.toFixed(1)} ms in the same process = ${ratio.toFixed(2)}x (goal <= 2x: ${ratio <= 2 ? 'ok' : 'MISS'}); whole analysis ${(c.totalMs! / 1000).toFixed(1)} s`);
+    console.log(`   --activations ${level}: instrumented run (best of ${SAMPLES}) ${c.profiledMs!.toFixed(1)} ms vs plain ${c.plainMs.toFixed(1)} ms in the same process = ${ratio.toFixed(2)}x (goal <= ${goal}x: ${ratio <= goal ? 'MET' : 'MISS'}); whole analysis ${(c.totalMs! / 1000).toFixed(1)} s`);
     const bound = plain.maxRssMiB + BUDGET / MiB;
     console.log(`      peak RSS ${c.maxRssMiB.toFixed(0)} MiB (goal <= plain ${plain.maxRssMiB.toFixed(0)} + budget = ${bound.toFixed(0)} MiB: ${c.maxRssMiB <= bound ? 'ok' : 'MISS'})`);
   }
