@@ -25,7 +25,19 @@ export type Scenario = (
 /** Precisions a scenario may convert to, by the name users write. */
 const PRECISIONS: Record<string, DTypeName> = { float32: 'float32', float16: 'float16', bfloat16: 'bfloat16', int8: 'int8', float8: 'float8e4m3fn', fp32: 'float32', fp16: 'float16', bf16: 'bfloat16', fp8: 'float8e4m3fn' };
 
+const parsed = new Map<string, Scenario>();
+
+/** A scenario from its key; the advisor parses the same few keys for every target. */
 export function parseScenario(key: string): Scenario {
+  let s = parsed.get(key);
+  if (!s) {
+    s = parseKey(key);
+    if (parsed.size < 256) parsed.set(key, s);
+  }
+  return s;
+}
+
+function parseKey(key: string): Scenario {
   const k = key.trim();
   const [what, at, ...rest] = k.split('@');
   const dtype = at === undefined ? undefined : PRECISIONS[at];
@@ -73,7 +85,25 @@ export interface Applied {
 }
 
 /** The workload a scenario leaves, with the magnitude it keeps, over the report's layers. */
+/**
+ * Scenarios already applied, by workload, then report and scenario: the advisor prices the same
+ * scenario (pruned-2:4@float16) on every target that runs it, and the estimates of each scenario
+ * are made once per report. Applied workloads are never changed once made.
+ */
+const applied = new WeakMap<Workload, WeakMap<Report, Map<string, Applied>>>();
+
 export function applyScenario(w: Workload, s: Scenario, r: Report): Applied {
+  let byReport = applied.get(w);
+  if (!byReport) applied.set(w, (byReport = new WeakMap()));
+  let byKey = byReport.get(r);
+  if (!byKey) byReport.set(r, (byKey = new Map()));
+  const key = JSON.stringify(s);
+  let a = byKey.get(key);
+  if (!a) byKey.set(key, (a = apply(w, s, r)));
+  return a;
+}
+
+function apply(w: Workload, s: Scenario, r: Report): Applied {
   const applied = applyPruning(w, s, r);
   if (!s.dtype) return applied;
   return {
