@@ -5,7 +5,10 @@ import {
 import type { Report } from '../common/protocol';
 import { AnalyzeRequest, BenchRequest, CheckRequest, CompareRequest, CrossoverRequest, ErrorCode, PlanRequest, PruneRequest, type AnalysisSettings } from '../common/requests';
 import { AnalysisError, CancelledError, UsageError } from './errors';
+import { missingOrtBuild } from './analysis/run/ort-build';
+import { keepWarmChild } from './child/run-in-child';
 import { analyzeModel } from './pipeline/analyze';
+import { ORT_CHILD } from './pipeline/limits';
 import { benchmarkModel } from './pipeline/bench';
 import { checkModel } from './pipeline/check';
 import { compareModels } from './pipeline/compare';
@@ -30,6 +33,11 @@ connection.onInitialize(() => ({
   capabilities: {},
   serverInfo: { name: 'onnx-sparsity', version: VERSION },
 }));
+
+// After the handshake, so it does not compete with it: one onnxruntime child waits for the next run.
+connection.onInitialized(() => {
+  if (!missingOrtBuild()) keepWarmChild(ORT_CHILD);
+});
 
 const cache = new ReportCache();
 

@@ -14,9 +14,10 @@ export function serveJob(jobs: Readonly<Record<string, Job>>): void {
   const send = (m: FromChild): Promise<void> => new Promise((resolve) => (process.send ? process.send(m, undefined, undefined, () => resolve()) : resolve()));
   const abort = new AbortController();
   process.on('disconnect', () => process.exit(0));
-  const rss = setInterval(() => void send({ type: 'rss', bytes: process.memoryUsage.rss() }), RSS_MS);
-  rss.unref();
   process.once('message', async (m: ToChild) => {
+    // From the job's start: a child kept warm waits without waking its parent.
+    const rss = setInterval(() => void send({ type: 'rss', bytes: process.memoryUsage.rss() }), RSS_MS);
+    rss.unref();
     let reply: FromChild;
     try {
       const job = jobs[m.job];
