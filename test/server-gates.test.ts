@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { InitializeRequest } from 'vscode-languageserver-protocol';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { AnalyzeRequest, CheckRequest, CompareRequest, ErrorCode } from '../common/requests';
 import { gateModels, writeJson, type GateModels } from './gates-fixtures';
+import { startServer } from './lsp-server';
 
 /** The language server's side of the gates: CheckRequest (the status bar's check) and a saved report as a comparison side. */
-
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
 
 describe('the language server checks and compares with saved reports', () => {
   let proc: ChildProcess;
@@ -19,10 +16,7 @@ describe('the language server checks and compares with saved reports', () => {
 
   before(async () => {
     m = await gateModels();
-    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+    ({ proc, conn } = await startServer());
     saved = writeJson(m.dir, 'baseline.sparsity.json', await conn.sendRequest(AnalyzeRequest, { path: m.baseline, run: false }));
   });
 

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { CancellationTokenSource, InitializeRequest, LSPErrorCodes, WorkDoneProgress, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, LSPErrorCodes, WorkDoneProgress, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { AnalyzeRequest, ErrorCode } from '../common/requests';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { tempDir } from './helpers';
 import { expandModel, loopModel } from './hostile-models';
-
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
+import { startServer } from './lsp-server';
 
 /**
  * The server never goes deaf: a model runs in a child process, so while an endless Loop runs the
@@ -28,10 +26,7 @@ describe('the language server while a model runs', () => {
     const dir = tempDir();
     demo = await writeModel(buildDemoModel(), dir, 'demo.onnx');
     forever = await writeModel(loopModel(), dir, 'forever.onnx');
-    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
+    ({ proc, conn } = await startServer({ window: { workDoneProgress: true } }));
   });
 
   after(() => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { InitializedNotification, InitializeRequest } from 'vscode-languageserver-protocol';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { InitializedNotification } from 'vscode-languageserver-protocol';
 import { AnalyzeRequest } from '../common/requests';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
 import { tempDir } from './helpers';
+import { startServer } from './lsp-server';
 
 /**
  * The language server keeps one onnxruntime child started ahead of the next run
@@ -16,7 +16,6 @@ import { tempDir } from './helpers';
  * that job is over; the spare exits with the server. Child processes are read from /proc.
  */
 
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
 const linux = existsSync('/proc/self/task');
 
 /** Pids of the direct children of `pid` running the onnxruntime child's script. */
@@ -50,10 +49,7 @@ describe('the language server\u2019s warm onnxruntime child', { skip: !linux && 
 
   before(async () => {
     demo = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
-    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+    ({ proc, conn } = await startServer());
   });
 
   after(() => {

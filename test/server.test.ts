@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { InitializeRequest, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { buildDemoModel } from '../server/demo/demo-model';
 import { writeModel } from '../server/onnx/builder';
 import { AnalyzeRequest, CompareRequest, ErrorCode, PlanRequest, PruneRequest } from '../common/requests';
 import { CancellationTokenSource, LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { reluOnly, tempDir } from './helpers';
-
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js');
+import { startServer } from './lsp-server';
 
 describe('the language server over stdio', () => {
   let proc: ChildProcess;
@@ -20,10 +19,9 @@ describe('the language server over stdio', () => {
 
   before(async () => {
     demo = await writeModel(buildDemoModel(), tempDir(), 'demo.onnx');
-    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.listen();
-    const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } } });
+    const started = await startServer({ window: { workDoneProgress: true } });
+    ({ proc, conn } = started);
+    const init = started.init;
     assert.equal(init.serverInfo?.name, 'onnx-sparsity');
   });
 
