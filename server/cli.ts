@@ -9,6 +9,8 @@ import { standaloneHtml } from '../common/report/html';
 import { jsonPieces } from '../common/report/json-text';
 import { toMarkdown } from '../common/report/markdown';
 import { toText } from '../common/report/text';
+import { missingOrtBuild } from './analysis/run/ort-build';
+import { startChildEarly } from './child/run-in-child';
 import { isAdviseCommand, runAdviseCommand } from './cli-advise';
 import { isGateCommand, runGateCommand, type GateIo } from './cli-gates';
 import { analysisOptions, estimateOptions, number, parseCli, parseFormat, parseShape, runOptions, USAGE, type CliValues, type Format } from './cli-options';
@@ -22,6 +24,7 @@ import { analyzeModel } from './pipeline/analyze';
 import { benchmarkModel } from './pipeline/bench';
 import type { Progress } from './pipeline/control';
 import { crossover } from './pipeline/crossover';
+import { ORT_CHILD } from './pipeline/limits';
 import { VERSION } from './version';
 
 /** Exit code of an analysis whose run failed: the partial (weights-only) report was still written. */
@@ -34,6 +37,9 @@ type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 type Values = CliValues;
 
 /** The CLI: flags in, one pipeline call, the report out. Every command ends on Ctrl-C at once. */
+/** Commands whose work runs in the onnxruntime child (unless --no-run). */
+const RUNS_ORT = new Set(['analyze', 'demo', 'bench', 'crossover']);
+
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
   const progress = progressLine(io.stderr);
@@ -43,6 +49,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (values.help) return write(io.stdout, USAGE + '\n');
     if (values.version) return write(io.stdout, VERSION + '\n');
     const [command, ...rest] = positionals;
+    // The onnxruntime child forks now, not once the settings are read: its start was the run's critical path.
+    if (RUNS_ORT.has(command ?? '') && !values['no-run'] && !missingOrtBuild()) startChildEarly(ORT_CHILD);
     const emitTo = (out: string | undefined) => async (text: string | Iterable<string>, inputs: readonly string[]): Promise<void> => {
       progress.clear();
       if (out) await writeReport(out, text, inputs);

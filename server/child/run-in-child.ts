@@ -54,6 +54,15 @@ export function keepWarmChild(entry: string): void {
 }
 
 /**
+ * Starts one child of `entry` now, for the next job to take (JobChild.spawn): the CLI forks it
+ * as a command that will run the model starts, so Node, our bundle and onnxruntime load while the
+ * model is read. Unused, it exits with its parent.
+ */
+export function startChildEarly(entry: string): void {
+  if (!spares.has(entry)) spares.set(entry, JobChild.start(entry));
+}
+
+/**
  * A child started ahead of its job: the caller forks it when it knows a job will come (the run
  * of an analysis, while the weights are measured), so its start (node, our bundle, loading
  * onnxruntime) overlaps other work. One job per child; dispose() ends one that got none.
