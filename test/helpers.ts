@@ -55,8 +55,11 @@ export function layer(r: Report, name: string): LayerReport {
 
 export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
+/** A CLI run that has not exited by then has hung (a child holding it open): its code is -1. */
+const CLI_TIMEOUT_MS = 120_000;
+
 export function runCli(args: string[], cwd?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, maxBuffer: 64 << 20, timeout: CLI_TIMEOUT_MS });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,7 +71,7 @@ export function runCliWith(
   args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20,
+    encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20, timeout: CLI_TIMEOUT_MS,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

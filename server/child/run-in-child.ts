@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { AnalysisError, CancelledError, UsageError } from '../errors';
 import type { FromChild, ToChild, WireError } from './messages';
@@ -88,6 +89,8 @@ export class JobChild {
     this.child.on('error', () => undefined);
     this.child.unref();
     this.child.channel?.unref();
+    // The stderr pipe too: a spare nobody takes (the command failed first) must not hold the CLI open.
+    (this.child.stderr as Socket | null)?.unref();
   }
 
   /** A child for `entry`: the one kept warm, when there is one (keepWarmChild), else a new one. */
@@ -118,6 +121,7 @@ export class JobChild {
     }
     child.ref();
     child.channel?.ref();
+    (child.stderr as Socket | null)?.ref();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let ending: Error | undefined;
