@@ -20,7 +20,7 @@ async function sum(job: KeptJob, send: (index: number, figures: Record<string, n
   const external = new ExternalFiles(model.dir, model.path);
   try {
     const summer = keptSummer(model, external);
-    for (const x of job.layers) send(x.index, await summer(found[x.index], job.choices));
+    for (const x of job.layers) send(x.item, await summer(found[x.index], job.choices));
     return await external.files();
   } finally {
     await external.close();

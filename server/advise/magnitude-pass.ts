@@ -5,9 +5,8 @@ import type { Layer } from '../analysis/layers/layers';
 import { toMagnitudes } from '../analysis/weights/magnitudes';
 import { MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels, SELECT_BYTES } from '../analysis/weights/plan-kernels';
 import { SimdKernels } from '../analysis/weights/simd-kernels';
-import { splitOff, startSplit, tensorItem } from '../analysis/weights/split-pass';
+import { splitOff, splitRun, tensorItem } from '../analysis/weights/split-pass';
 import { PRUNABLE_DTYPES } from '../bench/prune';
-import { noteRead } from '../files/read-log';
 import { pruneKey, type Prune } from '../bench/prune-kind';
 import { throwIfCancelled } from '../errors';
 import { forEachChunk, type ChunkEnv } from '../onnx/chunks';
@@ -57,7 +56,8 @@ const MAX_BLOCKS = 1 << 25;
 export interface KeptJob {
   file: string;
   choices: KeptChoices;
-  layers: { index: number; weight: string; elements: number }[];
+  /** Per job: its position in the caller's list (what the answer is keyed by), the layer's index in the layers found, its weight. */
+  layers: { item: number; index: number; weight: string; elements: number }[];
 }
 
 /**
@@ -82,34 +82,21 @@ export async function measureKept(
     if (!firsts.has(key)) firsts.set(key, i);
   }
   const jobs = [...firsts.values()];
-  const theirs = split.split === 'off' ? [] : splitOff(jobs.map((i) => tensorItem(found[i].weight!)), model.fileBytes, split.splitFromBytes).map((k) => jobs[k]);
-  const job: KeptJob = { file: model.path, choices, layers: theirs.map((index) => ({ index, weight: found[index].weight!.name, elements: found[index].weight!.elements })) };
-  const other = theirs.length ? startSplit<KeptJob, Record<string, number>>(path.join(__dirname, 'kept-worker.js'), job, { signal }) : undefined;
-  try {
-    const simd = new SimdKernels(model.memory);
-    const plan = new PlanKernels(model.memory);
-    const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
-    const figures = new Map<number, Record<string, number>>();
-    const sum = async (i: number): Promise<void> => {
-      throwIfCancelled(signal);
-      figures.set(i, await sumFigures(found[i].weight!, found[i].view!, choices, env, simd, plan));
-    };
-    const skip = new Set(theirs);
-    for (const i of jobs) if (!skip.has(i)) await sum(i);
-    if (other) {
-      const got = await other.results;
-      for (const [i, r] of got.results) figures.set(i, r);
-      for (const f of got.read) noteRead(f);
-      // What the worker did not finish is summed here, where an error surfaces as it always does.
-      for (const i of theirs) if (!figures.has(i)) await sum(i);
-    }
-    return found.map((l, i) => {
-      const key = keyOf.get(i);
-      return key === undefined ? unprunable(l)! : { ...nmFigures(l.view!, layers[i], choices), ...figures.get(firsts.get(key)!)! };
-    });
-  } finally {
-    other?.stop();
-  }
+  // The split is over jobs (positions in `jobs`); each names its layer for the worker.
+  const theirs = split.split === 'off' ? [] : splitOff(jobs.map((i) => tensorItem(found[i].weight!)), model.fileBytes, split.splitFromBytes);
+  const job: KeptJob = { file: model.path, choices, layers: theirs.map((item) => ({ item, index: jobs[item], weight: found[jobs[item]].weight!.name, elements: found[jobs[item]].weight!.elements })) };
+  const simd = new SimdKernels(model.memory);
+  const plan = new PlanKernels(model.memory);
+  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
+  const { results } = await splitRun<KeptJob, Record<string, number>>(jobs.length, theirs, (k) => {
+    throwIfCancelled(signal);
+    return sumFigures(found[jobs[k]].weight!, found[jobs[k]].view!, choices, env, simd, plan);
+  }, { script: path.join(__dirname, 'kept-worker.js'), job, signal });
+  const figures = new Map(jobs.map((i, k) => [i, results.get(k)!]));
+  return found.map((l, i) => {
+    const key = keyOf.get(i);
+    return key === undefined ? unprunable(l)! : { ...nmFigures(l.view!, layers[i], choices), ...figures.get(firsts.get(key)!)! };
+  });
 }
 
 /** The figures of one layer's weight on its view, for the worker (kept-worker.ts): its own kernels on its own model's memory. */

@@ -14,9 +14,8 @@ import { parseBlock, parseNm, type BlockShape } from './options';
 import { quantization } from './quantization';
 import { SimdKernels } from './simd-kernels';
 import { log2Histogram, magnitudeSummary } from './summaries';
+import { splitOff, splitRun, storedBytes, tensorItem, type TensorResult, type WeightsJob } from './split-pass';
 import { measureWeight, type NmPattern } from './weights';
-import { splitOff, startSplit, storedBytes, tensorItem, type TensorResult, type WeightsJob } from './split-pass';
-import { noteRead } from '../../files/read-log';
 
 export interface MeasuredWeights {
   weights: WeightReport[];
@@ -103,41 +102,22 @@ export async function measureWeights(model: LoadedModel, options: AnalysisOption
   };
   const theirs = control.split === 'off' ? [] : splitOff(model.tensors.map(tensorItem), model.fileBytes, control.splitFromBytes);
   const job: WeightsJob = { file: model.path, options, tensors: theirs.map((index) => ({ index, name: model.tensors[index].name, elements: model.tensors[index].elements })) };
-  const other = theirs.length ? startSplit<WeightsJob, TensorResult>(path.join(__dirname, 'pass-worker.js'), job, { signal: control.signal, onBytes }) : undefined;
-  try {
-    const simd = new SimdKernels(model.memory);
-    const env: ChunkEnv = { file: model.path, external, buffers: simd, signal: control.signal, onBytes };
-    const results: (TensorResult | undefined)[] = new Array(model.tensors.length);
-    const skip = new Set(theirs);
-    const skipped = new Set<number>();
-    const measure = async (i: number): Promise<void> => {
-      throwIfCancelled(control.signal);
-      results[i] = await measureTensor(model.tensors[i], ctx, env, simd);
-    };
-    for (let i = 0; i < model.tensors.length; i++) if (!skip.has(i)) await measure(i);
-    if (other) {
-      const got = await other.results;
-      for (const [i, r] of got.results) results[i] = r;
-      // What the worker read, this command read: an output must not replace it either.
-      for (const f of got.read) noteRead(f);
-      // Whatever it did not finish is measured here, where an error in the model surfaces as it always does.
-      for (const i of theirs) if (!results[i]) {
-        skipped.add(i);
-        await measure(i);
-      }
-    }
-    const layerReports = new Map<number, LayerReport>();
-    for (const r of results) for (const [li, lr] of r!.layers) layerReports.set(li, lr);
-    return {
-      weights: results.map((r) => r!.weight),
-      layers: ctx.found.map((l, li) => layerReports.get(li) ?? weightlessLayerReport(l)),
-      found: ctx.found,
-      warnings: results.flatMap((r) => r!.warnings),
-      split: theirs.length - skipped.size,
-    };
-  } finally {
-    other?.stop();
-  }
+  const simd = new SimdKernels(model.memory);
+  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal: control.signal, onBytes };
+  const { results, fromWorker } = await splitRun<WeightsJob, TensorResult>(model.tensors.length, theirs, (i) => {
+    throwIfCancelled(control.signal);
+    return measureTensor(model.tensors[i], ctx, env, simd);
+  }, { script: path.join(__dirname, 'pass-worker.js'), job, signal: control.signal, onBytes });
+  const all = model.tensors.map((_, i) => results.get(i)!);
+  const layerReports = new Map<number, LayerReport>();
+  for (const r of all) for (const [li, lr] of r.layers) layerReports.set(li, lr);
+  return {
+    weights: all.map((r) => r.weight),
+    layers: ctx.found.map((l, li) => layerReports.get(li) ?? weightlessLayerReport(l)),
+    found: ctx.found,
+    warnings: all.flatMap((r) => r.warnings),
+    split: fromWorker,
+  };
 }
 
 function baseWeightReport(t: TensorRef, usedBy: string[], quant: Pick<WeightReport, 'zeroPoint' | 'scale'> | undefined): WeightReport {

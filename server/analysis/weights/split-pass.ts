@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisOptions, LayerReport, WeightReport } from '../../../common/protocol';
+import { noteRead } from '../../files/read-log';
 import { rawByteLength } from '../../onnx/dtypes';
 import type { TensorRef } from '../../onnx/tensor';
 
@@ -80,9 +81,8 @@ export type SplitMessage<R> =
 
 export interface SplitPass<R> {
   /**
-   * What the worker finished, by item index, and the files it read. Never rejects: a worker that
-   * fails or ends early leaves its remaining items to this thread, which then meets any error in
-   * the model as it always does (same message, same exit code).
+   * What the worker finished, by item index, and the files it read; `failed` when it did not
+   * finish. Never rejects.
    */
   readonly results: Promise<{ results: Map<number, R>; read: string[]; failed?: string }>;
   stop(): void;
@@ -115,6 +115,38 @@ export function startSplit<J, R>(script: string, job: J, control: { signal?: Abo
     worker.once('exit', (code) => end([], `the worker exited (code ${code})`));
   });
   return { results: done, stop: () => void worker?.terminate() };
+}
+
+/**
+ * Does `here(i)` for every item, in order, but the ones in `theirs`, which a worker running
+ * `script` on `job` does at the same time; then takes the worker's results and notes what it
+ * read as read by this command (an output must not replace it either). A worker that failed or
+ * ended early leaves all its items to be done here, where an error in the model surfaces as it
+ * always does. Returns every item's result and how many came from the worker.
+ */
+export async function splitRun<J, R>(
+  count: number, theirs: readonly number[], here: (i: number) => Promise<R>,
+  worker: { script: string; job: J; signal?: AbortSignal; onBytes?: (n: number) => void },
+): Promise<{ results: Map<number, R>; fromWorker: number }> {
+  const other = theirs.length ? startSplit<J, R>(worker.script, worker.job, worker) : undefined;
+  try {
+    const results = new Map<number, R>();
+    const skip = new Set(theirs);
+    for (let i = 0; i < count; i++) if (!skip.has(i)) results.set(i, await here(i));
+    if (!other) return { results, fromWorker: 0 };
+    const got = await other.results;
+    // A worker that did not finish did not say what it read: its items are all done here, so
+    // every file they read is read by this thread (and noted) too.
+    if (got.failed !== undefined) {
+      for (const i of theirs) results.set(i, await here(i));
+      return { results, fromWorker: 0 };
+    }
+    for (const [i, r] of got.results) results.set(i, r);
+    for (const f of got.read) noteRead(f);
+    return { results, fromWorker: got.results.size };
+  } finally {
+    other?.stop();
+  }
 }
 
 /** Progress is sent in steps of this many bytes, not per chunk. */
