@@ -41,7 +41,9 @@ export function kindOfFile(file: string): SampleKind | undefined {
   return KINDS[path.extname(file).toLowerCase()];
 }
 
-const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+// Made on first use: an Intl object loads ICU's data, which most commands never need.
+let collator: Intl.Collator | undefined;
+const natural = { compare: (a: string, b: string): number => (collator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'base' })).compare(a, b) };
 
 export async function findSamples(paths: readonly string[], maxBytes: number): Promise<FoundSamples> {
   const found: FoundSamples = { entries: [], shared: [], ignored: 0, paths: [...paths] };
