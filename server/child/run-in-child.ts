@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { AnalysisError, CancelledError, UsageError } from '../errors';
 import type { FromChild, ToChild, WireError } from './messages';
 
