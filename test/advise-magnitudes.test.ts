@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { keptUnstructured, newBins } from '../server/advise/kept';
+import { keptUnstructuredAt, newBins } from '../server/advise/kept';
 import { measureKept, type KeptChoices } from '../server/advise/magnitude-pass';
 import type { GemmView } from '../server/analysis/layers/gemm-view';
 import type { Layer } from '../server/analysis/layers/layers';
@@ -70,7 +70,7 @@ function expected(c: Case, w: Float64Array): Record<string, number> {
     bins.counts[u[0] >>> 19]++;
     bins.sums[u[0] >>> 19] += x;
   }
-  for (const s of choices.unstructured) out[pruneKey({ kind: 'unstructured', sparsity: s })] = keptUnstructured(bins, w.length, total, s);
+  for (const s of choices.unstructured) out[pruneKey({ kind: 'unstructured', sparsity: s })] = keptUnstructuredAt(bins, w.length, total, [s])[0];
   for (const b of choices.blocks) {
     const cols = Math.ceil(v.k / b.c);
     const sums = new Float64Array(Math.ceil(v.rows / b.r) * cols);

@@ -17,15 +17,10 @@ export interface MagnitudeBins {
 export const newBins = (): MagnitudeBins => ({ counts: new Float64Array(BINS), sums: new Float64Array(BINS) });
 
 /**
- * Kept share when the floor(sparsity x n) smallest |w| go: whole bins from the smallest, then
- * part of one bin at its mean (exact when the bin's values are equal; otherwise within the bin's
- * 1/16-binade width).
+ * Kept share, for each sparsity, when the floor(sparsity x n) smallest |w| go: whole bins from
+ * the smallest, then part of one bin at its mean (exact when the bin's values are equal;
+ * otherwise within the bin's 1/16-binade width). One walk of the bins serves every sparsity.
  */
-export function keptUnstructured(b: MagnitudeBins, n: number, total: number, sparsity: number): number {
-  return keptUnstructuredAt(b, n, total, [sparsity])[0];
-}
-
-/** keptUnstructured for each sparsity, from one walk of the bins (smallest sparsity first). */
 export function keptUnstructuredAt(b: MagnitudeBins, n: number, total: number, sparsities: readonly number[]): number[] {
   if (total <= 0) return sparsities.map(() => 1);
   const out = new Array<number>(sparsities.length);

@@ -85,13 +85,9 @@ export async function measureKept(
   // The split is over jobs (positions in `jobs`); each names its layer for the worker.
   const theirs = split.split === 'off' ? [] : splitOff(jobs.map((i) => tensorItem(found[i].weight!)), model.fileBytes, split.splitFromBytes);
   const job: KeptJob = { file: model.path, choices, layers: theirs.map((item) => ({ item, index: jobs[item], weight: found[jobs[item]].weight!.name, elements: found[jobs[item]].weight!.elements })) };
-  const simd = new SimdKernels(model.memory);
-  const plan = new PlanKernels(model.memory);
-  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
-  const { results } = await splitRun<KeptJob, Record<string, number>>(jobs.length, theirs, (k) => {
-    throwIfCancelled(signal);
-    return sumFigures(found[jobs[k]].weight!, found[jobs[k]].view!, choices, env, simd, plan);
-  }, { script: path.join(__dirname, 'kept-worker.js'), job, signal });
+  const sum = keptSummer(model, external, signal);
+  const { results } = await splitRun<KeptJob, Record<string, number>>(jobs.length, theirs, (k) => sum(found[jobs[k]], choices),
+    { script: path.join(__dirname, 'kept-worker.js'), job, signal });
   const figures = new Map(jobs.map((i, k) => [i, results.get(k)!]));
   return found.map((l, i) => {
     const key = keyOf.get(i);
@@ -99,12 +95,15 @@ export async function measureKept(
   });
 }
 
-/** The figures of one layer's weight on its view, for the worker (kept-worker.ts): its own kernels on its own model's memory. */
-export function keptSummer(model: LoadedModel, external: ExternalFiles): (l: Layer, choices: KeptChoices) => Promise<Record<string, number>> {
+/** The figures of one layer's weight on its view, on one set of kernels over the model's memory (this thread's, or kept-worker.ts's). */
+export function keptSummer(model: LoadedModel, external: ExternalFiles, signal?: AbortSignal): (l: Layer, choices: KeptChoices) => Promise<Record<string, number>> {
   const simd = new SimdKernels(model.memory);
   const plan = new PlanKernels(model.memory);
-  const env: ChunkEnv = { file: model.path, external, buffers: simd };
-  return (l, choices) => sumFigures(l.weight!, l.view!, choices, env, simd, plan);
+  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal };
+  return (l, choices) => {
+    throwIfCancelled(signal);
+    return sumFigures(l.weight!, l.view!, choices, env, simd, plan);
+  };
 }
 
 /** N:M kept shares as the weight analysis measured them (exactly). */

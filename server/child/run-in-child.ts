@@ -40,7 +40,7 @@ const warm = new Set<string>();
 const spares = new Map<string, JobChild>();
 
 function refill(entry: string): void {
-  if (warm.has(entry) && !spares.has(entry)) spares.set(entry, JobChild.start(entry));
+  if (warm.has(entry)) startChildEarly(entry);
 }
 
 /**

@@ -88,6 +88,18 @@ export async function measureTensor(t: TensorRef, ctx: PassContext, env: ChunkEn
   return { weight, layers: out, warnings };
 }
 
+/** Measures the i-th weight of a model on one set of kernels over its memory (this thread's, or a worker's). */
+export function tensorMeasurer(
+  model: LoadedModel, ctx: PassContext, external: ExternalFiles, control: { signal?: AbortSignal; onBytes?: (n: number) => void },
+): (i: number) => Promise<TensorResult> {
+  const simd = new SimdKernels(model.memory);
+  const env: ChunkEnv = { file: model.path, external, buffers: simd, ...control };
+  return (i) => {
+    throwIfCancelled(control.signal);
+    return measureTensor(model.tensors[i], ctx, env, simd);
+  };
+}
+
 /**
  * Every weight of the model, in model order, and every layer's pattern metrics. With enough
  * external data, a worker thread measures part of it at the same time (split-pass.ts).
@@ -102,12 +114,9 @@ export async function measureWeights(model: LoadedModel, options: AnalysisOption
   };
   const theirs = control.split === 'off' ? [] : splitOff(model.tensors.map(tensorItem), model.fileBytes, control.splitFromBytes);
   const job: WeightsJob = { file: model.path, options, tensors: theirs.map((index) => ({ index, name: model.tensors[index].name, elements: model.tensors[index].elements })) };
-  const simd = new SimdKernels(model.memory);
-  const env: ChunkEnv = { file: model.path, external, buffers: simd, signal: control.signal, onBytes };
-  const { results, fromWorker } = await splitRun<WeightsJob, TensorResult>(model.tensors.length, theirs, (i) => {
-    throwIfCancelled(control.signal);
-    return measureTensor(model.tensors[i], ctx, env, simd);
-  }, { script: path.join(__dirname, 'pass-worker.js'), job, signal: control.signal, onBytes });
+  const measure = tensorMeasurer(model, ctx, external, { signal: control.signal, onBytes });
+  const { results, fromWorker } = await splitRun<WeightsJob, TensorResult>(model.tensors.length, theirs, measure,
+    { script: path.join(__dirname, 'pass-worker.js'), job, signal: control.signal, onBytes });
   const all = model.tensors.map((_, i) => results.get(i)!);
   const layerReports = new Map<number, LayerReport>();
   for (const r of all) for (const [li, lr] of r.layers) layerReports.set(li, lr);

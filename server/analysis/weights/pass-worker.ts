@@ -6,8 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ExternalFiles } from '../../onnx/external';
 import { loadModel } from '../../onnx/load';
-import { measureTensor, passContext } from './measure-model';
-import { SimdKernels } from './simd-kernels';
+import { passContext, tensorMeasurer } from './measure-model';
 import { serveSplit, type TensorResult, type WeightsJob } from './split-pass';
 
 async function measure(job: WeightsJob, send: (index: number, r: TensorResult) => void, onBytes: (n: number) => void): Promise<string[]> {
@@ -18,10 +17,8 @@ async function measure(job: WeightsJob, send: (index: number, r: TensorResult) =
   }
   const external = new ExternalFiles(model.dir, model.path);
   try {
-    const ctx = passContext(model, job.options);
-    const simd = new SimdKernels(model.memory);
-    const env = { file: model.path, external, buffers: simd, onBytes };
-    for (const t of job.tensors) send(t.index, await measureTensor(model.tensors[t.index], ctx, env, simd));
+    const measure = tensorMeasurer(model, passContext(model, job.options), external, { onBytes });
+    for (const t of job.tensors) send(t.index, await measure(t.index));
     return await external.files();
   } finally {
     await external.close();

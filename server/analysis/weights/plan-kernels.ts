@@ -16,8 +16,10 @@ export const MAG_SCRATCH_BYTES = 2 * 4 * 4096 * 8;
 export const MAG_WAYS_FROM = 1 << 15;
 /** Most takes smallestSums ranks in one call. */
 const MAX_TAKES = 16;
-/** Scratch smallestSums uses (simd/magsums.ts SELECT_BYTES): two levels of 65,536 u32 counts and f64 sums, then its takes and sums. */
-export const SELECT_BYTES = 2 * (1 << 16) * 12 + 2 * 8 * MAX_TAKES;
+/** Two select levels of 65,536 u32 counts and f64 sums (simd/select.ts SELECT_BYTES). */
+const LEVELS_BYTES = 2 * (1 << 16) * 12;
+/** Scratch smallestSums uses: the select's levels, then its takes and sums. */
+export const SELECT_BYTES = LEVELS_BYTES + 2 * 8 * MAX_TAKES;
 
 /**
  * The plan's sums over chunks of float32 magnitudes (bins, rows, blocks) and the exact select that
@@ -61,11 +63,11 @@ export class PlanKernels {
 
   /**
    * The sum of the take[i] smallest of n non-negative values at ptr (float32, or float64 when
-   * wide), for each i, exactly (simd/magsums.ts smallestSums); `at`: SELECT_BYTES of scratch.
+   * wide), for each i, exactly (simd/select.ts); `at`: SELECT_BYTES of scratch.
    */
   smallestSums(ptr: number, n: number, wide: boolean, take: readonly number[], at: number): number[] {
     if (take.length > MAX_TAKES) throw new RangeError(`at most ${MAX_TAKES} takes at once (${take.length} asked)`);
-    const io = at + 2 * (1 << 16) * 12;
+    const io = at + LEVELS_BYTES;
     const takes = new Float64Array(this.buffer(), io, take.length);
     takes.set(take);
     (wide ? this.x.smallestSums64 : this.x.smallestSums32)(ptr, n, io, take.length, io + 8 * MAX_TAKES, at);

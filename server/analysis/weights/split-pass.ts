@@ -79,7 +79,7 @@ export type SplitMessage<R> =
   | { kind: 'done'; read: string[] }
   | { kind: 'failed'; message: string };
 
-export interface SplitPass<R> {
+interface SplitPass<R> {
   /**
    * What the worker finished, by item index, and the files it read; `failed` when it did not
    * finish. Never rejects.
@@ -88,7 +88,7 @@ export interface SplitPass<R> {
   stop(): void;
 }
 
-export function startSplit<J, R>(script: string, job: J, control: { signal?: AbortSignal; onBytes?: (n: number) => void }): SplitPass<R> {
+function startSplit<J, R>(script: string, job: J, control: { signal?: AbortSignal; onBytes?: (n: number) => void }): SplitPass<R> {
   const results = new Map<number, R>();
   let worker: Worker | undefined;
   const done = new Promise<{ results: Map<number, R>; read: string[]; failed?: string }>((resolve) => {
