@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
@@ -198,6 +198,29 @@ describe('running the model', () => {
     const d = value(report, 'y').density!;
     assert.ok(d > 0.45 && d < 0.55, `density ${d}`);
     assert.equal(value(report, 'y').zeros + Math.round(d * 3000), 3000);
+  });
+
+  it("measures samples of different sizes exactly: probes opened for the first size, then over the model's own dims", async () => {
+    const dir = tempDir();
+    const file = await writeModel(reluOnly([1, 'seq']), dir, 'model.onnx');
+    mkdirSync(path.join(dir, 'samples'));
+    // The second sample's size differs from the first (the session is reopened), the third's from the second.
+    const samples = [[-1, 2, 0], [3, -4, 5, -6, 0], [-7, -8, 9]];
+    samples.forEach((x, k) => writeFileSync(path.join(dir, 'samples', `s${k}.npy`), f32npy([1, x.length], x)));
+    const report = await analyzeModel({ file, run: { inputs: [path.join(dir, 'samples')] } });
+    assert.equal(report.run?.ok, true, report.run?.error);
+    assert.equal(report.run?.strategy, 'probes');
+    assert.equal(report.run?.samples, 3);
+    const relu = samples.map((x) => x.map((v) => Math.max(0, v)));
+    const y = value(report, 'y');
+    assert.equal(y.method, 'in-graph');
+    assert.equal(y.zeros, relu.flat().filter((v) => v === 0).length);
+    assert.deepEqual(y.spread?.series, relu.map((x) => 1 - x.filter((v) => v === 0).length / x.length));
+    assert.equal(y.min, 0);
+    assert.equal(y.max, 9);
+    const x = value(report, 'x');
+    assert.equal(x.zeros, 2);
+    assert.equal(x.min, -8);
   });
 
   it('rejects inputs whose shape or dtype does not match, naming the input and file', async () => {

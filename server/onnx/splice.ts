@@ -4,6 +4,7 @@ import { onnx } from 'onnx-proto';
 /** Field numbers of onnx.proto used here. */
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
+const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 
 export interface Splice {
@@ -13,12 +14,18 @@ export interface Splice {
   after: Map<number, onnx.INodeProto[]>;
   /** Graph outputs placed before the model's own outputs. */
   outputs: string[];
+  /**
+   * Graph inputs whose dims are fixed, by name, to the run's shapes (a tensor input of the same
+   * rank only). onnxruntime opens a graph of probes over concrete shapes several times faster
+   * than over symbolic ones (PP-OCRv4 det with every value probed, 640x640: 0.9-1.2 s -> 0.27-0.4 s).
+   */
+  inputDims?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
  * A copy of the model with nodes inserted at given places of the main graph and outputs put first.
  * Every other byte is copied as it is, fields unknown to onnx-proto's older schema included: only
- * the main graph's length prefix and the inserted fields are new. Position matters to onnxruntime:
+ * the main graph's length prefix, the inserted fields and the inputs given fixed dims are new. Position matters to onnxruntime:
  * a statistic computed right after its value lets the value be freed, and outputs listed first
  * are computed first.
  */
@@ -51,12 +58,23 @@ function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
       outputs();
       outputsDone = true;
     }
-    parts.push(f.whole);
+    if (f.field === GRAPH_INPUT && f.wire === 2 && s.inputDims?.size) parts.push(...fixedInput(f, s.inputDims));
+    else parts.push(f.whole);
     if (f.field === GRAPH_NODE) nodes(s.after.get(nodeIndex++) ?? []);
   }
   if (!headDone) nodes(s.head);
   if (!outputsDone) outputs();
   return parts;
+}
+
+/** A graph input re-encoded with the dims given for its name; as it was when none are, or they do not fit. */
+function fixedInput(f: Field, dims: ReadonlyMap<string, readonly number[]>): Uint8Array[] {
+  const v = onnx.ValueInfoProto.decode(f.payload);
+  const want = dims.get(v.name);
+  const shape = v.type?.tensorType?.shape;
+  if (!want || !shape?.dim || shape.dim.length !== want.length) return [f.whole];
+  shape.dim = want.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }));
+  return delimited(GRAPH_INPUT, onnx.ValueInfoProto.encode(v).finish());
 }
 
 /** Tag and length prefix of a length-delimited field, then its bytes. */

@@ -14,6 +14,22 @@ export interface GeneratedInputs {
   seed: number;
 }
 
+type NumberArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/**
+ * `a` filled with `next()` in index order. A loop, not TypedArray.from({ length }, f): that walks
+ * an array-like object, ~150 ns a value in a fresh process (1.2 M floats of a 640x640 image: 110 ms).
+ */
+function filled<T extends NumberArray>(a: T, next: () => number): T {
+  for (let i = 0; i < a.length; i++) a[i] = next();
+  return a;
+}
+
+function filledBig<T extends BigInt64Array | BigUint64Array>(a: T, next: () => bigint): T {
+  for (let i = 0; i < a.length; i++) a[i] = next();
+  return a;
+}
+
 /** Seeded sample data for every input: normal floats, integers in a range, random bools. */
 export function generateFeeds(specs: readonly InputSpec[], shapes: readonly number[][], sample: number, g: GeneratedInputs, file: string): Feeds {
   const feeds: Feeds = {};
@@ -25,18 +41,18 @@ export function generateFeeds(specs: readonly InputSpec[], shapes: readonly numb
     const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     let data: OrtTensor['data'];
     switch (spec.dtype) {
-      case 'float32': data = Float32Array.from({ length: n }, normal); break;
-      case 'float64': data = Float64Array.from({ length: n }, normal); break;
-      case 'float16': data = Uint16Array.from({ length: n }, () => float16Bits(normal())); break;
-      case 'bool': data = Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)); break;
-      case 'int8': data = Int8Array.from({ length: n }, int); break;
-      case 'uint8': data = Uint8Array.from({ length: n }, int); break;
-      case 'int16': data = Int16Array.from({ length: n }, int); break;
-      case 'uint16': data = Uint16Array.from({ length: n }, int); break;
-      case 'int32': data = Int32Array.from({ length: n }, int); break;
-      case 'uint32': data = Uint32Array.from({ length: n }, int); break;
-      case 'int64': data = BigInt64Array.from({ length: n }, () => BigInt(int())); break;
-      case 'uint64': data = BigUint64Array.from({ length: n }, () => BigInt(int())); break;
+      case 'float32': data = filled(new Float32Array(n), normal); break;
+      case 'float64': data = filled(new Float64Array(n), normal); break;
+      case 'float16': data = filled(new Uint16Array(n), () => float16Bits(normal())); break;
+      case 'bool': data = filled(new Uint8Array(n), () => (rand() < 0.5 ? 1 : 0)); break;
+      case 'int8': data = filled(new Int8Array(n), int); break;
+      case 'uint8': data = filled(new Uint8Array(n), int); break;
+      case 'int16': data = filled(new Int16Array(n), int); break;
+      case 'uint16': data = filled(new Uint16Array(n), int); break;
+      case 'int32': data = filled(new Int32Array(n), int); break;
+      case 'uint32': data = filled(new Uint32Array(n), int); break;
+      case 'int64': data = filledBig(new BigInt64Array(n), () => BigInt(int())); break;
+      case 'uint64': data = filledBig(new BigUint64Array(n), () => BigInt(int())); break;
       default:
         throw new AnalysisError(`input '${spec.name}' has dtype ${spec.dtype}, which cannot be generated; give it with --inputs`, { file });
     }

@@ -1,6 +1,7 @@
 import type { NodeRef } from '../../onnx/graph';
 import { product } from '../../onnx/tensor';
-import type { MeasuredValue, RunKit, SampleRun } from './run-kit';
+import { sameShapes, type KitSession, type MeasuredValue, type RunKit, type SampleRun } from './run-kit';
+import type { Feeds } from './activation-inputs';
 import { emptyStats, mergeStats } from './activation-stats';
 import { planBatching } from './batching';
 import { addChannelSample, channelAxisOf, emptyChannels, mergeNm } from './channel-stats';
@@ -77,16 +78,26 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   }
   if (requests.length) {
     const probed = planProbes(requests, ctx.near, ctx.model.opsets['ai.onnx'] ?? 1);
-    const inst = await kit.session(probed);
+    // Opened for the first run's shapes (probes over symbolic dims open several times slower);
+    // once a run brings other shapes (files of different sizes, a last partial batch), one session
+    // over the model's own dims serves every run after it.
+    let inst: KitSession | undefined;
+    let fixedTo: Feeds | undefined;
     try {
       for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
+        if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds))) {
+          fixedTo = inst ? undefined : run.feeds;
+          await inst?.session.release();
+          inst = undefined;
+          inst = await kit.session(probed, false, fixedTo);
+        }
         const t0 = performance.now();
         const out = await kit.run(inst.session, run.feeds);
         report.instrumentedMs = Math.min(report.instrumentedMs ?? Infinity, (performance.now() - t0) / run.size);
         probed.probes.forEach((p, i) => readProbe(p, requests[i], out, kit.values.get(p.value)!, run));
       }
     } finally {
-      await inst.session.release();
+      await inst?.session.release();
     }
   }
 

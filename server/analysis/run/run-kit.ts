@@ -67,8 +67,12 @@ export interface RunKit {
   warnings: string[];
   values: Map<string, MeasuredValue>;
   progress: (fraction: number, message: string) => void;
-  /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
-  session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profiled?: boolean): Promise<KitSession>;
+  /**
+   * A session over the model as it is, or over a copy with probes and outputs spliced in; with
+   * `shapes`, the copy's graph inputs fixed to those feeds' dims (it then runs feeds of those
+   * shapes only).
+   */
+  session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profiled?: boolean, shapes?: Feeds): Promise<KitSession>;
   run(session: OrtSession, feeds: Feeds): Promise<Record<string, OrtTensor>>;
   /**
    * The samples in order, up to `batch` consecutive ones of the same shapes stacked along dim 0
@@ -98,13 +102,14 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
   let profiles = 0;
   return {
     ctx, samples, inferred, report, warnings: [], values: new Map(), progress,
-    async session(plan, profiled = false) {
+    async session(plan, profiled = false, shapes) {
       throwIfCancelled(ctx.signal);
       // ORT copies what it needs; this copy is dropped once the session exists.
       const bytes = plan ? spliceMainGraph(model.buffer, {
         head: plan.constants,
         after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
         outputs: plan.outputs,
+        ...(shapes ? { inputDims: new Map(Object.entries(shapes).map(([name, t]) => [name, t.dims])) } : {}),
       }) : Buffer.from(model.buffer);
       const prefix = profiled ? `run${profiles++}` : undefined;
       const s: KitSession = await openSession(bytes, { ...modelSession(model, options), profilePrefix: prefix && path.join(profileDir, prefix), instrumented: plan !== undefined });
@@ -177,7 +182,8 @@ export function foldTensor(kit: RunKit, v: MeasuredValue, t: OrtTensor, method: 
   if (role.input && kit.ctx.nm.length) mergeNm((stats.nm ??= {}), nmGroups(data, t.dims, axis, kit.ctx.nm));
 }
 
-function sameShapes(a: Feeds, b: Feeds): boolean {
+/** Whether two samples' feeds have the same dims input by input. */
+export function sameShapes(a: Feeds, b: Feeds): boolean {
   return Object.keys(a).every((k) => b[k] && a[k].dims.length === b[k].dims.length && a[k].dims.every((d, i) => d === b[k].dims[i]));
 }
 
