@@ -223,6 +223,20 @@ describe('running the model', () => {
     assert.equal(x.min, -8);
   });
 
+  it('gives the same figures when the measured values exceed the memory budget (each freed once measured)', async () => {
+    const b = new ModelBuilder();
+    b.main.input('x', 'float32', [1, 1000]).output('v3', 'float32', [1, 1000]);
+    ['Relu', 'Neg', 'Sigmoid', 'Relu'].forEach((op, i) => b.main.node(op, [i ? `v${i - 1}` : 'x'], [`v${i}`], {}, `n${i}`));
+    // 4,000 bytes of input within each budget; the four values (16,000 bytes) within the first only.
+    const all = await runBuilt(b, { samples: 2 });
+    const lean = await runBuilt(b, { samples: 2, memoryBudget: 6000 });
+    for (const r of [all, lean]) assert.equal(r.report.run?.ok, true, r.report.run?.error);
+    const figures = (r: Report): unknown => r.values!.map((v) => [v.name, v.zeros, v.nearZeros, v.min, v.max, v.mean, v.std, v.spread?.series]);
+    assert.deepEqual(figures(lean.report), figures(all.report));
+    assert.equal(value(all.report, 'v1').zeros, value(all.report, 'v0').zeros, 'Neg keeps every zero of the Relu');
+    assert.equal(value(all.report, 'v2').zeros, 0, 'the Sigmoid of a finite value is never zero');
+  });
+
   it('rejects inputs whose shape or dtype does not match, naming the input and file', async () => {
     const shape = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': f32npy([1, 7], [1, 2, 3, 4, 5, 6, 7]) });
     assert.match(shape.report.run?.error ?? '', /input 'x' from .*x\.npy has shape \[1, 7\], the model expects \[1, 8\]/);

@@ -27,7 +27,7 @@ export async function copyOut(kit: RunKit, values: readonly Candidate[], o: { pr
   let nodeTimes = new Map<NodeRef, number>();
   for (const [b, batch] of batches.entries()) {
     const profiled = o.profiled && b === 0;
-    const s = await kit.session({ constants: [], nodes: new Map(), outputs: batch.map((v) => v.name) }, profiled);
+    const s = await kit.session({ constants: [], nodes: new Map(), outputs: batch.map((v) => v.name) }, { profiled });
     try {
       // Copied tensors are folded sample by sample: one sample per run.
       const span = ((1 - from) * 0.95) / batches.length;

@@ -9,7 +9,7 @@ import { copyOut } from './copy-run';
 import { histogramStride, inGraphDtype, planProbes, type Probe, type ProbeRequest } from './instrument';
 import { addSample } from './sample-spread';
 import { ortDtype, type OrtTensor } from './session';
-import type { DTypeName } from '../../onnx/dtypes';
+import { dtypeByName, rawByteLength, type DTypeName } from '../../onnx/dtypes';
 import { fullDims } from '../cost/shape-dims';
 
 /** Timed plain runs (the profiled one, then unprofiled ones): at most this many, and no new one after this long. */
@@ -35,7 +35,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   const dtypes = await valueTypes(kit, measured);
 
   progress(0.1, 'timing a plain run');
-  const plain = await kit.session(undefined, true);
+  const plain = await kit.session(undefined, { profiled: true });
   let nodeTimes: Map<NodeRef, number>;
   try {
     await kit.run(plain.session, samples.first);
@@ -78,6 +78,8 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   }
   if (requests.length) {
     const probed = planProbes(requests, ctx.near, ctx.model.opsets['ai.onnx'] ?? 1);
+    // Every measured value held at once opens fastest; past the memory budget each is freed once measured.
+    const freeEarly = heldBytes(kit, requests.map((r) => r.value)) * batching.batch > ctx.options.memoryBudget;
     // Opened for the first run's shapes (probes over symbolic dims open several times slower);
     // once a run brings other shapes (files of different sizes, a last partial batch), one session
     // over the model's own dims serves every run after it.
@@ -89,7 +91,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
           fixedTo = inst ? undefined : run.feeds;
           await inst?.session.release();
           inst = undefined;
-          inst = await kit.session(probed, false, fixedTo);
+          inst = await kit.session(probed, { shapes: fixedTo, freeEarly });
         }
         const t0 = performance.now();
         const out = await kit.run(inst.session, run.feeds);
@@ -129,6 +131,18 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
     await typed.session.release();
   }
   return dtypes;
+}
+
+/** Bytes of these values of one sample by static inference; Infinity when a shape is open. */
+function heldBytes(kit: RunKit, names: readonly string[]): number {
+  let bytes = 0;
+  for (const name of names) {
+    const v = kit.inferred.values.get(name);
+    const dims = fullDims(v);
+    if (!dims || !v?.dtype) return Infinity;
+    bytes += rawByteLength(dtypeByName(v.dtype), product(dims));
+  }
+  return bytes;
 }
 
 const numbers = (t: OrtTensor): ArrayLike<number> => t.data as ArrayLike<number>;

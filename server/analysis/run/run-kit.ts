@@ -67,12 +67,8 @@ export interface RunKit {
   warnings: string[];
   values: Map<string, MeasuredValue>;
   progress: (fraction: number, message: string) => void;
-  /**
-   * A session over the model as it is, or over a copy with probes and outputs spliced in; with
-   * `shapes`, the copy's graph inputs fixed to those feeds' dims (it then runs feeds of those
-   * shapes only).
-   */
-  session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, profiled?: boolean, shapes?: Feeds): Promise<KitSession>;
+  /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
+  session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, o?: SessionChoices): Promise<KitSession>;
   run(session: OrtSession, feeds: Feeds): Promise<Record<string, OrtTensor>>;
   /**
    * The samples in order, up to `batch` consecutive ones of the same shapes stacked along dim 0
@@ -91,6 +87,14 @@ export interface SampleRun {
   feeds: Feeds;
 }
 
+export interface SessionChoices {
+  profiled?: boolean;
+  /** The copy's graph inputs fixed to these feeds' dims: it then runs feeds of those shapes only. */
+  shapes?: Feeds;
+  /** Probes placed so that onnxruntime frees each value once measured (splice.ts freeEarly). */
+  freeEarly?: boolean;
+}
+
 export interface KitSession extends OpenedSession {
   /** The file name prefix of its profile, when profiled. */
   profilePrefix?: string;
@@ -102,13 +106,14 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
   let profiles = 0;
   return {
     ctx, samples, inferred, report, warnings: [], values: new Map(), progress,
-    async session(plan, profiled = false, shapes) {
+    async session(plan, { profiled = false, shapes, freeEarly = false } = {}) {
       throwIfCancelled(ctx.signal);
       // ORT copies what it needs; this copy is dropped once the session exists.
       const bytes = plan ? spliceMainGraph(model.buffer, {
         head: plan.constants,
         after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
         outputs: plan.outputs,
+        freeEarly,
         ...(shapes ? { inputDims: new Map(Object.entries(shapes).map(([name, t]) => [name, t.dims])) } : {}),
       }) : Buffer.from(model.buffer);
       const prefix = profiled ? `run${profiles++}` : undefined;
