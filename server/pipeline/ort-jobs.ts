@@ -38,7 +38,7 @@ export const ORT_JOBS = {
   async run(request, control): Promise<WireRunResult> {
     const r = request as RunJob;
     const model = await loadModel(r.file);
-    const result = await runModel({ model, focus: new Set(r.focus), channels: new Map(r.channels), nm: r.nm, near: r.near, options: r.options, profileDir: r.profileDir, ...control });
+    const result = await runModel({ model, focus: new Set(r.focus), channels: new Map(r.channels), nm: r.nm, near: r.near, options: r.options, profileDir: r.profileDir, ...control, endsWithProcess: true });
     return toWire(model, result);
   },
   async bench(request, control): Promise<TimedReport> {

@@ -45,7 +45,7 @@ export async function copyOut(kit: RunKit, values: readonly Candidate[], o: { pr
       }
       if (profiled) nodeTimes = await kit.profile(s);
     } finally {
-      await s.session.release();
+      await kit.done(s);
     }
     if (ctx.signal?.aborted) break;
   }

@@ -51,7 +51,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     const t0 = performance.now();
     for (let i = 1; i < PLAIN_RUNS && performance.now() - t0 < PLAIN_WITHIN_MS; i++) await timed();
   } finally {
-    await plain.session.release();
+    await kit.done(plain);
   }
 
   const requests: ProbeRequest[] = [];
@@ -89,7 +89,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
       for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
         if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds))) {
           fixedTo = inst ? undefined : run.feeds;
-          await inst?.session.release();
+          if (inst) await kit.done(inst);
           inst = undefined;
           inst = await kit.session(probed, { shapes: fixedTo, freeEarly });
         }
@@ -99,7 +99,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
         probed.probes.forEach((p, i) => readProbe(p, requests[i], out, kit.values.get(p.value)!, run));
       }
     } finally {
-      await inst?.session.release();
+      if (inst) await kit.done(inst);
     }
   }
 
@@ -128,7 +128,7 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
   try {
     for (const m of typed.session.outputMetadata) if (m.isTensor) dtypes.set(m.name, ortDtype(m.type));
   } finally {
-    await typed.session.release();
+    await kit.done(typed);
   }
   return dtypes;
 }

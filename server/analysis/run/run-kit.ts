@@ -56,6 +56,11 @@ export interface RunContext {
   profileDir?: string;
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
+  /**
+   * The process ends once the run has replied (the onnxruntime child): sessions done with are
+   * then released only when another one opens, not before the reply.
+   */
+  endsWithProcess?: boolean;
 }
 
 /** What both strategies share: the model, its samples, and how to open and run sessions over it. */
@@ -69,6 +74,12 @@ export interface RunKit {
   progress: (fraction: number, message: string) => void;
   /** A session over the model as it is, or over a copy with probes and outputs spliced in. */
   session(plan: Pick<ProbePlan, 'constants' | 'nodes' | 'outputs'> | undefined, o?: SessionChoices): Promise<KitSession>;
+  /**
+   * Done with a session: released now, or with `ctx.endsWithProcess` when the next one opens (so
+   * two are never held) or never (releasing PP-OCRv4 det's probed session took 50-90 ms, all
+   * of it before the reply).
+   */
+  done(s: KitSession): Promise<void>;
   run(session: OrtSession, feeds: Feeds): Promise<Record<string, OrtTensor>>;
   /**
    * The samples in order, up to `batch` consecutive ones of the same shapes stacked along dim 0
@@ -104,10 +115,12 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
   const { model, options } = ctx;
   const main = model.scopes[0];
   let profiles = 0;
+  const parked: KitSession[] = [];
   return {
     ctx, samples, inferred, report, warnings: [], values: new Map(), progress,
     async session(plan, { profiled = false, shapes, freeEarly = false } = {}) {
       throwIfCancelled(ctx.signal);
+      for (const p of parked.splice(0)) await p.session.release();
       // ORT copies what it needs; this copy is dropped once the session exists.
       const bytes = plan ? spliceMainGraph(model.buffer, {
         head: plan.constants,
@@ -125,6 +138,10 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
         this.warnings.push(s.fallback);
       }
       return s;
+    },
+    async done(s) {
+      if (ctx.endsWithProcess) parked.push(s);
+      else await s.session.release();
     },
     async run(session, feeds) {
       throwIfCancelled(ctx.signal);
