@@ -6,7 +6,8 @@ import { emptyStats, mergeStats } from './activation-stats';
 import { planBatching } from './batching';
 import { addChannelSample, channelAxisOf, emptyChannels, mergeNm } from './channel-stats';
 import { copyOut } from './copy-run';
-import { histogramStride, inGraphDtype, planProbes, type Probe, type ProbeRequest } from './instrument';
+import { histogramStride, inGraphDtype, planProbes, type Probe, type ProbePlan, type ProbeRequest } from './instrument';
+import { AnalysisError } from '../../errors';
 import { addSample } from './sample-spread';
 import { ortDtype, type OrtTensor } from './session';
 import { dtypeByName, rawByteLength, type DTypeName } from '../../onnx/dtypes';
@@ -83,7 +84,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     // Opened for the first run's shapes (probes over symbolic dims open several times slower);
     // once a run brings other shapes (files of different sizes, a last partial batch), one session
     // over the model's own dims serves every run after it.
-    let inst: KitSession | undefined;
+    let inst: (KitSession & { fixed: boolean }) | undefined;
     let fixedTo: Feeds | undefined;
     try {
       for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
@@ -91,7 +92,8 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
           fixedTo = inst ? undefined : run.feeds;
           if (inst) await kit.done(inst);
           inst = undefined;
-          inst = await kit.session(probed, { shapes: fixedTo, freeEarly });
+          inst = await openProbed(kit, probed, fixedTo, freeEarly);
+          if (!inst.fixed) fixedTo = undefined;
         }
         const t0 = performance.now();
         const out = await kit.run(inst.session, run.feeds);
@@ -131,6 +133,22 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
     await kit.done(typed);
   }
   return dtypes;
+}
+
+/**
+ * The probed copy over `shapes` when onnxruntime opens it so: inferring concrete shapes into
+ * If/Loop bodies can fail where the model's own dims do not (Silero VAD v5 and v6: an LSTM in a
+ * branch not taken "must have rank 3"), and then the copy opens over the model's own dims.
+ */
+async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefined, freeEarly: boolean): Promise<KitSession & { fixed: boolean }> {
+  if (shapes) {
+    try {
+      return Object.assign(await kit.session(plan, { shapes, freeEarly }), { fixed: true });
+    } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+    }
+  }
+  return Object.assign(await kit.session(plan, { freeEarly }), { fixed: false });
 }
 
 /** Bytes of these values of one sample by static inference; Infinity when a shape is open. */
