@@ -189,6 +189,12 @@ export interface RunReport {
   /** Fastest instrumented run (statistics in the graph), ms per sample (a run stacking samples counts its time over them). */
   instrumentedMs?: number;
   /**
+   * Instrumented runs it is the fastest of. With one (one sample, or all stacked in one run) it
+   * is the session's first run, which pays onnxruntime's first allocations (PP-OCRv4 det at
+   * 640x640: 1.5-2.5x a warm run).
+   */
+  instrumentedRuns?: number;
+  /**
    * How values were measured: probes spliced into the graph (few values), or every value copied
    * out (many values: then there is no separate plain run, and per-op times come from that run).
    */

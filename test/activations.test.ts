@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../server/pipeline/analyze';
 import { tensorStats } from '../server/analysis/run/activation-stats';
+import { latencyLine } from '../common/report/figures';
 import { histogramStride, HISTOGRAM_THRESHOLDS } from '../server/analysis/run/instrument';
 import { CancelledError } from '../server/errors';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
@@ -44,6 +45,8 @@ describe('running the model', () => {
     const x = [-1, -2, -3, 0, 2, -2, 3, 4];
     const { report } = await runBuilt(reluModel(), { inputs: ['x.npy'] }, { 'x.npy': f32npy([1, 8], x) });
     assert.equal(report.run?.ok, true, report.run?.error);
+    assert.equal(report.run?.instrumentedRuns, 1);
+    assert.match(latencyLine(report.run!), /ms with activation statistics \(one run, the session\u2019s first/, 'a cold figure says it is one');
     const y = value(report, 'y');
     assert.deepEqual(y.shape, [1, 8]);
     assert.equal(y.zeros, 5);
@@ -211,6 +214,8 @@ describe('running the model', () => {
     assert.equal(report.run?.ok, true, report.run?.error);
     assert.equal(report.run?.strategy, 'probes');
     assert.equal(report.run?.samples, 3);
+    assert.equal(report.run?.instrumentedRuns, 3, 'one run per sample: batch 1 is fixed');
+    assert.doesNotMatch(latencyLine(report.run!), /first/);
     const relu = samples.map((x) => x.map((v) => Math.max(0, v)));
     const y = value(report, 'y');
     assert.equal(y.method, 'in-graph');

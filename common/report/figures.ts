@@ -58,5 +58,7 @@ export function latencyLine(run: RunReport): string {
   const ms = (x: number | undefined): string => (x === undefined ? '-' : `${x.toFixed(2)} ms`);
   if (run.strategy === 'copy-out')
     return `${ms(run.profiledRunMs)} profiled; ${ms(run.copiedRunMs)} with every value copied out (too many values for statistics in the graph: no separate plain run)`;
-  return `${ms(run.plainMs)} plain; ${ms(run.instrumentedMs)} with activation statistics`;
+  // A plain figure is warm; an instrumented one from a single run is not, and says so.
+  const first = run.instrumentedRuns === 1 ? ' (one run, the session\u2019s first: onnxruntime\u2019s first allocations make it up to 2.5x a warm one)' : '';
+  return `${ms(run.plainMs)} plain; ${ms(run.instrumentedMs)} with activation statistics${first}`;
 }

@@ -98,6 +98,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
         const t0 = performance.now();
         const out = await kit.run(inst.session, run.feeds);
         report.instrumentedMs = Math.min(report.instrumentedMs ?? Infinity, (performance.now() - t0) / run.size);
+        report.instrumentedRuns = (report.instrumentedRuns ?? 0) + 1;
         probed.probes.forEach((p, i) => readProbe(p, requests[i], out, kit.values.get(p.value)!, run));
       }
     } finally {
