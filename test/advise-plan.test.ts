@@ -206,6 +206,11 @@ describe('the magnitude sums', () => {
     cases.push(['ties', Float64Array.from({ length: 5000 }, (_, i) => [0, 0.5, 2][i % 3])]);
     cases.push(['near-ties', Float64Array.from({ length: 3000 }, (_, i) => 1 + (i % 17) * 2 ** -40)]);
     cases.push(['binades', Float64Array.from({ length: 4000 }, (_, i) => 2 ** ((i * 37) % 40 - 20) * (1 + (i % 5) / 8))]);
+    // A pruned weight's block sums: two thirds exact zeros, in no order, and all zeros.
+    cases.push(['pruned', Float64Array.from({ length: 300_000 }, (_, i) => ((i * 2654435761) >>> 0) % 3 ? 0 : Math.abs(Math.sin(i)) + 1e-3)]);
+    cases.push(['all zeros', new Float64Array(1000)]);
+    // A bucket of 1.2 M equal values: more than the select gathers, so its deeper levels walk every value again.
+    cases.push(['ties past the gathered room', Float64Array.from({ length: 2_400_000 }, (_, i) => (i % 2 ? 0.75 : 0.25 + (i % 1000 === 0 ? 2 ** -30 : 0)))]);
     for (const [what, v] of cases) {
       const n = v.length;
       const take = [...new Set([0, 1, Math.floor(n / 3), Math.floor(0.9 * n), n].filter((k) => k <= n))];

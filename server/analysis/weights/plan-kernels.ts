@@ -7,8 +7,8 @@ interface Exports {
   rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
   blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
   blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
-  smallestSums32(inp: number, n: number, takes: number, nTakes: number, out: number, at: number): void;
-  smallestSums64(inp: number, n: number, takes: number, nTakes: number, out: number, at: number): void;
+  smallestSums32(inp: number, n: number, takes: number, nTakes: number, out: number, at: number, gather: number, gatherBytes: number): void;
+  smallestSums64(inp: number, n: number, takes: number, nTakes: number, out: number, at: number, gather: number, gatherBytes: number): void;
 }
 
 /** Bytes of magsums' interleaved bins (simd/magsums.ts SCRATCH_BYTES), and the chunk size from which they pay for their clearing. */
@@ -18,8 +18,13 @@ export const MAG_WAYS_FROM = 1 << 15;
 const MAX_TAKES = 16;
 /** Two select levels of 65,536 u32 counts and f64 sums (simd/select.ts SELECT_BYTES). */
 const LEVELS_BYTES = 2 * (1 << 16) * 12;
-/** Scratch smallestSums uses: the select's levels, then its takes and sums. */
-export const SELECT_BYTES = LEVELS_BYTES + 2 * 8 * MAX_TAKES;
+/**
+ * Where the select gathers the values of the buckets its takes end in (and its per-take state):
+ * 4 MiB, a million float32 sums, covers the plan's largest weights (11 M block sums, three takes).
+ */
+const GATHER_BYTES = 4 << 20;
+/** Scratch smallestSums uses: the select's levels, its takes and sums, then its gathered values. */
+export const SELECT_BYTES = LEVELS_BYTES + 2 * 8 * MAX_TAKES + GATHER_BYTES;
 
 /**
  * The plan's sums over chunks of float32 magnitudes (bins, rows, blocks) and the exact select that
@@ -70,7 +75,7 @@ export class PlanKernels {
     const io = at + LEVELS_BYTES;
     const takes = new Float64Array(this.buffer(), io, take.length);
     takes.set(take);
-    (wide ? this.x.smallestSums64 : this.x.smallestSums32)(ptr, n, io, take.length, io + 8 * MAX_TAKES, at);
+    (wide ? this.x.smallestSums64 : this.x.smallestSums32)(ptr, n, io, take.length, io + 8 * MAX_TAKES, at, io + 16 * MAX_TAKES, GATHER_BYTES);
     return Array.from(new Float64Array(this.buffer(), io + 8 * MAX_TAKES, take.length));
   }
 }

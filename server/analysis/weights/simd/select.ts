@@ -50,6 +50,31 @@ let lastShift: u64 = 0;
   return used;
 }
 
+/**
+ * The first level: histogram() over every value, without its branch: the values below lo (the
+ * zeros, in no bucket) are counted in one more bucket past the last, so a weight whose sums are
+ * zeros and nonzeros in no order costs no mispredicted branch per value. At most LEVEL - 1 buckets.
+ */
+// @ts-ignore: decorator
+@inline function firstHistogram<T>(inp: usize, n: i32, lo: u64, hi: u64, width: u64, at: usize): i32 {
+  let shift: u64 = 0;
+  const most = min<u64>(width, <u64>LEVEL - 1);
+  while ((hi - lo) >> shift >= most) shift++;
+  const used = <i32>((hi - lo) >> shift) + 1;
+  const sums = at + (<usize>LEVEL << 2);
+  memory.fill(at, 0, <usize>(used + 1) << 2);
+  memory.fill(sums, 0, <usize>(used + 1) << 3);
+  const spill = <u64>used;
+  for (let j = 0; j < n; j++) {
+    const k = keyAt<T>(inp, j);
+    const b = <usize>select<u64>((k - lo) >> shift, spill, k >= lo);
+    store<u32>(at + (b << 2), load<u32>(at + (b << 2)) + 1);
+    store<f64>(sums + (b << 3), load<f64>(sums + (b << 3)) + valueAt<T>(inp, j));
+  }
+  lastShift = shift;
+  return used;
+}
+
 let walkLeft: u32 = 0;
 let walkTotal: f64 = 0;
 
@@ -69,68 +94,123 @@ let walkTotal: f64 = 0;
   return b;
 }
 
+/** Per take, while the first level is walked: its bucket (i32, -1 when done), count left (u32), total (f64). */
+const STATE_BYTES: usize = 16 * 16;
+
 /**
  * The sum of the take[i] smallest of n non-negative values at inp (T: f32 or f64), for each of
- * nTakes takes (f64 at takes), into out (f64), exactly, by radix select: a non-negative float's
- * bit pattern orders it, so buckets of (pattern - lowest) >> shift are ordered too. One histogram
- * of every value serves all takes: each takes the whole buckets below the one its count ends in,
- * then goes on inside that bucket alone (a second histogram, then a third...) until the values
- * left are all one pattern, so one value. Buckets: about one per value, at most 65,536, since
- * each level is a pass over all n values either way; from 65,536 values on, float32 needs one
- * level per take after the first. `at`: SELECT_BYTES of scratch.
+ * nTakes takes (at most 16; f64 at takes), into out (f64), exactly, by radix select: a
+ * non-negative float's bit pattern orders it, so buckets of (pattern - lowest) >> shift are
+ * ordered too. One histogram of every value serves all takes: each takes the whole buckets below
+ * the one its count ends in, then goes on inside that bucket alone (a second histogram, then a
+ * third...) until the values left are all one pattern, so one value. Buckets: about one per
+ * value, at most 65,536. The values of the buckets the takes end in are first gathered at
+ * `gather` (`gatherBytes`) in one pass, so the deeper levels walk those alone; where they do not
+ * fit, each deeper level is a pass over all n again (11 M block sums, three takes: 5 passes -> 3).
+ * `at`: SELECT_BYTES of scratch.
  */
-function smallestSums<T>(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize): void {
+function smallestSums<T>(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize, gather: usize, gatherBytes: i32): void {
+  // Zeros apart (a pruned weight's block sums are mostly zeros): every take spends them first, at
+  // no cost to its sum, and the buckets span the nonzero patterns alone (zeros lie below them).
   let mn: u64 = 0xffffffffffffffff;
   let mx: u64 = 0;
+  let zeros: u32 = 0;
   for (let j = 0; j < n; j++) {
     const k = keyAt<T>(inp, j);
-    if (k < mn) mn = k;
-    if (k > mx) mx = k;
+    zeros += <u32>(k === 0);
+    mn = select<u64>(mn, min<u64>(mn, k), k === 0);
+    mx = max<u64>(mx, k);
   }
+  const nonzero = <u32>n - zeros;
   const width = <u64>min<u32>(LEVEL, max<u32>(16, <u32>1 << (32 - clz<u32>(<u32>n))));
-  const first = n > 0 && mn < mx ? histogram<T>(inp, n, mn, mx, width, at) : 0;
+  const first = nonzero > 0 && mn < mx ? firstHistogram<T>(inp, n, mn, mx, width, at) : 0;
   const shift1 = lastShift;
   const deeper = at + LEVEL_BYTES;
+  // The first level, shared: every take's walk, and the buckets they end in (marked in a bitmap over the deeper level's space).
+  const marks = deeper;
+  memory.fill(marks, 0, <usize>LEVEL >> 3);
+  let boundary: u64 = 0;
   for (let t = 0; t < nTakes; t++) {
+    const st = gather + (<usize>t << 4);
     let left = <u32>load<f64>(takes + (<usize>t << 3));
+    left -= min<u32>(left, zeros);
     let total: f64 = 0;
-    if (n > 0 && mn === mx) total = <f64>min<u32>(left, <u32>n) * valueOfKey<T>(mn);
-    else if (n > 0 && left > 0) {
-      // The first level, shared.
+    let b: i32 = -1;
+    if (nonzero > 0 && mn === mx) {
+      total = <f64>min<u32>(left, nonzero) * valueOfKey<T>(mn);
+      left = 0;
+    } else if (nonzero > 0 && left > 0) {
       walkLeft = left;
       walkTotal = 0;
-      const b = walk(at, first);
+      const d = walk(at, first);
       left = walkLeft;
       total = walkTotal;
-      if (b < first && left > 0) {
-        let lo = mn + (<u64>b << shift1);
-        let hi = min<u64>(mx, lo + ((<u64>1 << shift1) - 1));
-        while (left > 0) {
-          if (lo === hi) {
-            total += <f64>left * valueOfKey<T>(lo);
-            break;
-          }
-          const used = histogram<T>(inp, n, lo, hi, width, deeper);
-          const shift = lastShift;
-          walkLeft = left;
-          walkTotal = total;
-          const d = walk(deeper, used);
-          left = walkLeft;
-          total = walkTotal;
-          if (d === used) break;
-          lo = lo + (<u64>d << shift);
-          hi = min<u64>(hi, lo + ((<u64>1 << shift) - 1));
+      if (d < first && left > 0) {
+        b = d;
+        const word = marks + (<usize>(d >> 5) << 2);
+        const bit: u32 = 1 << (<u32>d & 31);
+        if (!(load<u32>(word) & bit)) {
+          store<u32>(word, load<u32>(word) | bit);
+          boundary += load<u32>(at + (<usize>d << 2));
         }
+      }
+    }
+    store<i32>(st, b);
+    store<u32>(st, left, 4);
+    store<f64>(st, total, 8);
+  }
+  // Gather the boundary buckets' values where they fit.
+  let src = inp;
+  let len = n;
+  const room = (<u64>max<i32>(0, gatherBytes - <i32>STATE_BYTES)) / <u64>sizeof<T>();
+  if (boundary > 0 && boundary <= room) {
+    const into = gather + STATE_BYTES;
+    let g = 0;
+    for (let j = 0; j < n; j++) {
+      const k = keyAt<T>(inp, j);
+      // Zeros read the first level's spill bucket, never marked.
+      const d = <u32>select<u64>((k - mn) >> shift1, <u64>first, k >= mn);
+      if (load<u32>(marks + (<usize>(d >> 5) << 2)) & (1 << (d & 31))) {
+        store<T>(into + (<usize>g * sizeof<T>()), load<T>(inp + (<usize>j * sizeof<T>())));
+        g++;
+      }
+    }
+    src = into;
+    len = g;
+  }
+  for (let t = 0; t < nTakes; t++) {
+    const st = gather + (<usize>t << 4);
+    const b = load<i32>(st);
+    let left = load<u32>(st, 4);
+    let total = load<f64>(st, 8);
+    if (b >= 0) {
+      let lo = mn + (<u64>b << shift1);
+      let hi = min<u64>(mx, lo + ((<u64>1 << shift1) - 1));
+      while (left > 0) {
+        if (lo === hi) {
+          total += <f64>left * valueOfKey<T>(lo);
+          break;
+        }
+        const used = histogram<T>(src, len, lo, hi, width, deeper);
+        const shift = lastShift;
+        walkLeft = left;
+        walkTotal = total;
+        const d = walk(deeper, used);
+        left = walkLeft;
+        total = walkTotal;
+        if (d === used) break;
+        lo = lo + (<u64>d << shift);
+        hi = min<u64>(hi, lo + ((<u64>1 << shift) - 1));
       }
     }
     store<f64>(out + (<usize>t << 3), total);
   }
 }
 
-export function smallestSums32(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize): void {
-  smallestSums<f32>(inp, n, takes, nTakes, out, at);
+export function smallestSums32(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize, gather: usize, gatherBytes: i32): void {
+  smallestSums<f32>(inp, n, takes, nTakes, out, at, gather, gatherBytes);
 }
 
-export function smallestSums64(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize): void {
-  smallestSums<f64>(inp, n, takes, nTakes, out, at);
+export function smallestSums64(inp: usize, n: i32, takes: usize, nTakes: i32, out: usize, at: usize, gather: usize, gatherBytes: i32): void {
+  smallestSums<f64>(inp, n, takes, nTakes, out, at, gather, gatherBytes);
 }
