@@ -15,6 +15,7 @@ import { kernelExports } from './simd-module';
  * sized before a weight's stream starts and never moves during it; chunk areas only grow.
  */
 interface Exports {
+  zero(at: number, bytes: number): void;
   stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
   stats16(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
   decodeHalf(inp: number, n: number, out: number): void;
@@ -166,7 +167,7 @@ export class SimdKernels implements ChunkBuffers {
     a.zp = a.chan + align16(s.channels);
     a.scale = a.zp + align16(2 * s.axisLen);
     a.qtab = a.scale + align16(8 * s.axisLen);
-    new Uint8Array(this.buffer, a.bitmap, s.bitmap).fill(0);
+    this.x.zero(a.bitmap, s.bitmap);
     return new Uint32Array(this.buffer, a.bitmap, s.bitmap >>> 2);
   }
 
@@ -328,7 +329,7 @@ export class SimdKernels implements ChunkBuffers {
 
   /** ORs the transposes of `batches` P x Q bit matrices at src into dst (zeroed here over `bytes`). */
   transposeBits(src: number, batches: number, p: number, q: number, dst: number, bytes: number): void {
-    new Uint8Array(this.buffer, dst, bytes).fill(0);
+    this.x.zero(dst, bytes);
     this.x.transposeBits(src, batches, p, q, dst);
   }
 

@@ -12,3 +12,4 @@ export { qkeep8, qkeep4 } from './qkept';
 export { magsums, blocksAlongRows, blocksAlongColumns, rowsAlong } from './magsums';
 export { smallestSums32, smallestSums64 } from './select';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
+export { zero } from './zero';
