@@ -228,6 +228,24 @@ describe('running the model', () => {
     assert.equal(x.min, -8);
   });
 
+  it('gives the same figures stacking samples two to a run (the last run holds one) as one per run', async () => {
+    const b = reluOnly(['batch', 1000]);
+    // y is 4,000 bytes a sample: a budget of 16,000 stacks two (twice the values must fit), 7,999 none.
+    const two = await runBuilt(b, { samples: 3, memoryBudget: 16_000 });
+    const one = await runBuilt(b, { samples: 3, memoryBudget: 7_999 });
+    assert.equal(two.report.run?.batch, 2);
+    assert.equal(two.report.run?.instrumentedRuns, 2, 'samples 1-2, then 3 on the same session');
+    assert.equal(one.report.run?.batch, 1);
+    assert.equal(one.report.run?.instrumentedRuns, 3);
+    const figures = (r: Report): unknown => r.values!.map((v) => [v.name, v.shape, v.zeros, v.nearZeros, v.min, v.max, v.spread?.series, v.histogram?.below]);
+    assert.deepEqual(figures(two.report), figures(one.report));
+    // Sums are onnxruntime's float32 ReduceSum, over [2, 1000] or [1, 1000]: the same to float32 rounding.
+    for (const v of one.report.values!) {
+      const w = value(two.report, v.name);
+      for (const k of ['mean', 'std'] as const) assert.ok(Math.abs(w[k]! - v[k]!) <= 1e-6 * Math.max(1, Math.abs(v[k]!)), `${v.name} ${k}: ${w[k]} vs ${v[k]}`);
+    }
+  });
+
   it('gives the same figures when the measured values exceed the memory budget (each freed once measured)', async () => {
     const b = new ModelBuilder();
     b.main.input('x', 'float32', [1, 1000]).output('v3', 'float32', [1, 1000]);

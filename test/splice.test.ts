@@ -79,6 +79,13 @@ describe('splicing a copy of the model', () => {
     assert.deepEqual((await order(false)).ran.slice(0, 3), ['m0', 'm1', 'm2']);
   });
 
+  it('keeps a dim given as null as the model has it', () => {
+    const copy = spliceMainGraph(model(), { head: [], after: new Map(), outputs: [], inputDims: new Map([['x', [null, 3]], ['s', [4]]]) });
+    const [x, s] = onnx.ModelProto.decode(copy).graph!.input!;
+    assert.deepEqual(dims(x), ['batch', 3]);
+    assert.deepEqual(dims(s), [4]);
+  });
+
   it('keeps an input whose rank differs from the dims given as it is', () => {
     const copy = spliceMainGraph(model(), { head: [], after: new Map(), outputs: [], inputDims: new Map([['x', [1, 3, 1]]]) });
     assert.deepEqual(dims(onnx.ModelProto.decode(copy).graph!.input![0]), ['batch', 3]);

@@ -23,10 +23,10 @@ export interface Splice {
   outputs: string[];
   /**
    * Graph inputs whose dims are fixed, by name, to the run's shapes (a tensor input of the same
-   * rank only). onnxruntime opens a graph of probes over concrete shapes several times faster
+   * rank only; a null dim stays as the model has it). onnxruntime opens a graph of probes over concrete shapes several times faster
    * than over symbolic ones (PP-OCRv4 det with every value probed, 640x640: 0.9-1.2 s -> 0.27-0.4 s).
    */
-  inputDims?: ReadonlyMap<string, readonly number[]>;
+  inputDims?: ReadonlyMap<string, readonly (number | null)[]>;
 }
 
 /**
@@ -88,12 +88,13 @@ function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
 }
 
 /** A graph input re-encoded with the dims given for its name; as it was when none are, or they do not fit. */
-function fixedInput(f: Field, dims: ReadonlyMap<string, readonly number[]>): Uint8Array[] {
+function fixedInput(f: Field, dims: ReadonlyMap<string, readonly (number | null)[]>): Uint8Array[] {
   const v = onnx.ValueInfoProto.decode(f.payload);
   const want = dims.get(v.name);
   const shape = v.type?.tensorType?.shape;
   if (!want || !shape?.dim || shape.dim.length !== want.length) return [f.whole];
-  shape.dim = want.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }));
+  const own = shape.dim;
+  shape.dim = want.map((d, i) => (d === null ? own[i] : onnx.TensorShapeProto.Dimension.create({ dimValue: d })));
   return delimited(GRAPH_INPUT, onnx.ValueInfoProto.encode(v).finish());
 }
 

@@ -81,18 +81,19 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     const probed = planProbes(requests, ctx.near, ctx.model.opsets['ai.onnx'] ?? 1);
     // Every measured value held at once opens fastest; past the memory budget each is freed once measured.
     const freeEarly = heldBytes(kit, requests.map((r) => r.value)) * batching.batch > ctx.options.memoryBudget;
-    // Opened for the first run's shapes (probes over symbolic dims open several times slower);
-    // once a run brings other shapes (files of different sizes, a last partial batch), one session
-    // over the model's own dims serves every run after it.
+    // Opened for the first run's shapes (probes over symbolic dims open several times slower),
+    // the batch dim left open when runs stack samples (a last partial batch runs on it too); once
+    // a run brings other shapes (files of different sizes), one session over the model's own
+    // dims serves every run after it.
     let inst: (KitSession & { fixed: boolean }) | undefined;
     let fixedTo: Feeds | undefined;
     try {
       for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
-        if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds))) {
+        if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds, stacked))) {
           fixedTo = inst ? undefined : run.feeds;
           if (inst) await kit.done(inst);
           inst = undefined;
-          inst = await openProbed(kit, probed, fixedTo, freeEarly);
+          inst = await openProbed(kit, probed, fixedTo, { openBatch: stacked, freeEarly });
           if (!inst.fixed) fixedTo = undefined;
         }
         const t0 = performance.now();
@@ -141,15 +142,15 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
  * If/Loop bodies can fail where the model's own dims do not (Silero VAD v5 and v6: an LSTM in a
  * branch not taken "must have rank 3"), and then the copy opens over the model's own dims.
  */
-async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefined, freeEarly: boolean): Promise<KitSession & { fixed: boolean }> {
+async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefined, o: { openBatch: boolean; freeEarly: boolean }): Promise<KitSession & { fixed: boolean }> {
   if (shapes) {
     try {
-      return Object.assign(await kit.session(plan, { shapes, freeEarly }), { fixed: true });
+      return Object.assign(await kit.session(plan, { shapes, ...o }), { fixed: true });
     } catch (e) {
       if (!(e instanceof AnalysisError)) throw e;
     }
   }
-  return Object.assign(await kit.session(plan, { freeEarly }), { fixed: false });
+  return Object.assign(await kit.session(plan, { freeEarly: o.freeEarly }), { fixed: false });
 }
 
 /** Bytes of these values of one sample by static inference; Infinity when a shape is open. */

@@ -100,8 +100,12 @@ export interface SampleRun {
 
 export interface SessionChoices {
   profiled?: boolean;
-  /** The copy's graph inputs fixed to these feeds' dims: it then runs feeds of those shapes only. */
+  /**
+   * The copy's graph inputs fixed to these feeds' dims (all but dim 0 with `openBatch`, for runs
+   * that stack samples along it): it then runs feeds of those shapes only.
+   */
   shapes?: Feeds;
+  openBatch?: boolean;
   /** Probes placed so that onnxruntime frees each value once measured (splice.ts freeEarly). */
   freeEarly?: boolean;
 }
@@ -118,7 +122,7 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
   const parked: KitSession[] = [];
   return {
     ctx, samples, inferred, report, warnings: [], values: new Map(), progress,
-    async session(plan, { profiled = false, shapes, freeEarly = false } = {}) {
+    async session(plan, { profiled = false, shapes, openBatch = false, freeEarly = false } = {}) {
       throwIfCancelled(ctx.signal);
       for (const p of parked.splice(0)) await p.session.release();
       // ORT copies what it needs; this copy is dropped once the session exists.
@@ -127,7 +131,7 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
         after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
         outputs: plan.outputs,
         freeEarly,
-        ...(shapes ? { inputDims: new Map(Object.entries(shapes).map(([name, t]) => [name, t.dims])) } : {}),
+        ...(shapes ? { inputDims: new Map(Object.entries(shapes).map(([name, t]) => [name, t.dims.map((d, i) => (openBatch && i === 0 ? null : d))])) } : {}),
       }) : Buffer.from(model.buffer);
       const prefix = profiled ? `run${profiles++}` : undefined;
       const s: KitSession = await openSession(bytes, { ...modelSession(model, options), profilePrefix: prefix && path.join(profileDir, prefix), instrumented: plan !== undefined });
@@ -204,9 +208,9 @@ export function foldTensor(kit: RunKit, v: MeasuredValue, t: OrtTensor, method: 
   if (role.input && kit.ctx.nm.length) mergeNm((stats.nm ??= {}), nmGroups(data, t.dims, axis, kit.ctx.nm));
 }
 
-/** Whether two samples' feeds have the same dims input by input. */
-export function sameShapes(a: Feeds, b: Feeds): boolean {
-  return Object.keys(a).every((k) => b[k] && a[k].dims.length === b[k].dims.length && a[k].dims.every((d, i) => d === b[k].dims[i]));
+/** Whether two samples' feeds have the same dims input by input (but dim 0, with `openBatch`). */
+export function sameShapes(a: Feeds, b: Feeds, openBatch = false): boolean {
+  return Object.keys(a).every((k) => b[k] && a[k].dims.length === b[k].dims.length && a[k].dims.every((d, i) => (openBatch && i === 0) || d === b[k].dims[i]));
 }
 
 /** Samples of batch 1 stacked along dim 0. */
