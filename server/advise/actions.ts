@@ -1,7 +1,7 @@
 import type { AdviceAction, LayerVerdicts, PruningPlan, Report } from '../../common/protocol';
 import { parsePruneKey, pruneKey, type Prune } from '../bench/prune-kind';
 import { nominalParams } from '../estimate/draws';
-import { estimate } from '../estimate/estimate';
+import { estimate, speedupEstimate } from '../estimate/estimate';
 import type { AcceleratorProfile } from '../estimate/profile';
 import { applyScenario, parseScenario } from '../estimate/scenarios';
 import { supportFor } from '../estimate/support';
@@ -181,7 +181,7 @@ function precisionAction(i: ActionInput, p: AcceleratorProfile): AdviceAction | 
   if (at(peak) || !at('float16')) return undefined;
   const scenario = `pruned-${key}@float16`;
   const applied = applyScenario(i.workload, parseScenario(scenario), i.report);
-  const e = estimate(applied.workload, p, scenario, applied.l1Kept, applied.notes, { draws: DRAWS, sweep: false, asOf: i.asOf });
+  const e = speedupEstimate(applied.workload, p, DRAWS, i.asOf);
   const layers = applied.workload.layers.filter((l, k) => l.nmReady.includes(key) && !i.workload.layers[k].nmReady.includes(key));
   if (!layers.length) return undefined;
   return {

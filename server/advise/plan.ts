@@ -1,7 +1,7 @@
 import { layerWeightKey, type PlanLayer, type PlanPoint, type PruningPlan, type Report } from '../../common/protocol';
 import { parsePruneKey, type Prune } from '../bench/prune-kind';
 import { nominalParams } from '../estimate/draws';
-import { estimate } from '../estimate/estimate';
+import { speedupEstimate } from '../estimate/estimate';
 import { otherPeak, otherTime } from '../estimate/layer-time';
 import type { AcceleratorProfile } from '../estimate/profile';
 import { workloadOf, type WorkLayer, type Workload } from '../estimate/workload';
@@ -123,9 +123,9 @@ export function planPruning(i: PlanInput): PruningPlan {
   const planned = point(lost);
   const layers = planLayers(i, units);
   const pw: Workload = { ...i.workload, layers: i.workload.layers.map((l) => layers.work.get(l) ?? l) };
-  const e = estimate(pw, p, 'plan', planned.l1Kept, [], { draws: i.draws ?? 128, sweep: false, asOf: i.asOf });
+  const e = speedupEstimate(pw, p, i.draws ?? 128, i.asOf);
   const asIs = r.estimates.find((x) => x.accelerator.id === p.id && x.scenario === 'as-is')?.speedup
-    ?? estimate(i.workload, p, 'as-is', 1, [], { draws: 8, sweep: false, asOf: i.asOf }).speedup;
+    ?? speedupEstimate(i.workload, p, 8, i.asOf).speedup;
   return {
     kind: 'onnx-sparsity-plan', version: 1,
     tool: { name: 'onnx-sparsity', version: VERSION }, createdAt: i.createdAt ?? new Date().toISOString(),
@@ -262,5 +262,5 @@ export function plannedSpeedup(r: Report, plan: PruningPlan, p: AcceleratorProfi
     const rep = r.layers[l.index!];
     return pr ? prunedLayer(l, pr, rep.gemm?.rows ?? 0, rep.zeroRows) : l;
   });
-  return estimate({ ...w, layers }, p, 'plan', null, [], { draws: 8, sweep: false }).speedup;
+  return speedupEstimate({ ...w, layers }, p, 8).speedup;
 }

@@ -87,6 +87,16 @@ export function estimate(w: Workload, p: AcceleratorProfile, scenario: string, l
   };
 }
 
+/**
+ * The figures of `estimate` without its words, per-layer rows, support or sweep: the nominal
+ * speedup and times and the range over the same draws. What the advisor needs of the many
+ * workloads it prices; building a whole estimate's assumptions each time cost more than its draws.
+ */
+export function speedupEstimate(w: Workload, p: AcceleratorProfile, draws: number, asOf?: string): Pick<Estimate, 'speedup' | 'speedupRange' | 'timeMs' | 'denseTimeMs'> {
+  const r = ranged(plan(w, p, asOf), p, draws, false);
+  return { speedup: r.nominal.speedup, speedupRange: r.range, timeMs: ms(r.nominal.sparse), denseTimeMs: ms(r.nominal.dense) };
+}
+
 /** What a target that skips zero activations rests on: the samples the densities were measured on, and their spread. */
 function activationNotes(p: AcceleratorProfile, w: Workload): string[] {
   if (p.kind !== 'dual') return [];
