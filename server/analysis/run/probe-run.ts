@@ -92,6 +92,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
         if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds, stacked))) {
           fixedTo = inst ? undefined : run.feeds;
           if (inst) await kit.done(inst);
+          // Not done twice when the next one fails to open.
           inst = undefined;
           inst = await openProbed(kit, probed, fixedTo, { openBatch: stacked, freeEarly });
           if (!inst.fixed) fixedTo = undefined;
