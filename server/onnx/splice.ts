@@ -23,8 +23,9 @@ export interface Splice {
   outputs: string[];
   /**
    * Graph inputs whose dims are fixed, by name, to the run's shapes (a tensor input of the same
-   * rank only; a null dim stays as the model has it). onnxruntime opens a graph of probes over concrete shapes several times faster
-   * than over symbolic ones (PP-OCRv4 det with every value probed, 640x640: 0.9-1.2 s -> 0.27-0.4 s).
+   * rank only; a null dim stays as the model has it). onnxruntime opens a graph of probes over
+   * concrete shapes several times faster than over symbolic ones (PP-OCRv4 det with every value
+   * probed, 640x640: 0.9-1.55 s -> 0.27-0.62 s).
    */
   inputDims?: ReadonlyMap<string, readonly (number | null)[]>;
 }

@@ -5,7 +5,7 @@ import { product } from '../../onnx/tensor';
 import type { ShapeInference } from './infer-shapes';
 import { opCost, type OpCost } from './macs';
 import { nodeAttrs, type TensorShape } from './node-attrs';
-import { fullDims } from './shape-dims';
+import { fullDims, type InferredValue } from './shape-dims';
 
 /**
  * Per-node costs from inferred shapes: the same opCost (macs.ts) a run's shapes feed
@@ -55,6 +55,12 @@ export interface ValueSize {
   bytes: number;
   dims: number[];
   dtype: DTypeName;
+}
+
+/** Bytes of a value whose dtype and every dim static inference knows; undefined otherwise. */
+export function inferredBytes(v: InferredValue | undefined): number | undefined {
+  const dims = fullDims(v);
+  return dims && v?.dtype ? rawByteLength(dtypeByName(v.dtype), product(dims)) : undefined;
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { NearZeroRule } from '../../../common/protocol';
-import { dtypeByName, rawByteLength } from '../../onnx/dtypes';
 import type { LoadedModel } from '../../onnx/load';
-import { product } from '../../onnx/tensor';
 import { inferShapes, type ShapeInference } from '../cost/infer-shapes';
 import { fullDims } from '../cost/shape-dims';
+import { inferredBytes } from '../cost/static-costs';
 import type { Samples } from './samples';
 
 /**
@@ -43,8 +42,7 @@ export function planBatching(model: LoadedModel, samples: Samples, atOne: ShapeI
     const rest = a.every((d, i) => i === 0 || d === b[i]);
     if (rest && a[0] === 1 && b[0] === 2) leading.add(name);
     else if (!(rest && a[0] === b[0])) return none(`'${name}' does not keep samples apart along dim 0`);
-    const dtype = atOne.values.get(name)?.dtype;
-    if (dtype) bytes += rawByteLength(dtypeByName(dtype), product(a));
+    bytes += inferredBytes(atOne.values.get(name)) ?? 0;
   }
   // Twice the values: the probes' compares hold a few times the value they measure while it lives
   // (PP-OCRv4 det at 320 x 320: 340 MiB resident for one sample, 1.4 GiB for six stacked).

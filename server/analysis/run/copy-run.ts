@@ -1,7 +1,7 @@
 import { dtypeByName, rawByteLength } from '../../onnx/dtypes';
 import type { NodeRef } from '../../onnx/graph';
 import { product } from '../../onnx/tensor';
-import { fullDims } from '../cost/shape-dims';
+import { inferredBytes } from '../cost/static-costs';
 import { foldTensor, type RunKit } from './run-kit';
 import { ortDtype } from './session';
 
@@ -56,9 +56,7 @@ export async function copyOut(kit: RunKit, values: readonly Candidate[], o: { pr
 function valueBytes(kit: RunKit, name: string): number {
   const seen = kit.values.get(name);
   if (seen?.shape.length || (seen && seen.method === 'in-graph')) return rawByteLength(dtypeByName(seen.dtype), product(seen.shape));
-  const v = kit.inferred.values.get(name);
-  const dims = fullDims(v);
-  return dims && v?.dtype ? rawByteLength(dtypeByName(v.dtype), product(dims)) : UNKNOWN_BYTES;
+  return inferredBytes(kit.inferred.values.get(name)) ?? UNKNOWN_BYTES;
 }
 
 /** Groups values into batches within the budget; a value alone over it is skipped and reported. */

@@ -10,8 +10,9 @@ import { histogramStride, inGraphDtype, planProbes, type Probe, type ProbePlan, 
 import { AnalysisError } from '../../errors';
 import { addSample } from './sample-spread';
 import { ortDtype, type OrtTensor } from './session';
-import { dtypeByName, rawByteLength, type DTypeName } from '../../onnx/dtypes';
+import type { DTypeName } from '../../onnx/dtypes';
 import { fullDims } from '../cost/shape-dims';
+import { inferredBytes } from '../cost/static-costs';
 
 /** Timed plain runs (the profiled one, then unprofiled ones): at most this many, and no new one after this long. */
 const PLAIN_RUNS = 3;
@@ -85,17 +86,18 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
     // the batch dim left open when runs stack samples (a last partial batch runs on it too); once
     // a run brings other shapes (files of different sizes), one session over the model's own
     // dims serves every run after it.
-    let inst: (KitSession & { fixed: boolean }) | undefined;
+    let inst: KitSession | undefined;
     let fixedTo: Feeds | undefined;
     try {
       for await (const run of kit.runs(batching.batch, 0.2, 0.7, (k, n) => `instrumented run ${k} of ${n}`)) {
         if (!inst || (fixedTo && !sameShapes(fixedTo, run.feeds, stacked))) {
-          fixedTo = inst ? undefined : run.feeds;
+          const first = !inst;
           if (inst) await kit.done(inst);
           // Not done twice when the next one fails to open.
           inst = undefined;
-          inst = await openProbed(kit, probed, fixedTo, { openBatch: stacked, freeEarly });
-          if (!inst.fixed) fixedTo = undefined;
+          const opened = await openProbed(kit, probed, first ? run.feeds : undefined, { openBatch: stacked, freeEarly });
+          inst = opened.session;
+          fixedTo = opened.fixed ? run.feeds : undefined;
         }
         const t0 = performance.now();
         const out = await kit.run(inst.session, run.feeds);
@@ -143,26 +145,21 @@ async function valueTypes(kit: RunKit, candidates: readonly Candidate[]): Promis
  * If/Loop bodies can fail where the model's own dims do not (Silero VAD v5 and v6: an LSTM in a
  * branch not taken "must have rank 3"), and then the copy opens over the model's own dims.
  */
-async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefined, o: { openBatch: boolean; freeEarly: boolean }): Promise<KitSession & { fixed: boolean }> {
+async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefined, o: { openBatch: boolean; freeEarly: boolean }): Promise<{ session: KitSession; fixed: boolean }> {
   if (shapes) {
     try {
-      return Object.assign(await kit.session(plan, { shapes, ...o }), { fixed: true });
+      return { session: await kit.session(plan, { shapes, ...o }), fixed: true };
     } catch (e) {
       if (!(e instanceof AnalysisError)) throw e;
     }
   }
-  return Object.assign(await kit.session(plan, { freeEarly: o.freeEarly }), { fixed: false });
+  return { session: await kit.session(plan, { freeEarly: o.freeEarly }), fixed: false };
 }
 
 /** Bytes of these values of one sample by static inference; Infinity when a shape is open. */
 function heldBytes(kit: RunKit, names: readonly string[]): number {
   let bytes = 0;
-  for (const name of names) {
-    const v = kit.inferred.values.get(name);
-    const dims = fullDims(v);
-    if (!dims || !v?.dtype) return Infinity;
-    bytes += rawByteLength(dtypeByName(v.dtype), product(dims));
-  }
+  for (const name of names) bytes += inferredBytes(kit.inferred.values.get(name)) ?? Infinity;
   return bytes;
 }
 
