@@ -28,25 +28,42 @@ export const SELECT_BYTES = 2 * LEVEL * 12;
 let lastShift: u64 = 0;
 
 /**
+ * A level of `spare` + the fewest buckets of (pattern - lo) >> shift that cover lo..hi within
+ * `width`, cleared at `at` (u32 counts, then f64 sums from LEVEL << 2); its shift in lastShift;
+ * the number of buckets covering lo..hi.
+ */
+// @ts-ignore: decorator
+@inline function level(lo: u64, hi: u64, width: u64, at: usize, spare: i32): i32 {
+  let shift: u64 = 0;
+  while ((hi - lo) >> shift >= width) shift++;
+  const used = <i32>((hi - lo) >> shift) + 1;
+  memory.fill(at, 0, <usize>(used + spare) << 2);
+  memory.fill(at + (<usize>LEVEL << 2), 0, <usize>(used + spare) << 3);
+  lastShift = shift;
+  return used;
+}
+
+/** One more value j in bucket b of the level at `at`. */
+// @ts-ignore: decorator
+@inline function bump<T>(at: usize, b: usize, inp: usize, j: i32): void {
+  const sums = at + (<usize>LEVEL << 2);
+  store<u32>(at + (b << 2), load<u32>(at + (b << 2)) + 1);
+  store<f64>(sums + (b << 3), load<f64>(sums + (b << 3)) + valueAt<T>(inp, j));
+}
+
+/**
  * Counts and sums (at `at`) of the values whose patterns lie in lo..hi, by (pattern - lo) >>
  * shift, shift (lastShift) the least that fits `width` buckets; the number of buckets used.
  */
 // @ts-ignore: decorator
 @inline function histogram<T>(inp: usize, n: i32, lo: u64, hi: u64, width: u64, at: usize): i32 {
-  let shift: u64 = 0;
-  while ((hi - lo) >> shift >= width) shift++;
-  const used = <i32>((hi - lo) >> shift) + 1;
-  const sums = at + (<usize>LEVEL << 2);
-  memory.fill(at, 0, <usize>used << 2);
-  memory.fill(sums, 0, <usize>used << 3);
+  const used = level(lo, hi, width, at, 0);
+  const shift = lastShift;
   for (let j = 0; j < n; j++) {
     const k = keyAt<T>(inp, j);
     if (k < lo || k > hi) continue;
-    const b = <usize>((k - lo) >> shift);
-    store<u32>(at + (b << 2), load<u32>(at + (b << 2)) + 1);
-    store<f64>(sums + (b << 3), load<f64>(sums + (b << 3)) + valueAt<T>(inp, j));
+    bump<T>(at, <usize>((k - lo) >> shift), inp, j);
   }
-  lastShift = shift;
   return used;
 }
 
@@ -57,21 +74,13 @@ let lastShift: u64 = 0;
  */
 // @ts-ignore: decorator
 @inline function firstHistogram<T>(inp: usize, n: i32, lo: u64, hi: u64, width: u64, at: usize): i32 {
-  let shift: u64 = 0;
-  const most = min<u64>(width, <u64>LEVEL - 1);
-  while ((hi - lo) >> shift >= most) shift++;
-  const used = <i32>((hi - lo) >> shift) + 1;
-  const sums = at + (<usize>LEVEL << 2);
-  memory.fill(at, 0, <usize>(used + 1) << 2);
-  memory.fill(sums, 0, <usize>(used + 1) << 3);
+  const used = level(lo, hi, min<u64>(width, <u64>LEVEL - 1), at, 1);
+  const shift = lastShift;
   const spill = <u64>used;
   for (let j = 0; j < n; j++) {
     const k = keyAt<T>(inp, j);
-    const b = <usize>select<u64>((k - lo) >> shift, spill, k >= lo);
-    store<u32>(at + (b << 2), load<u32>(at + (b << 2)) + 1);
-    store<f64>(sums + (b << 3), load<f64>(sums + (b << 3)) + valueAt<T>(inp, j));
+    bump<T>(at, <usize>select<u64>((k - lo) >> shift, spill, k >= lo), inp, j);
   }
-  lastShift = shift;
   return used;
 }
 
