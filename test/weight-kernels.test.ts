@@ -11,7 +11,8 @@ import { flushKept, foldQuantizedKept, newKeptPending, quantKeptLayout } from '.
 import { finishQuantized, foldQuantized, planBytes, planQuantized, writeTables } from '../server/analysis/weights/quantized-stats';
 import { fieldsOver } from '../server/analysis/weights/nm-groups';
 import { PlanKernels } from '../server/analysis/weights/plan-kernels';
-import { bitmapBytes, SimdKernels } from '../server/analysis/weights/simd-kernels';
+import { SimdKernels } from '../server/analysis/weights/simd-kernels';
+import { bitmapBytes } from '../server/analysis/weights/simd-layout';
 import { dtypeByName, type DTypeName } from '../server/onnx/dtypes';
 import { ModelMemory } from '../server/onnx/model-memory';
 import { rng } from '../server/random';

@@ -4,6 +4,7 @@ import type { GemmView } from '../analysis/layers/gemm-view';
 import type { Layer } from '../analysis/layers/layers';
 import { toMagnitudes } from '../analysis/weights/magnitudes';
 import { MAG_SCRATCH_BYTES, MAG_WAYS_FROM, PlanKernels, SELECT_BYTES } from '../analysis/weights/plan-kernels';
+import { align16 } from '../analysis/weights/simd-layout';
 import { SimdKernels } from '../analysis/weights/simd-kernels';
 import { splitOff, splitRun, tensorItem } from '../analysis/weights/split-pass';
 import { PRUNABLE_DTYPES } from '../bench/prune';
@@ -117,7 +118,6 @@ function nmFigures(v: GemmView, rep: LayerReport | undefined, c: KeptChoices): R
 }
 
 const CHUNK = 1 << 20;
-const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 
 /** Where a weight's sums lie in the kernels' arena (offsets from its start). */
 function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: readonly S[]) {

@@ -1,67 +1,7 @@
 import type { ChunkBuffers } from '../../onnx/chunks';
 import type { ModelMemory } from '../../onnx/model-memory';
 import { kernelExports } from './simd-module';
-
-/**
- * The WebAssembly SIMD kernels (server/analysis/weights/simd/*.ts), instantiated over one model's
- * memory: float32 weights are read where the file put them; float16, bfloat16 and 8-bit integers
- * are decoded by kernels into the workspace first. Each analysis has its own instance, so analyses
- * interleaved between chunks never share state.
- *
- * Workspace layout (after the file): a fixed area (histograms, results, kept sums, scratch), the
- * arena of the weight being measured (its nonzero bitmap, its GEMM-view bitmap, block rows,
- * channel scratch, zero point and scale tables), the chunk's bitmap words, the decoded input
- * floats, and two raw chunk slots (reads of one overlap the kernels on the other). The arena is
- * sized before a weight's stream starts and never moves during it; chunk areas only grow.
- */
-interface Exports {
-  zero(at: number, bytes: number): void;
-  stats(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
-  stats16(inp: number, n: number, bm: number, near: number, hist: number, res: number): void;
-  decodeHalf(inp: number, n: number, out: number): void;
-  decodeBf16(inp: number, n: number, out: number): void;
-  dequant8(inp: number, n: number, out: number, signed: number, zpt: number, sct: number, axisLen: number, inner: number, a0: number, r0: number): void;
-  keep4(inp: number, count: number, q: number, k: number, ranks: number, acc: number, out: number): void;
-  keep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, acc: number, out: number, out4: number): void;
-  hkeep4(inp: number, count: number, q: number, k: number, ranks: number, out: number): number;
-  hkeep8(inp: number, count: number, q: number, k: number, ranks: number, ranks4: number, out: number, out4: number): number;
-  transposeBits(src: number, batches: number, p: number, q: number, dst: number): void;
-  fieldsOver(bm: number, words: number, n: number, m: number): number;
-  orBands(bm: number, rows: number, k: number, r: number, out: number): number;
-  nonzeroFields(bm: number, words: number, c: number): number;
-  popcount(bm: number, words: number): number;
-  zeroRows(bm: number, rows: number, k: number): number;
-  zeroChannels(bands: number, groups: number, positions: number, channels: number, chan: number): number;
-  heatCounts(bm: number, rows: number, k: number, gr: number, gc: number, cells: number): void;
-  qrun(inp: number, vecs: number, signed: number, tab: number, stride: number, col0: number, bm: number, out: number): void;
-  qcols(inp: number, rows: number, n: number, signed: number, tab: number, sct: number, out: number): void;
-  qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
-  qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
-  qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
-}
-
-
-const HIST = 0;
-const RES = 8192;
-const KEPT = RES + 128;
-const KEPT4 = KEPT + 128;
-const ACC = KEPT4 + 64;
-const SMALL = ACC + 384;
-const HEAT = SMALL + 128;
-/** Results of the integer kernels: qrun (64 bytes), qcols (32), the exact path's result (RES layout) and histogram. */
-const QRES = HEAT + 4096;
-const QCOLS = QRES + 64;
-const QSC = QCOLS + 32;
-const QHIST = QSC + 96;
-const ARENA = QHIST + 1024;
-/** Bytes read past the end of a chunk by the integer kept kernels (lanes past the last group, masked). */
-const OVERREAD = 256;
-/** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */
-const PAD = 16;
-
-const align16 = (x: number): number => Math.ceil(x / 16) * 16;
-/** Bytes of a bitmap of `bits` bits with its padding. */
-export const bitmapBytes = (bits: number): number => align16(Math.ceil(bits / 32) * 4 + PAD);
+import { ACC, align16, ARENA, HEAT, HIST, KEPT, KEPT4, OVERREAD, PAD, QCOLS, QHIST, QRES, QSC, RES, SMALL, type KernelExports } from './simd-layout';
 
 export interface SimdStats {
   /** Count of |x| <= near, and the other reductions, over the call's values. */
@@ -89,8 +29,14 @@ export interface ArenaSizes {
   readonly qtab?: number;
 }
 
+/**
+ * The WebAssembly SIMD kernels (server/analysis/weights/simd/*.ts), instantiated over one model's
+ * memory: float32 weights are read where the file put them; float16, bfloat16 and 8-bit integers
+ * are decoded by kernels into the workspace first. Each analysis has its own instance, so analyses
+ * interleaved between chunks never share state. The workspace's layout: simd-layout.ts.
+ */
 export class SimdKernels implements ChunkBuffers {
-  private readonly x: Exports;
+  private readonly x: KernelExports;
   private readonly base: number;
   private readonly buffers = new Set<ArrayBufferLike>();
   private capacity = 0;
@@ -102,7 +48,7 @@ export class SimdKernels implements ChunkBuffers {
   private readonly keptOut: { sums: Float64Array; halves: Float64Array };
 
   constructor(private readonly mem: ModelMemory) {
-    this.x = kernelExports<Exports>(mem);
+    this.x = kernelExports<KernelExports>(mem);
     this.base = mem.workspaceOffset;
     // The file's views hold the buffer object of the memory as it was at load: a later instance
     // (the plan's magnitude pass) must know them too, or in-place weights look foreign.

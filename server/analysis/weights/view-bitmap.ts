@@ -1,5 +1,6 @@
 import type { GemmView } from '../layers/gemm-view';
-import { bitmapBytes, type SimdKernels } from './simd-kernels';
+import type { SimdKernels } from './simd-kernels';
+import { bitmapBytes } from './simd-layout';
 
 /**
  * Where the nonzero bitmap of a weight sits rearranged into its GEMM view [rows][k]: the memory

@@ -9,7 +9,8 @@ import { toMagnitudes, type Quantization } from './magnitudes';
 import { foldKept, keptBand, newKeptSums, type KeptSums } from './nm-kept';
 import { flushKept, foldQuantizedKept, newKeptPending, quantKeptLayout } from './quantized-kept';
 import { finishQuantized, foldQuantized, planBytes, planQuantized, writeTables } from './quantized-stats';
-import { bitmapBytes, type SimdKernels } from './simd-kernels';
+import type { SimdKernels } from './simd-kernels';
+import { bitmapBytes } from './simd-layout';
 import { viewAreas } from './view-bitmap';
 
 export interface NmPattern {
