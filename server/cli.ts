@@ -36,10 +36,10 @@ const EXIT_TERMINATED = 143;
 type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 type Values = CliValues;
 
-/** The CLI: flags in, one pipeline call, the report out. Every command ends on Ctrl-C at once. */
 /** Commands whose work runs in the onnxruntime child (unless --no-run). */
 const RUNS_ORT = new Set(['analyze', 'demo', 'bench', 'crossover']);
 
+/** The CLI: flags in, one pipeline call, the report out. Every command ends on Ctrl-C at once. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
   const progress = progressLine(io.stderr);
