@@ -99,7 +99,10 @@ export interface RunOptions {
   maxSamples: number;
   /** How images and audio become the model's input; each field given overrides the preset's. */
   preprocess: Preprocess;
-  /** Bytes of copied-out values held at once; also bounds generated inputs. */
+  /**
+   * Bytes of intermediate values held at once: copied-out batches, stacked samples, and in-graph
+   * probes, which past it free each value once measured; also bounds generated inputs.
+   */
   memoryBudget: number;
   /** Statistics for every value, or only for layer inputs and outputs. */
   level: 'all' | 'layers';

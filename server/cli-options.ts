@@ -50,7 +50,7 @@ Options:
                          --scale X --channels rgb|bgr --layout nchw|nhwc --size HxW
                          --resize stretch|crop|pad (docs/activations.md)
   --sample-rate HZ       audio is resampled to this (default 16000) and mixed to mono
-  --memory-budget BYTES  bytes of copied-out values held at once (default 1GiB; k/M/G suffixes)
+  --memory-budget BYTES  bytes of intermediate values held at once (default 1GiB; k/M/G suffixes)
   --activations all|layers  statistics of every value, or of layer inputs/outputs only (default all)
   --run-timeout SECONDS  stop the run past this (default 300)
   --memory-limit BYTES   stop the run when its process holds this much memory (default: from the
