@@ -2,7 +2,7 @@ import { layerWeightKey, type PlanLayer, type PlanPoint, type PruningPlan, type 
 import { parsePruneKey, type Prune } from '../bench/prune-kind';
 import { nominalParams } from '../estimate/draws';
 import { speedupEstimate } from '../estimate/estimate';
-import { otherPeak, otherTime } from '../estimate/layer-time';
+import { otherPeak, othersTime } from '../estimate/layer-time';
 import type { AcceleratorProfile } from '../estimate/profile';
 import { workloadOf, type WorkLayer, type Workload } from '../estimate/workload';
 import { VERSION } from '../version';
@@ -77,7 +77,7 @@ export function planPruning(i: PlanInput): PruningPlan {
     u.hull = hull(u.choices);
   }
   const all = [...units.values()];
-  const other = i.workload.others.reduce((s, o) => s + otherTime(o, otherPeak(p, i.workload).peak, q), 0);
+  const other = othersTime(i.workload.others, otherPeak(p, i.workload).peak, q);
   const dense = all.reduce((s, u) => s + u.layers.reduce((a, l) => a + timeLayer(l, p, q, i.asOf).denseSeconds, 0), other);
   const l1 = mags.total;
   const steps = all.flatMap((u, n) => u.hull.slice(1).map((c, j) => ({ u, n, j: j + 1, gain: (u.hull[j].seconds - c.seconds) / Math.max(c.lost - u.hull[j].lost, 1e-300) })))

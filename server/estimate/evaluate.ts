@@ -1,6 +1,7 @@
 import { drawnParams, nominalParams, type Params } from './draws';
 import { kernelSpeedup } from './kernel-table';
-import { layerTime, otherPeak, otherTime, planLayer, type LayerPlan, type Timed } from './layer-time';
+import { layerTime, otherPeak, othersTime, planLayer, type LayerPlan, type Timed } from './layer-time';
+import { packedTotals, type GroupedPlan } from './packed-run';
 import type { AcceleratorProfile, PeakDtype } from './profile';
 import type { WorkLayer, Workload } from './workload';
 
@@ -10,16 +11,8 @@ import type { WorkLayer, Workload } from './workload';
  * every ranged number moves at once, and both paths of a draw see the same chip.
  */
 
-export interface Planned {
-  w: Workload;
-  plans: LayerPlan[];
+export interface Planned extends GroupedPlan {
   other: { peak: PeakDtype; wanted?: PeakDtype };
-  /**
-   * Layers that are the same to the estimator (same shape, dtype, sparsity and plan) share one
-   * evaluation: a transformer repeats its blocks, and a 10,000-layer model took minutes
-   * evaluated layer by layer under every draw of every target.
-   */
-  groups: { at: number; members: number[] }[];
 }
 
 export interface Run {
@@ -100,19 +93,22 @@ export function rescaled(pl: Planned, w: Workload, p: AcceleratorProfile): Plann
   return { w, plans, other: pl.other, groups: pl.groups };
 }
 
+/** The model's time under one draw; each layer's own times only when `keep` (the draws of a range need the totals alone). */
 export function run(pl: Planned, q: Params, keep = false): Run {
+  if (!keep) {
+    const t = packedTotals(pl, q);
+    return { layers: [], other: t.other, sparse: t.sparse, dense: t.dense, speedup: t.sparse > 0 ? t.dense / t.sparse : 1 };
+  }
   let sparse = 0;
   let dense = 0;
-  const layers: Timed[] = keep ? new Array<Timed>(pl.w.layers.length) : [];
-  const scratch: Timed = { seconds: 0, denseSeconds: 0, bound: 'compute' };
+  const layers = new Array<Timed>(pl.w.layers.length);
   for (const g of pl.groups) {
-    const t = layerTime(pl.w.layers[g.at], pl.plans[g.at], q, keep ? undefined : scratch);
+    const t = layerTime(pl.w.layers[g.at], pl.plans[g.at], q);
     sparse += t.seconds * g.members.length;
     dense += t.denseSeconds * g.members.length;
-    if (keep) for (const i of g.members) layers[i] = t;
+    for (const i of g.members) layers[i] = t;
   }
-  let other = 0;
-  for (const o of pl.w.others) other += otherTime(o, pl.other.peak, q);
+  const other = othersTime(pl.w.others, pl.other.peak, q);
   sparse += other;
   dense += other;
   return { layers, other, sparse, dense, speedup: sparse > 0 ? dense / sparse : 1 };
