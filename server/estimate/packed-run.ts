@@ -57,52 +57,52 @@ interface Packed {
 const cache = new WeakMap<GroupedPlan, Packed>();
 
 function pack(pl: GroupedPlan): Packed {
-  let x = cache.get(pl);
-  if (x) return x;
+  const cached = cache.get(pl);
+  if (cached) return cached;
   const n = pl.groups.length;
   const f = (): Float64Array => new Float64Array(n);
-  x = {
+  const x: Packed = {
     path: new Uint8Array(n), peak: new Uint8Array(n), peaks: [], rates: new Float64Array(0), members: f(), macs: f(), denseBytes: f(),
     keptMacs: f(), keptBytes: f(), weightPart: f(), activationBytes: f(), share: f(), a: f(), hasActivations: new Uint8Array(n), activations: f(), cap: f(), onlyWhenFaster: new Uint8Array(n),
   };
-  pl.groups.forEach((g, i) => {
+  for (let i = 0; i < n; i++) {
+    const g = pl.groups[i];
     const l = pl.w.layers[g.at];
     const plan = pl.plans[g.at];
-    const x_ = x!;
-    let at = x_.peaks.indexOf(plan.peak);
-    if (at < 0) at = x_.peaks.push(plan.peak) - 1;
-    x_.peak[i] = at;
+    let at = x.peaks.indexOf(plan.peak);
+    if (at < 0) at = x.peaks.push(plan.peak) - 1;
+    x.peak[i] = at;
     const compact = l.rowsKept * l.kKept;
-    x_.members[i] = g.members.length;
-    x_.macs[i] = l.macs;
-    x_.denseBytes[i] = l.weightBytes + l.activationBytes;
-    x_.keptMacs[i] = l.macs * compact;
-    x_.keptBytes[i] = l.weightBytes * compact + l.activationBytes;
-    x_.activationBytes[i] = l.activationBytes;
-    if (plan.path === 'dense') x_.path[i] = Path.Dense;
+    x.members[i] = g.members.length;
+    x.macs[i] = l.macs;
+    x.denseBytes[i] = l.weightBytes + l.activationBytes;
+    x.keptMacs[i] = l.macs * compact;
+    x.keptBytes[i] = l.weightBytes * compact + l.activationBytes;
+    x.activationBytes[i] = l.activationBytes;
+    if (plan.path === 'dense') x.path[i] = Path.Dense;
     else if (plan.path === 'nm') {
-      x_.share[i] = plan.n / plan.m;
-      x_.onlyWhenFaster[i] = plan.onlyWhenFaster ? 1 : 0;
+      x.share[i] = plan.n / plan.m;
+      x.onlyWhenFaster[i] = plan.onlyWhenFaster ? 1 : 0;
       if (plan.table !== null) {
-        x_.path[i] = Path.NmTable;
-        x_.a[i] = plan.table;
+        x.path[i] = Path.NmTable;
+        x.a[i] = plan.table;
       } else {
-        x_.path[i] = Path.NmRoofline;
-        x_.weightPart[i] = l.weightBytes * compact * (plan.n / plan.m);
-        x_.a[i] = plan.valueBits;
+        x.path[i] = Path.NmRoofline;
+        x.weightPart[i] = l.weightBytes * compact * (plan.n / plan.m);
+        x.a[i] = plan.valueBits;
       }
-    } else if (plan.activations !== null && l.activationRange) x_.path[i] = Path.General;
+    } else if (plan.activations !== null && l.activationRange) x.path[i] = Path.General;
     else {
-      x_.path[i] = Path.Curve;
-      x_.share[i] = curveAt(plan.curve, plan.density);
-      x_.weightPart[i] = l.weightBytes * compact;
-      x_.a[i] = plan.weights;
-      x_.hasActivations[i] = plan.activations !== null ? 1 : 0;
-      x_.activations[i] = plan.activations ?? 0;
-      x_.cap[i] = plan.cap;
-      x_.onlyWhenFaster[i] = plan.onlyWhenFaster ? 1 : 0;
+      x.path[i] = Path.Curve;
+      x.share[i] = curveAt(plan.curve, plan.density);
+      x.weightPart[i] = l.weightBytes * compact;
+      x.a[i] = plan.weights;
+      x.hasActivations[i] = plan.activations !== null ? 1 : 0;
+      x.activations[i] = plan.activations ?? 0;
+      x.cap[i] = plan.cap;
+      x.onlyWhenFaster[i] = plan.onlyWhenFaster ? 1 : 0;
     }
-  });
+  }
   x.rates = new Float64Array(x.peaks.length);
   cache.set(pl, x);
   return x;
