@@ -16,7 +16,8 @@ const WHOLE = 20_000;
 /**
  * A whole value of at most this many nodes is written by one JSON.stringify: a small model's
  * report (45,000 nodes, 1.7 MB of text) took 11-28 ms walked subtree by subtree, re-indenting
- * each, against 3-6 ms whole (and ~4 ms to count its nodes).
+ * each, against 3-6 ms whole (and ~4 ms to count its nodes). Only the top is counted this far:
+ * every level the walk goes down counts its subtree again, up to WHOLE.
  */
 const WHOLE_VALUE = 100_000;
 
@@ -56,10 +57,8 @@ export function* jsonPieces(value: unknown, indent = 2): Generator<string> {
 
   function* walk(v: unknown, pad: string): Generator<string> {
     if (v === null || typeof v !== 'object') return yield* put(primitive(v));
-    if (fits(v, { left: WHOLE })) {
-      const text = JSON.stringify(v, null, indent);
-      return yield* put(pad ? text.replace(/\n/g, `\n${pad}`) : text);
-    }
+    const text = fits(v, { left: WHOLE }) ? stringified(v, indent) : undefined;
+    if (text !== undefined) return yield* put(pad ? text.replace(/\n/g, `\n${pad}`) : text);
     const inner = pad + step;
     if (Array.isArray(v)) {
       if (!v.length) return yield* put('[]');
