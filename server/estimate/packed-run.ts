@@ -43,10 +43,14 @@ interface Packed {
   /** Kept weight bytes (curve) or kept weight bytes x N/M (n:m roofline). */
   weightPart: Float64Array;
   activationBytes: Float64Array;
-  /** n:m: N/M. Curve: the relative time at the plan's density, before the draw's factor. */
-  share: Float64Array;
-  /** n:m table: the table's speedup; n:m roofline: value bits; curve: weight density. */
-  a: Float64Array;
+  /** n:m: N/M, the share of products kept. */
+  nOverM: Float64Array;
+  /** n:m: the kernel table's speedup (table mode), value bits (roofline mode). */
+  table: Float64Array;
+  valueBits: Float64Array;
+  /** Curve: the relative time at the plan's density, before the draw's factor; the weight density. */
+  relative: Float64Array;
+  weights: Float64Array;
   /** Curve: activation density, when the plan has one; the cap. */
   hasActivations: Uint8Array;
   activations: Float64Array;
@@ -62,8 +66,10 @@ function pack(pl: GroupedPlan): Packed {
   const n = pl.groups.length;
   const f = (): Float64Array => new Float64Array(n);
   const x: Packed = {
-    path: new Uint8Array(n), peak: new Uint8Array(n), peaks: [], rates: new Float64Array(0), members: f(), macs: f(), denseBytes: f(),
-    keptMacs: f(), keptBytes: f(), weightPart: f(), activationBytes: f(), share: f(), a: f(), hasActivations: new Uint8Array(n), activations: f(), cap: f(), onlyWhenFaster: new Uint8Array(n),
+    path: new Uint8Array(n), peak: new Uint8Array(n), peaks: [], rates: new Float64Array(0),
+    members: f(), macs: f(), denseBytes: f(), keptMacs: f(), keptBytes: f(), weightPart: f(), activationBytes: f(),
+    nOverM: f(), table: f(), valueBits: f(), relative: f(), weights: f(),
+    hasActivations: new Uint8Array(n), activations: f(), cap: f(), onlyWhenFaster: new Uint8Array(n),
   };
   for (let i = 0; i < n; i++) {
     const g = pl.groups[i];
@@ -81,22 +87,22 @@ function pack(pl: GroupedPlan): Packed {
     x.activationBytes[i] = l.activationBytes;
     if (plan.path === 'dense') x.path[i] = Path.Dense;
     else if (plan.path === 'nm') {
-      x.share[i] = plan.n / plan.m;
+      x.nOverM[i] = plan.n / plan.m;
       x.onlyWhenFaster[i] = plan.onlyWhenFaster ? 1 : 0;
       if (plan.table !== null) {
         x.path[i] = Path.NmTable;
-        x.a[i] = plan.table;
+        x.table[i] = plan.table;
       } else {
         x.path[i] = Path.NmRoofline;
         x.weightPart[i] = l.weightBytes * compact * (plan.n / plan.m);
-        x.a[i] = plan.valueBits;
+        x.valueBits[i] = plan.valueBits;
       }
     } else if (plan.activations !== null && l.activationRange) x.path[i] = Path.General;
     else {
       x.path[i] = Path.Curve;
-      x.share[i] = curveAt(plan.curve, plan.density);
+      x.relative[i] = curveAt(plan.curve, plan.density);
       x.weightPart[i] = l.weightBytes * compact;
-      x.a[i] = plan.weights;
+      x.weights[i] = plan.weights;
       x.hasActivations[i] = plan.activations !== null ? 1 : 0;
       x.activations[i] = plan.activations ?? 0;
       x.cap[i] = plan.cap;
@@ -128,20 +134,20 @@ export function packedTotals(pl: GroupedPlan, q: Params): { sparse: number; dens
         break;
       case Path.NmTable:
       case Path.NmRoofline: {
-        if (x.path[i] === Path.NmTable) t = kept / (x.a[i] * q.kernelFactor);
+        if (x.path[i] === Path.NmTable) t = kept / (x.table[i] * q.kernelFactor);
         else {
           const c = compute / q.mathSpeedup;
-          const bytes = x.weightPart[i] * (1 + q.metadataBits / x.a[i]) + x.activationBytes[i];
+          const bytes = x.weightPart[i] * (1 + q.metadataBits / x.valueBits[i]) + x.activationBytes[i];
           t = Math.max(c, bytes / (bw * q.bandwidthEfficiency));
         }
-        t = Math.max(t + q.callOverhead, kept * x.share[i]);
+        t = Math.max(t + q.callOverhead, kept * x.nOverM[i]);
         if (x.onlyWhenFaster[i]) t = Math.min(t, kept);
         break;
       }
       case Path.Curve: {
-        const rel = x.share[i] * q.curveFactor;
+        const rel = x.relative[i] * q.curveFactor;
         const index = 1 + q.indexOverhead;
-        const wFactor = Math.min(1, x.a[i] * index);
+        const wFactor = Math.min(1, x.weights[i] * index);
         const aFactor = x.hasActivations[i] ? Math.min(1, x.activations[i] * index) : 1;
         const c = compute * rel;
         const mem = (x.weightPart[i] * wFactor + x.activationBytes[i] * aFactor) / bw;
