@@ -170,7 +170,8 @@ export interface Timed {
 
 /**
  * The layer's time under one draw; `dense` and the sparse path share the draw's peak and
- * bandwidth. Written into `out` when given: the range runs this a million times per report.
+ * bandwidth. Written into `out` when given. A range's draws do the same arithmetic over packed
+ * plans (packed-run.ts): change both, the packed-run test holds them equal.
  */
 export function layerTime(l: WorkLayer, plan: LayerPlan, q: Params, out: Timed = { seconds: 0, denseSeconds: 0, bound: 'compute' }): Timed {
   const rate = q.rate[plan.peak]!;

@@ -9,7 +9,8 @@ import type { Workload } from './workload';
  * of many shapes (megamorphic loads) cost ~150 ns a layer a draw, most of a small model's
  * estimates. Each figure is the same arithmetic as layerTime's, in the same order, on the same
  * values, so totals are bit-for-bit the same; groups whose time needs the draw in a way not
- * written out here (a dual target's activation spread) call layerTime itself.
+ * written out here (a dual target's activation spread) call layerTime itself. A change to
+ * layerTime's model is a change here too: test/packed-run.test.ts fails until both agree.
  */
 
 /** A workload's plan on a target, by groups of alike layers (evaluate.ts's Planned adds to it). */
