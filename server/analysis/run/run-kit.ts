@@ -4,6 +4,7 @@ import type { NearZeroRule, RunOptions, RunReport } from '../../../common/protoc
 import { AnalysisError, throwIfCancelled } from '../../errors';
 import type { DTypeName } from '../../onnx/dtypes';
 import { decodeFloat16 } from '../../onnx/float16';
+import { foldFloat32 } from './value-fold';
 import type { NodeRef } from '../../onnx/graph';
 import type { LoadedModel } from '../../onnx/load';
 import { spliceMainGraph } from '../../onnx/splice';
@@ -195,17 +196,23 @@ export function foldTensor(kit: RunKit, v: MeasuredValue, t: OrtTensor, method: 
   v.shape = [...t.dims];
   const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as ArrayLike<number>);
   const stats = (v.stats ??= emptyStats());
-  const s = tensorStats(data, kit.ctx.near, kit.ctx.focus.has(v.name), v.dtype === 'float64');
-  mergeStats(stats, s);
-  addSample(stats.spread, s.elements ? 1 - s.zeros / s.elements : 1);
   const role = kit.ctx.channels.get(v.name);
   const axis = role && channelAxisOf(role.axis, t.dims.length);
+  const fold = stats.channels && axis !== undefined && (stats.channels.count !== t.dims[axis] || stats.channels.axis !== axis) ? undefined : axis;
+  const histogram = kit.ctx.focus.has(v.name);
+  // float32 (and decoded float16) in the kernels, with the channels in the same pass; other dtypes in JavaScript.
+  const fast = data instanceof Float32Array
+    ? foldFloat32(data, kit.ctx.near, histogram, fold === undefined ? undefined : { dims: t.dims, axis: fold, patterns: role?.input ? kit.ctx.nm : [] })
+    : undefined;
+  const s = fast?.stats ?? tensorStats(data, kit.ctx.near, histogram, v.dtype === 'float64');
+  mergeStats(stats, s);
+  addSample(stats.spread, s.elements ? 1 - s.zeros / s.elements : 1);
   if (role === undefined || axis === undefined || !s.elements) return;
   const c = t.dims[axis];
   stats.channels ??= emptyChannels(axis, c);
   if (stats.channels.count !== c || stats.channels.axis !== axis) return;
-  addChannelSample(stats.channels, channelZeros(data, t.dims, axis), s.elements / c);
-  if (role.input && kit.ctx.nm.length) mergeNm((stats.nm ??= {}), nmGroups(data, t.dims, axis, kit.ctx.nm));
+  addChannelSample(stats.channels, fast?.channelZeros ?? channelZeros(data, t.dims, axis), s.elements / c);
+  if (role.input && kit.ctx.nm.length) mergeNm((stats.nm ??= {}), fast?.nm ?? nmGroups(data, t.dims, axis, kit.ctx.nm));
 }
 
 /** Whether two samples' feeds have the same dims input by input (but dim 0, with `openBatch`). */

@@ -13,3 +13,4 @@ export { magsums, blocksAlongRows, blocksAlongColumns, rowsAlong } from './magsu
 export { smallestSums32, smallestSums64 } from './select';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
 export { zero } from './zero';
+export { vstats, vbelow, rowZeros, nmRows } from './values';
