@@ -50,8 +50,9 @@ describe('the float32 fold in the kernels (server/analysis/run/value-fold.ts)', 
       { dims: [1, 64, 1, 1], axis: 1, patterns: [] },
       // A unit of 8 rows past the kernels' chunk: the reference counts the channels.
       { dims: [1, 8, 600_000], axis: 1, patterns: ['4:8'] },
-      // Units that fill the chunk in several copies.
+      // A unit larger than a copy's usual size (one unit a copy), and many units a copy over several copies.
       { dims: [2, 8, 300_000], axis: 1, patterns: ['2:4', '4:8'] },
+      { dims: [16, 16, 64, 64], axis: 1, patterns: ['2:4', '1:4', '4:8'] },
     ];
     for (const [i, l] of cases.entries()) {
       const n = l.dims.reduce((a, b) => a * b, 1);
