@@ -7,11 +7,19 @@ const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2022', minify: false };
 const node = { ...common, platform: 'node', format: 'cjs', external: ['onnxruntime-node', 'vscode'] };
 
+// What Node starts is a small loader (server/boot.ts) that compiles the bundle beside it with V8's
+// code cache of an earlier run; the bundle itself is NAME-main.js.
+const boot = (name, js = {}) =>
+  build({ ...node, entryPoints: ['server/boot.ts'], outfile: `dist/${name}.js`, define: { BOOT_BUNDLE: JSON.stringify(`${name}-main.js`), BOOT_NAME: JSON.stringify(name) }, ...js });
+
 await Promise.all([
-  build({ ...node, entryPoints: ['server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server.js' }),
+  boot('cli', { banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...node, entryPoints: ['server/cli.ts'], outfile: 'dist/cli-main.js' }),
+  boot('server'),
+  build({ ...node, entryPoints: ['server/server.ts'], outfile: 'dist/server-main.js' }),
   // Every onnxruntime call runs in a child process of its own (server/child/run-in-child.ts).
-  build({ ...node, entryPoints: ['server/pipeline/ort-child.ts'], outfile: 'dist/ort-child.js' }),
+  boot('ort-child'),
+  build({ ...node, entryPoints: ['server/pipeline/ort-child.ts'], outfile: 'dist/ort-child-main.js' }),
   // The second thread of a split weight pass and of a split magnitude pass (server/analysis/weights/split-pass.ts).
   build({ ...node, entryPoints: ['server/analysis/weights/pass-worker.ts'], outfile: 'dist/pass-worker.js' }),
   build({ ...node, entryPoints: ['server/advise/kept-worker.ts'], outfile: 'dist/kept-worker.js' }),

@@ -25,6 +25,7 @@ export const STAGES = [
   ['server/pipeline/', 'the pipeline that drives the stages'],
   ['server/report-cache.ts|server/request-paths.ts|server/cli-options.ts|server/cli-gates.ts|server/cli-advise.ts', 'entry helpers'],
   ['server/cli.ts|server/server.ts', 'entries: the CLI and the language server'],
+  ['server/boot.ts', 'what Node starts: loads an entry bundle with its code cache'],
 ];
 
 /** The client and the webview see the engine only through common/. */

@@ -26,6 +26,7 @@ import type { Progress } from './pipeline/control';
 import { crossover } from './pipeline/crossover';
 import { ORT_CHILD } from './pipeline/limits';
 import { VERSION } from './version';
+import { codeCacheReady } from './files/code-cache';
 
 /** Exit code of an analysis whose run failed: the partial (weights-only) report was still written. */
 export const EXIT_RUN_FAILED = 3;
@@ -271,5 +272,6 @@ if (require.main === module) {
   });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    if (code === 0) codeCacheReady();
   });
 }

@@ -19,6 +19,7 @@ import { pruneWithPlan } from './pipeline/prune';
 import { ReportCache } from './report-cache';
 import { checkSettingPaths, requestPath, shownName } from './request-paths';
 import { VERSION } from './version';
+import { codeCacheReady } from './files/code-cache';
 
 /**
  * The language server: the engine in its own process, so the editor never blocks on a model, and
@@ -55,6 +56,8 @@ async function analyzeCached(file: string, s: AnalysisSettings, signal: AbortSig
   const onProgress = (p: Progress): void => report(p.phase === 'weights' ? p.fraction * WEIGHTS_SHARE : WEIGHTS_SHARE + p.fraction * (1 - WEIGHTS_SHARE), p.message);
   const r = await analyzeModel({ file, ...settings, signal, onProgress });
   await cache.put(file, settings, r);
+  // Once the reply is out: the code cache of the server's first analysis (server/boot.ts).
+  setImmediate(codeCacheReady);
   connection.console.log(`${file}: analysed in ${(r.timings.totalMs / 1000).toFixed(2)} s${r.run && !r.run.ok ? ` (not run: ${r.run.error})` : ''}`);
   return r;
 }

@@ -38,7 +38,7 @@ describe('the CLI as an npm package (npm pack, then npm install -g on a clean pr
   it('packs only what the CLI runs: its bundle, the onnxruntime child, the workers of the two weight passes, the report app, README, CHANGELOG, LICENSE and the docs its reports cite', () => {
     const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     const media = readdirSync(path.join(ROOT, 'dist', 'media')).filter((f) => !f.endsWith('.map')).map((f) => `dist/media/${f}`);
-    assert.deepEqual(packed.files.sort(), ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/ort-child.js', 'dist/pass-worker.js', 'dist/kept-worker.js', ...media, ...docs].sort());
+    assert.deepEqual(packed.files.sort(), ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli.js', 'dist/cli-main.js', 'dist/ort-child.js', 'dist/ort-child-main.js', 'dist/pass-worker.js', 'dist/kept-worker.js', ...media, ...docs].sort());
     assert.equal(path.basename(packed.tarball), `${manifest.name}-${manifest.version}.tgz`);
   });
 

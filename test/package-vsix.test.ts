@@ -62,7 +62,7 @@ function expectedEntries(platform: string): Map<string, string | undefined> {
     for (const n of names) e.set(`extension/${under}/${n}`, path.join(dir, n));
   };
   add(path.join(ROOT, 'docs'), filesIn(path.join(ROOT, 'docs'), '.md'), 'docs');
-  add(path.join(ROOT, 'dist'), ['extension.js', 'server.js', 'ort-child.js', 'pass-worker.js', 'kept-worker.js'], 'dist');
+  add(path.join(ROOT, 'dist'), ['extension.js', 'server.js', 'server-main.js', 'ort-child.js', 'ort-child-main.js', 'pass-worker.js', 'kept-worker.js'], 'dist');
   add(path.join(ROOT, 'dist', 'media'), [...filesIn(path.join(ROOT, 'dist', 'media'), '.js'), 'report.css'], 'dist/media');
   add(ORT, ['package.json', ...filesIn(path.join(ORT, 'dist'), '.js').map((f) => `dist/${f}`)], 'node_modules/onnxruntime-node');
   add(COMMON, ['package.json', ...walk(path.join(COMMON, 'dist', 'cjs')).filter((f) => f.endsWith('.js') || f === 'package.json').map((f) => `dist/cjs/${f}`)], 'node_modules/onnxruntime-common');

@@ -1,4 +1,5 @@
 import { AnalysisError, CancelledError, UsageError } from '../errors';
+import { codeCacheReady } from '../files/code-cache';
 import type { FromChild, ToChild, WireError } from './messages';
 
 export type Job = (request: unknown, control: { onProgress: (fraction: number, message: string) => void; signal: AbortSignal }) => Promise<unknown>;
@@ -29,6 +30,7 @@ export function serveJob(jobs: Readonly<Record<string, Job>>): void {
     }
     clearInterval(rss);
     await send(reply);
+    if (reply.type === 'done') codeCacheReady();
     process.exit(0);
   });
 }

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { dtypeByName, type DTypeName } from './dtypes';
 import { encodeValues } from './encode';
@@ -159,8 +161,6 @@ function valueInfo(name: string, dtype: DTypeName, dims: (number | string)[]): o
 
 /** Writes the model and its external-data files into `dir`; returns the model's path. */
 export async function writeModel(b: ModelBuilder, dir: string, fileName: string): Promise<string> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   await mkdir(dir, { recursive: true });
   for (const [location, parts] of b.externalFiles) await writeFile(join(dir, location), Buffer.concat(parts));
   const file = join(dir, fileName);

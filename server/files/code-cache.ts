@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * V8's code cache for our bundles, one file per bundle, command, Node version and platform:
+ * what V8 compiled while a command ran (bytecode of every function it called, not only the top
+ * level), so the next process of the same command skips parsing and compiling them. The same idea
+ * as Node 22's module.enableCompileCache, which Node 20 lacks.
+ *
+ * The file name carries a hash of the bundle's source: V8 itself checks only the source's
+ * length, so a rebuilt bundle of the same length must never meet an old cache. Reads are
+ * bounded and take regular files only; writes go to a temp file created O_EXCL | O_NOFOLLOW in a
+ * folder of our own, then are renamed into place. A cache that cannot be read or written is
+ * skipped: it only ever costs the time it would have saved.
+ */
+
+/** `$ONNX_SPARSITY_CODE_CACHE` (a folder, or `off`), else ~/.cache/onnx-sparsity/code. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = env.ONNX_SPARSITY_CODE_CACHE;
+  if (set === 'off' || set === '0') return undefined;
+  return set || path.join(os.homedir(), '.cache', 'onnx-sparsity', 'code');
+}
+
+/** Where the cache of `bundle` (its source text) for `variant` (a command name) lives. */
+export function codeCacheFile(dir: string, name: string, source: string, variant: string): string {
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 24);
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
+  return path.join(dir, `${safe(name)}-${safe(variant)}-${hash}-${process.version}-${process.platform}-${process.arch}.v8`);
+}
+
+/** Caches are a few hundred KiB: past this, a file is not ours. */
+const MAX_BYTES = 64 << 20;
+
+/** The cache's bytes, or undefined when there is none (or it is not a regular file of a sane size). */
+export function readCodeCache(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: a FIFO planted at the name must not hang the process; fstat then refuses it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size === 0 || st.size > MAX_BYTES) return undefined;
+    const out = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, out, got, st.size - got, got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Writes the cache whole or not at all (synchronous: it may run as the process exits). */
+export function writeCodeCache(file: string, data: Uint8Array): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    let put = 0;
+    while (put < data.length) put += writeSync(fd, data, put, data.length - put);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing was created.
+    }
+  }
+}
+
+/**
+ * The event a bundle emits on `process` once it has done the work its cache should cover (a
+ * command's output written, a job answered, a first analysis served): compiling the cache then
+ * takes in every function that work called. Without the boot loader nobody listens.
+ */
+export const CODE_CACHE_READY = 'onnx-sparsity:code-cache-ready';
+
+/** Tells the boot loader (server/boot.ts), if it loaded this bundle, that the cache can be written now. */
+export function codeCacheReady(): void {
+  process.emit(CODE_CACHE_READY as 'warning', undefined as never);
+}
