@@ -25,13 +25,19 @@ function variant(): string {
 function boot(): void {
   const file = path.join(__dirname, BOOT_BUNDLE);
   const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-  const dir = codeCacheDir();
-  const cacheFile = dir === undefined ? undefined : codeCacheFile(dir, BOOT_NAME, source, variant());
+  let cacheFile: string | undefined;
+  try {
+    const dir = codeCacheDir();
+    cacheFile = dir === undefined ? undefined : codeCacheFile(dir, BOOT_NAME, source, variant());
+  } catch {
+    // No home folder to keep it in (os.homedir can throw): run without.
+  }
   const cachedData = cacheFile === undefined ? undefined : readCodeCache(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   // Written once the bundle says its work is done, so the cache holds what that work compiled.
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
-    process.once(CODE_CACHE_READY, () => writeCodeCache(cacheFile, script.createCachedData()));
+  const to = cacheFile;
+  if (to !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
+    process.once(CODE_CACHE_READY, () => writeCodeCache(to, script.createCachedData()));
   const wrapper = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: NodeJS.Module, filename: string, dirname: string) => void;
   wrapper.call(module.exports, module.exports, require, module, file, path.dirname(file));
 }

@@ -75,6 +75,13 @@ describe('V8 code cache of the bundles (server/files/code-cache.ts, server/boot.
     assert.deepEqual(files(off), [], 'off writes nothing');
   });
 
+  it('boots bundles that never import() at run time (Node 20\'s vm.Script has no loader for one)', () => {
+    for (const name of ['cli-main.js', 'server-main.js', 'ort-child-main.js']) {
+      const text = readFileSync(path.join(__dirname, '..', '..', 'dist', name), 'utf8');
+      assert.equal(/[^\w$.]import\(/.test(text), false, `${name} has a dynamic import()`);
+    }
+  });
+
   it('caches the onnxruntime child once it has answered a job', () => {
     const cache = tempDir();
     const demo = tempDir();

@@ -88,5 +88,5 @@ export const CODE_CACHE_READY = 'onnx-sparsity:code-cache-ready';
 
 /** Tells the boot loader (server/boot.ts), if it loaded this bundle, that the cache can be written now. */
 export function codeCacheReady(): void {
-  process.emit(CODE_CACHE_READY as 'warning', undefined as never);
+  (process as NodeJS.EventEmitter).emit(CODE_CACHE_READY);
 }

@@ -99,10 +99,10 @@ class Folder {
         const got = nm!.get(m)!;
         for (let j = 0; j < list.length; j += 3) {
           const part = list.slice(j, j + 3);
-          const i = this.i32;
-          part.forEach(([, lim], k) => (i[NS / 4 + k] = lim));
+          const ints = this.i32;
+          part.forEach(([, lim], k) => (ints[NS / 4 + k] = lim));
           this.x.nmRows(at, rows / m, m, shape.inner, this.base + NS, part.length, this.base + NMOUT);
-          part.forEach((_, k) => (got[j + k] += i[NMOUT / 4 + k]));
+          part.forEach((_, k) => (got[j + k] += ints[NMOUT / 4 + k]));
         }
       }
       const counts = this.rowZeros(at, rows, shape.inner, rowsAt);
