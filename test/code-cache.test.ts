@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { codeCacheDir, codeCacheFile, readCodeCache, writeCodeCache } from '../server/files/code-cache';
@@ -26,6 +26,10 @@ describe('V8 code cache of the bundles (server/files/code-cache.ts, server/boot.
     assert.equal(path.dirname(codeCacheFile('/c', 'cli', 's', '../../etc/passwd')), '/c', 'a variant never leaves the folder');
     assert.equal(codeCacheDir({ ONNX_SPARSITY_CODE_CACHE: 'off' }), undefined);
     assert.equal(codeCacheDir({ ONNX_SPARSITY_CODE_CACHE: '/x/y' }), '/x/y');
+    const gone = path.join(tempDir(), 'no-such-home');
+    const r = runCliWith(['--version'], { env: { HOME: gone, ONNX_SPARSITY_CODE_CACHE: '' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(gone), false, 'a HOME that names nothing is not created');
   });
 
   it('reads only regular files, never through a link or from a FIFO, and writes whole files of its own', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -16,11 +16,16 @@ import * as path from 'node:path';
  * skipped: it only ever costs the time it would have saved.
  */
 
-/** `$ONNX_SPARSITY_CODE_CACHE` (a folder, or `off`), else ~/.cache/onnx-sparsity/code. */
+/**
+ * `$ONNX_SPARSITY_CODE_CACHE` (a folder, or `off`), else ~/.cache/onnx-sparsity/code when the home
+ * folder exists (a HOME that names nothing is not created).
+ */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const set = env.ONNX_SPARSITY_CODE_CACHE;
   if (set === 'off' || set === '0') return undefined;
-  return set || path.join(os.homedir(), '.cache', 'onnx-sparsity', 'code');
+  if (set) return set;
+  const home = os.homedir();
+  return home && existsSync(home) ? path.join(home, '.cache', 'onnx-sparsity', 'code') : undefined;
 }
 
 /** Where the cache of `bundle` (its source text) for `variant` (a command name) lives. */
