@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildResult } from './bench-child';
+import { codeCacheDir } from '../server/files/code-cache';
 import { gbs, mib, MiB, printGoals, RUNS, size, type Goal } from './bench-goals';
 import { cacheDir, externalModel, fp16Model, inlineModel, llmModel, smallModel, uint8Model, type BenchModel } from './bench-models';
 import { comparePeers, peerGoal, printPeer, python, realModels } from './bench-peers';
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
 
   console.log(`\n== 1. analyze --no-run end to end vs the numpy peers (fresh processes, best of ${RUNS})`);
+  // The best of several runs is one that found the code cache an earlier one made (server/boot.ts), as a user's second run does.
+  const cache = codeCacheDir();
+  console.log(`   our processes start from V8's code cache of an earlier run (${cache ?? 'off: ONNX_SPARSITY_CODE_CACHE'}); an install's first run is slower by its compilation`);
   const py = python();
   if ('missing' in py) console.log(`   peers skipped: ${py.missing}`);
   const subjects = [...realModels(), ...generated.map((m) => ({ label: `${m.label} (generated)`, file: m.file }))];
