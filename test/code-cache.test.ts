@@ -49,6 +49,15 @@ describe('V8 code cache of the bundles (server/files/code-cache.ts, server/boot.
     writeCodeCache(link, Buffer.from('new'));
     assert.equal(readFileSync(target, 'utf8'), 'not a cache');
     assert.ok(lstatSync(link).isFile());
+    // A new build's cache replaces the old build's for the same bundle, command and Node, and no other.
+    const keep = tempDir();
+    const old = codeCacheFile(keep, 'cli', 'build one', 'analyze');
+    const other = codeCacheFile(keep, 'cli', 'build one', 'bench');
+    const server = codeCacheFile(keep, 'server', 'build one', 'all');
+    for (const f of [old, other, server]) writeCodeCache(f, Buffer.from('x'));
+    const next = codeCacheFile(keep, 'cli', 'build two', 'analyze');
+    writeCodeCache(next, Buffer.from('y'));
+    assert.deepEqual(files(keep), [next, other, server].map((f) => path.basename(f)).sort());
     const fifo = path.join(dir, 'fifo.v8');
     execFileSync('mkfifo', [fifo]);
     assert.equal(readCodeCache(fifo), undefined, 'a FIFO is refused without waiting for a writer');

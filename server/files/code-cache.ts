@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -30,9 +30,30 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 /** Where the cache of `bundle` (its source text) for `variant` (a command name) lives. */
 export function codeCacheFile(dir: string, name: string, source: string, variant: string): string {
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 24);
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
-  return path.join(dir, `${safe(name)}-${safe(variant)}-${hash}-${process.version}-${process.platform}-${process.arch}.v8`);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, HASH_CHARS);
+  return path.join(dir, `${safe(name)}-${safe(variant)}-${hash}${tail()}`);
+}
+
+const HASH_CHARS = 24;
+const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 40);
+const tail = (): string => `-${process.version}-${process.platform}-${process.arch}.v8`;
+
+/**
+ * The other caches of the same bundle and command for this Node, made from other builds of the
+ * bundle: an upgrade's new cache replaces them, so the folder holds one file per bundle, command
+ * and Node, not one per release ever installed.
+ */
+function stale(file: string): string[] {
+  const base = path.basename(file);
+  const end = tail();
+  const head = base.slice(0, base.length - end.length - HASH_CHARS);
+  try {
+    return readdirSync(path.dirname(file))
+      .filter((f) => f !== base && f.startsWith(head) && f.endsWith(end) && f.length === base.length)
+      .map((f) => path.join(path.dirname(file), f));
+  } catch {
+    return [];
+  }
 }
 
 /** Caches are a few hundred KiB: past this, a file is not ours. */
@@ -74,6 +95,7 @@ export function writeCodeCache(file: string, data: Uint8Array): void {
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, file);
+    for (const old of stale(file)) unlinkSync(old);
   } catch {
     if (fd !== undefined) closeSync(fd);
     try {
