@@ -31,7 +31,8 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 /** Where the cache of `bundle` (its source text) for `variant` (a command name) lives. */
 export function codeCacheFile(dir: string, name: string, source: string, variant: string): string {
   const hash = createHash('sha256').update(source).digest('hex').slice(0, HASH_CHARS);
-  return path.join(dir, `${safe(name)}-${safe(variant)}-${hash}${tail()}`);
+  // The name is one of ours (cli, server, ort-child); the variant comes from the command line.
+  return path.join(dir, `${name.replace(/[^a-z-]/g, '_')}-${safe(variant)}-${hash}${tail()}`);
 }
 
 const HASH_CHARS = 24;
