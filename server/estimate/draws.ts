@@ -36,7 +36,10 @@ type Pick = (value: number, range: [number, number] | undefined) => number;
 function params(p: AcceleratorProfile, pick: Pick, spread: () => number | null): Params {
   const s = (v: Sourced | undefined, fallback: number): number => (v ? pick(v.value, v.range) : fallback);
   const util = s(p.utilization, 1);
-  const rate: Params['rate'] = {};
+  // Every key in one order and as a number, whatever the profile has (NaN where it has no peak:
+  // no plan reads one, peakFor picks peaks the profile has): the draws' loops read q.rate[peak]
+  // for every target, and rates of a dozen shapes made those reads deoptimize again and again.
+  const rate: Params['rate'] = { float32: NaN, tfloat32: NaN, float16: NaN, bfloat16: NaN, int8: NaN, float8: NaN, int4: NaN, float4: NaN };
   for (const [d, v] of Object.entries(p.peakMacsPerSecond) as [PeakDtype, Sourced][]) rate[d] = pick(v.value, v.range) * util;
   const out: Params = {
     rate, bandwidth: s(p.memoryBandwidth, 1), mathSpeedup: 1, metadataBits: 0, bandwidthEfficiency: 1,

@@ -57,6 +57,9 @@ interface Packed {
   activations: Float64Array;
   cap: Float64Array;
   onlyWhenFaster: Uint8Array;
+  /** The plan's other ops and their peak, read once: plans come as objects of several shapes (plan, compressed, rescaled). */
+  others: Workload['others'];
+  otherPeak: PeakDtype;
 }
 
 const cache = new WeakMap<GroupedPlan, Packed>();
@@ -71,6 +74,7 @@ function pack(pl: GroupedPlan): Packed {
     members: f(), macs: f(), denseBytes: f(), keptMacs: f(), keptBytes: f(), weightPart: f(), activationBytes: f(),
     nOverM: f(), table: f(), valueBits: f(), relative: f(), weights: f(),
     hasActivations: new Uint8Array(n), activations: f(), cap: f(), onlyWhenFaster: new Uint8Array(n),
+    others: pl.w.others, otherPeak: pl.other.peak,
   };
   for (let i = 0; i < n; i++) {
     const g = pl.groups[i];
@@ -167,6 +171,6 @@ export function packedTotals(pl: GroupedPlan, q: Params): { sparse: number; dens
     sparse += t * x.members[i];
     dense += denseSeconds * x.members[i];
   }
-  const other = othersTime(pl.w.others, pl.other.peak, q);
+  const other = othersTime(x.others, x.otherPeak, q);
   return { sparse: sparse + other, dense: dense + other, other };
 }
