@@ -18,7 +18,7 @@ import { tempDir } from './helpers';
  * (rows of K; MatMul B [K, N]; a convolution read channel-last; a transpose whose rows split
  * a batch), float32 inline, float16 in external data and bfloat16, weights past one chunk
  * (2^20 values) with rows and 4x1 blocks cut by the chunk (K and N not multiples of 4), and
- * several block shapes at once.
+ * several block shapes at once, in runs along memory (C or R of 8 and more) and walked one by one.
  */
 
 /** Values exact in float32, float16 and bfloat16 (8 significant bits, exponents -14..7), a third of them zero. */
@@ -34,9 +34,12 @@ const cases: Case[] = [
   { name: 'matmul', dtype: 'float16', dims: [1000, 1103], view: gemm(1103, 1000, { batches: 1, p: 1000, q: 1103 }), external: true },
   { name: 'conv', dtype: 'bfloat16', dims: [16, 8, 3, 3], view: { rows: 16, k: 72, groups: 1, channels: 8, kernelPositions: 9, transpose: { batches: 16, p: 8, q: 9 } } },
   { name: 'split', dtype: 'float32', dims: [2, 6, 4], view: gemm(4, 12, { batches: 2, p: 6, q: 4 }) },
+  // Channel-last past one chunk: the chunk cuts a view row (K = 900 does not divide 2^20).
+  { name: 'conv-cut', dtype: 'float32', dims: [1200, 100, 3, 3], view: { rows: 1200, k: 900, groups: 1, channels: 100, kernelPositions: 9, transpose: { batches: 1200, p: 100, q: 9 } } },
 ];
 const choices: KeptChoices = {
-  unstructured: [0.5, 0.9], blocks: [{ r: 4, c: 1 }, { r: 2, c: 8 }, { r: 1, c: 3 }], blockLevels: [0.5, 0.75, 0.9], rows: [0.125, 0.25, 0.5], nm: [],
+  // 2x8 and 16x16 (runs of C along a row-major view), 16x2 and 16x16 (runs of R along a MatMul B), 1x3 (the scalar walk).
+  unstructured: [0.5, 0.9], blocks: [{ r: 4, c: 1 }, { r: 2, c: 8 }, { r: 1, c: 3 }, { r: 16, c: 2 }, { r: 16, c: 16 }], blockLevels: [0.5, 0.75, 0.9], rows: [0.125, 0.25, 0.5], nm: [],
 };
 
 /** The view (row, col) of memory element i, from the definition of a GemmView. */

@@ -118,6 +118,8 @@ function nmFigures(v: GemmView, rep: LayerReport | undefined, c: KeptChoices): R
 }
 
 const CHUNK = 1 << 20;
+/** Runs shorter than this go through magsums' scalar walk: a run's own cost would outweigh its SIMD. */
+const MIN_RUN = 8;
 
 /** Where a weight's sums lie in the kernels' arena (offsets from its start). */
 function layout<S extends { count: number }>(t: TensorRef, v: GemmView, want: readonly S[]) {
@@ -181,9 +183,23 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
     blocks: base + s.blocks, table: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab),
   })) : [];
   const alongLen = vectorWalk === 'rows' ? v.k : tr?.q ?? 0;
-  const scalar = shapes.filter((s) => !along(s));
+  // Blocks whose values come in runs of 8 or more along memory (C columns of a row-major view, R
+  // rows of a MatMul B [K, N]): each run summed with SIMD and added to its block once.
+  const runOf = (s: { b: { r: number; c: number } }): number => (vectorWalk === 'rows' ? s.b.c : vectorWalk === 'columns' ? s.b.r : 0);
+  const inRuns = shapes.filter((s) => !along(s) && runOf(s) >= MIN_RUN).map((s) => ({
+    run: runOf(s), blocks: base + s.blocks,
+    posTab: base + (vectorWalk === 'rows' ? s.colTab : s.rowTab), lineTab: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab),
+  }));
+  // Channel-last convolutions (mode 2): each whole view row walked in column order, its slots in order.
+  const channelLast = walk.mode === 2 ? shapes.map((s) => ({ blocks: base + s.blocks, rowTab: base + s.rowTab, colTab: base + s.colTab, c: s.b.c })) : [];
+  const scalar = shapes.filter((s) => !along(s) && !(vectorWalk && runOf(s) >= MIN_RUN) && walk.mode !== 2);
+  // A convolution read channel-last (mode 2) keeps each view row whole in memory, permuted: its
+  // row sums are runs of K too. In magsums' walk that row's sum was a load and a store per value
+  // on one address, each waiting on the last (PP-OCR-like 3x3 convolutions: ~4 ns a value).
+  const rowWalk = vectorWalk ?? (walk.mode === 2 ? 'rows' : undefined);
+  const rowLen = rowWalk === 'rows' ? v.k : alongLen;
   const calls = (scalar.length ? scalar : [undefined]).map((s, i) => ({
-    bins: i === 0 ? base + binsAt : 0, rows: i === 0 && !vectorWalk ? base + rowsAt : 0,
+    bins: i === 0 ? base + binsAt : 0, rows: i === 0 && !rowWalk ? base + rowsAt : 0,
     blocks: s ? base + s.blocks : 0, rowTab: s ? base + s.rowTab : 0, colTab: s ? base + s.colTab : 0,
     scratch: scratchAt >= 0 ? base + scratchAt : 0,
   }));
@@ -197,9 +213,11 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
       ptr = input.byteOffset;
     } else if (decoded) ptr = simd.decode16(ptr, chunk.count, bf16);
     for (const at of calls) plan.magSums(ptr, chunk.count, chunk.first, at, walk);
+    if (rowWalk) plan.rowsAlong(rowWalk, ptr, chunk.count, chunk.first, base + rowsAt, rowLen);
+    for (const x of channelLast) plan.blocksChannelLast(ptr, chunk.count, chunk.first, x.blocks, x.rowTab, x.colTab, walk.p, walk.q, x.c);
     if (vectorWalk) {
-      plan.rowsAlong(vectorWalk, ptr, chunk.count, chunk.first, base + rowsAt, alongLen);
       for (const x of vectored) plan.blocks4x1(vectorWalk, ptr, chunk.count, chunk.first, x.blocks, x.table, alongLen);
+      for (const x of inRuns) plan.blockRuns(ptr, chunk.count, chunk.first, alongLen, x.run, x.blocks, x.posTab, x.lineTab);
     }
   }, { unaligned: true });
 

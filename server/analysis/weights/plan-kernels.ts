@@ -7,6 +7,8 @@ interface Exports {
   rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
   blocksAlongRows(inp: number, n: number, first: number, blocks: number, rowTab: number, k: number): void;
   blocksAlongColumns(inp: number, n: number, first: number, blocks: number, colTab: number, q: number): void;
+  blockRuns(inp: number, n: number, first: number, lineLen: number, run: number, blocks: number, posTab: number, lineTab: number): void;
+  blocksChannelLast(inp: number, n: number, first: number, blocks: number, rowTab: number, colTab: number, p: number, q: number, c: number): void;
   smallestSums32(inp: number, n: number, takes: number, nTakes: number, out: number, at: number, gather: number, gatherBytes: number): void;
   smallestSums64(inp: number, n: number, takes: number, nTakes: number, out: number, at: number, gather: number, gatherBytes: number): void;
 }
@@ -64,6 +66,24 @@ export class PlanKernels {
   blocks4x1(along: 'rows' | 'columns', ptr: number, n: number, first: number, blocks: number, table: number, len: number): void {
     if (along === 'rows') this.x.blocksAlongRows(ptr, n, first, blocks, table, len);
     else this.x.blocksAlongColumns(ptr, n, first, blocks, table, len);
+  }
+
+  /**
+   * Block sums of n float32 values at ptr (elements first..) whose blocks lie in runs of `run`
+   * values along lines of `lineLen` in memory (simd/magsums.ts blockRuns): slot posTab[pos] +
+   * lineTab[line].
+   */
+  blockRuns(ptr: number, n: number, first: number, lineLen: number, run: number, blocks: number, posTab: number, lineTab: number): void {
+    this.x.blockRuns(ptr, n, first, lineLen, run, blocks, posTab, lineTab);
+  }
+
+  /**
+   * Block sums of n float32 values at ptr (elements first..) of a convolution read channel-last
+   * (memory [rows][p][q], the view's column qq x p + pp; simd/magsums.ts blocksChannelLast):
+   * slot rowTab[row] + colTab[col], blocks `c` columns wide.
+   */
+  blocksChannelLast(ptr: number, n: number, first: number, blocks: number, rowTab: number, colTab: number, p: number, q: number, c: number): void {
+    this.x.blocksChannelLast(ptr, n, first, blocks, rowTab, colTab, p, q, c);
   }
 
   /**

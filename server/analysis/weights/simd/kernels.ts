@@ -9,7 +9,7 @@ export { keep4, keep8 } from './kept';
 export { hkeep4, hkeep8 } from './kept16';
 export { qrun, qcols, qscalar } from './qstats';
 export { qkeep8, qkeep4 } from './qkept';
-export { magsums, blocksAlongRows, blocksAlongColumns, rowsAlong } from './magsums';
+export { magsums, blocksAlongRows, blocksAlongColumns, rowsAlong, blockRuns, blocksChannelLast } from './magsums';
 export { smallestSums32, smallestSums64 } from './select';
 export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts } from './bits';
 export { zero } from './zero';

@@ -299,3 +299,109 @@ export function rowsAlong(inp: usize, n: i32, at: f64, rows: usize, columns: i32
     }
   }
 }
+
+/**
+ * Block sums where a block's values lie in runs along memory: lines of `lineLen` values, and in
+ * each line runs of `run` consecutive values (from position 0) that share one block, the slot
+ * posTab[pos] + lineTab[line]. Mode 0 (rows of K): a line is a view row, a run C of its columns;
+ * mode 1 in one batch (MatMul B [K, N]): a line is a memory row (one K), a run R of its N. Each
+ * run is summed with SIMD (four lanes, then the lanes pairwise) and added to its slot once: the
+ * scalar walk had added every value to its slot, one pass per block shape (16x16, 32x32 and
+ * 64x64 were three passes of ~1.2 ns a value). Runs cut by the chunk or by a line's end add what
+ * they hold. Non-finite values add nothing, as in magsums.
+ */
+export function blockRuns(inp: usize, n: i32, at: f64, lineLen: i32, run: i32, blocks: usize, posTab: usize, lineTab: usize): void {
+  const first = <i64>at;
+  let line = <i32>(first / <i64>lineLen);
+  let pos = <i32>(first - <i64>line * <i64>lineLen);
+  let src = inp;
+  let left = n;
+  while (left > 0) {
+    const end = min(min((pos / run + 1) * run, lineLen), pos + left);
+    const len = end - pos;
+    let acc = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= len; i += 4) acc = f32x4.add(acc, finiteAbs(v128.load(src + (<usize>i << 2))));
+    let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; i < len; i++) s += f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src + (<usize>i << 2)))), 0);
+    const o = blocks + (<usize>(load<i32>(posTab + (<usize>pos << 2)) + load<i32>(lineTab + (<usize>line << 2))) << 2);
+    store<f32>(o, load<f32>(o) + s);
+    src += <usize>len << 2;
+    left -= len;
+    pos = end;
+    if (pos === lineLen) {
+      pos = 0;
+      line++;
+    }
+  }
+}
+
+/**
+ * Block sums of a convolution read channel-last (mode 2): memory [rows][p channels][q kernel
+ * positions], the view's column qq x p + pp. A whole view row in the chunk is walked in the
+ * view's column order (qq, then pp: the values q apart), so its slots come in order: with C = 1
+ * (4x1 blocks) four columns are one vector add, otherwise each slot's run of columns is summed in
+ * a register and stored once. In memory order every value had gone to a slot p columns from the
+ * last one (2.2 ns a value on 256-channel 3x3 convolutions). A row the chunk cuts goes value by value.
+ */
+export function blocksChannelLast(inp: usize, n: i32, at: f64, blocks: usize, rowTab: usize, colTab: usize, p: i32, q: i32, c: i32): void {
+  const first = <i64>at;
+  const k = p * q;
+  let row = <i32>(first / <i64>k);
+  let m = <i32>(first - <i64>row * <i64>k);
+  let j = 0;
+  while (j < n) {
+    const len = min(k - m, n - j);
+    const src = inp + (<usize>j << 2);
+    const band = blocks + (<usize>load<i32>(rowTab + (<usize>row << 2)) << 2);
+    if (m === 0 && len === k) wholeRow(src, band, colTab, p, q, c);
+    else {
+      for (let i = 0; i < len; i++) {
+        const mm = m + i;
+        const pp = mm / q;
+        const col = (mm - pp * q) * p + pp;
+        const o = band + (<usize>load<i32>(colTab + (<usize>col << 2)) << 2);
+        store<f32>(o, load<f32>(o) + f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(src + (<usize>i << 2)))), 0));
+      }
+    }
+    j += len;
+    m += len;
+    if (m === k) {
+      m = 0;
+      row++;
+    }
+  }
+}
+
+function wholeRow(src: usize, band: usize, colTab: usize, p: i32, q: i32, c: i32): void {
+  const stride = <usize>q << 2;
+  for (let qq = 0; qq < q; qq++) {
+    const col0 = qq * p;
+    let at = src + (<usize>qq << 2);
+    let pp = 0;
+    if (c === 1) {
+      // Columns col0 + pp are slots colTab[col0] + pp: four values, four slots, one add.
+      const slots = band + (<usize>load<i32>(colTab + (<usize>col0 << 2)) << 2);
+      for (; pp + 4 <= p; pp += 4, at += 4 * stride) {
+        let v = f32x4.splat(load<f32>(at));
+        v = f32x4.replace_lane(v, 1, load<f32>(at + stride));
+        v = f32x4.replace_lane(v, 2, load<f32>(at + 2 * stride));
+        v = f32x4.replace_lane(v, 3, load<f32>(at + 3 * stride));
+        const o = slots + (<usize>pp << 2);
+        v128.store(o, f32x4.add(v128.load(o), finiteAbs(v)));
+      }
+    }
+    let slot = -1;
+    let acc: f32 = 0;
+    for (; pp < p; pp++, at += stride) {
+      const s = load<i32>(colTab + (<usize>(col0 + pp) << 2));
+      if (s !== slot) {
+        if (slot >= 0) store<f32>(band + (<usize>slot << 2), load<f32>(band + (<usize>slot << 2)) + acc);
+        slot = s;
+        acc = 0;
+      }
+      acc += f32x4.extract_lane(finiteAbs(f32x4.splat(load<f32>(at))), 0);
+    }
+    if (slot >= 0) store<f32>(band + (<usize>slot << 2), load<f32>(band + (<usize>slot << 2)) + acc);
+  }
+}
