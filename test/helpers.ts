@@ -17,6 +17,9 @@ dirs.push(process.env.ONNX_SPARSITY_CACHE);
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+// The CLIs and servers the tests start keep V8's code cache out of the user's home, in one
+// folder every test file shares (server/files/code-cache.ts; a test of the cache sets its own).
+process.env.ONNX_SPARSITY_CODE_CACHE ??= path.join(os.tmpdir(), 'onnx-sparsity-test-code-cache');
 
 /** A fresh temporary folder, removed when the test file ends. */
 export function tempDir(): string {

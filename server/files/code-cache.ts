@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * V8's code cache for our bundles, one file per bundle, command, Node version and platform:
+ * V8's code cache for our bundles, one file per bundle, command, Node and V8 version and platform:
  * what V8 compiled while a command ran (bytecode of every function it called, not only the top
  * level), so the next process of the same command skips parsing and compiling them. The same idea
  * as Node 22's module.enableCompileCache, which Node 20 lacks.
@@ -37,7 +37,9 @@ export function codeCacheFile(dir: string, name: string, source: string, variant
 
 const HASH_CHARS = 24;
 const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 40);
-const tail = (): string => `-${process.version}-${process.platform}-${process.arch}.v8`;
+// V8's own version too: VS Code's Node (Electron) can share a Node version with the system's
+// Node and not its V8, and each would reject, then rewrite, the other's cache.
+const tail = (): string => `-${process.version}-v8.${process.versions.v8.replace(/[^0-9A-Za-z.]/g, '_')}-${process.platform}-${process.arch}.v8`;
 
 /**
  * The other caches of the same bundle and command for this Node, made from other builds of the
