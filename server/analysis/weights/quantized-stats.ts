@@ -53,20 +53,12 @@ function magBits(d: number, s: number): number {
   return u32[0];
 }
 
-/** Smallest d in [lo, 255] whose magnitude bits are >= target, or 256: estimated from target / s, then stepped. */
-function firstAtLeast(lo: number, target: number, s: number): number {
-  u32[0] = target;
-  let c = s > 0 ? Math.ceil(f32[0] / s) : 256;
-  c = Math.min(256, Math.max(lo, Number.isFinite(c) ? c : 256));
-  while (c > lo && magBits(c - 1, s) >= target) c--;
-  while (c <= 255 && magBits(c, s) < target) c++;
-  return c;
+/** Bytes of table the plan needs in the kernels' arena: the kernels' table, then the thresholds' working area (scales in, per-slice figures out). */
+export function planBytes(axisLen: number): number {
+  return tableBytes(axisLen) + 8 * axisLen + 12 * axisLen + 16;
 }
 
-/** Bytes of table the plan needs in the kernels' arena. */
-export function planBytes(axisLen: number): number {
-  return 24 * axisLen + 64;
-}
+const tableBytes = (n: number): number => 24 * n + 64;
 
 /**
  * Whether (and how) an 8-bit weight's codes can be measured as integers: zero points that are
@@ -106,62 +98,39 @@ export function planQuantized(dtype: string, elements: number, q: Quantization |
  * too wide for the kernels (the float path then takes it). Slices: 16 bytes per slice (zp,
  * T1..T8, d0, dt). Columns: rows of n bytes: zp, T1..T8, d0, dt, then zp, T9..T16, d0, dt (the
  * second frame's counts), then zp, d0 (qcols). Thresholds are stored xor 0x80, the kernels' signed
- * byte order.
+ * byte order. Each slice's searches (d0, dt, the exponent bases, every threshold: ~10 searches a
+ * slice) run in the kernels (simd/qstats.ts qplan, qthresholds): in JavaScript they were the
+ * hottest code of an 8-bit model's pass, and V8 compiled them on the second core.
  */
 export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boolean {
   const n = p.axisLen;
   const tab = k.qtab(planBytes(n));
-  const bases = new Int32Array(n);
-  // Thresholds depend on the scale alone: slices sharing one (all of them, without scales) share them.
-  const byScale = new Map<number, Uint8Array>();
-  const slice = (a: number): Uint8Array => {
-    const s = p.scale[a];
-    let t = byScale.get(s);
-    if (!t) {
-      t = new Uint8Array(20);
-      const d0 = firstAtLeast(0, 1, s) - 1;
-      t[0] = d0;
-      t[1] = Math.min(255, firstAtLeast(0, nearBits + 1, s) - 1);
-      const e = d0 < 255 ? magBits(d0 + 1, s) >>> 23 : -1;
-      t[2] = e < 0 ? 0 : 1;
-      t[3] = e & 0xff;
-      t[4] = magBits(255, s) >>> 23;
-      byScale.set(s, t);
-    }
-    return t;
-  };
-  for (let a = 0; a < n; a++) {
-    const t = slice(a);
-    p.d0[a] = t[0];
-    p.dt[a] = t[1];
-    bases[a] = t[2] ? t[3] : -1;
-  }
+  const sc = k.qtabAt + tableBytes(n);
+  const out = sc + 8 * n;
+  const eAt = out + ((2 * n + 3) & ~3);
+  k.qplan(p.scale, sc, n, nearBits, out);
+  const rel = out - k.qtabAt;
+  p.d0.set(tab.subarray(rel, rel + n));
+  p.dt.set(tab.subarray(rel + n, rel + 2 * n));
+  const bases = k.i32At(eAt, n);
   p.pending = { slice: -1, d: 0, d2: 0 };
   if (p.mode === 'slices') {
-    const rows = new Map<number, Uint8Array>();
+    p.frame.set(bases);
     for (let a = 0; a < n; a++) {
-      const e = bases[a];
-      p.frame[a] = e;
-      const s = p.scale[a];
-      let r = rows.get(s);
-      if (!r) {
-        r = new Uint8Array(8);
-        for (let j = 1; j <= 8; j++) r[j - 1] = (e < 0 ? 255 : threshold(p, a, e + j)) ^ 0x80;
-        rows.set(s, r);
-      }
       tab[16 * a] = p.zp[a];
-      tab.set(r, 16 * a + 1);
       tab[16 * a + 9] = p.d0[a] ^ 0x80;
       tab[16 * a + 10] = p.dt[a] ^ 0x80;
     }
+    k.qthresholds(sc, n, out, eAt, -1, 0, k.qtabAt);
     return true;
   }
+  const highest = k.i32At(eAt + 4 * n, n);
   let lo = Infinity;
   let hi = -Infinity;
   for (let a = 0; a < n; a++) {
     if (bases[a] < 0) continue;
     lo = Math.min(lo, bases[a]);
-    hi = Math.max(hi, slice(a)[4]);
+    hi = Math.max(hi, highest[a]);
   }
   const rows = lo === Infinity ? 0 : hi - lo;
   if (rows > MAX_ROWS) return false;
@@ -171,25 +140,8 @@ export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boo
   for (const r of [0, 11, 22]) row(r).set(p.zp);
   for (const r of [9, 20, 23]) row(r).set(p.d0.map((x) => x ^ 0x80));
   for (const r of [10, 21]) row(r).set(p.dt.map((x) => x ^ 0x80));
-  const cache = new Map<number, Uint8Array>();
-  for (let a = 0; a < n; a++) {
-    const s = p.scale[a];
-    let t = cache.get(s);
-    if (!t) {
-      t = new Uint8Array(MAX_ROWS);
-      for (let r = 1; r <= MAX_ROWS; r++) t[r - 1] = (bases[a] < 0 || r > rows ? 255 : threshold(p, a, p.globalFrame + r)) ^ 0x80;
-      cache.set(s, t);
-    }
-    for (let r = 1; r <= MAX_ROWS; r++) tab[(r <= 8 ? r : r + 3) * n + a] = t[r - 1];
-  }
+  k.qthresholds(sc, n, out, eAt, p.globalFrame, rows, k.qtabAt);
   return true;
-}
-
-/** T for exponent e in slice a: nonzero codes above it have exponent >= e (255: none can). */
-function threshold(p: QuantPlan, a: number, e: number): number {
-  if (e > 254) return 255;
-  const d0 = p.d0[a];
-  return Math.max(d0, firstAtLeast(d0 + 1, e << 23, p.scale[a]) - 1);
 }
 
 /**

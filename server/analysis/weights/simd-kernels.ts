@@ -318,6 +318,25 @@ export class SimdKernels implements ChunkBuffers {
     return this.at.qtab;
   }
 
+  /**
+   * Per-slice figures of an integer plan (simd/qstats.ts qplan): |scale| of n slices copied to
+   * `sc`, then d0, dt, the exponent bases and the top exponents at `out`.
+   */
+  qplan(scale: Float64Array, sc: number, n: number, nearBits: number, out: number): void {
+    new Float64Array(this.buffer, sc, n).set(scale);
+    this.x.qplan(sc, n, nearBits, out);
+  }
+
+  /** Threshold rows of an integer plan into its table (simd/qstats.ts qthresholds); frame < 0: each slice's own base. */
+  qthresholds(sc: number, n: number, d0s: number, bases: number, frame: number, rows: number, tab: number): void {
+    this.x.qthresholds(sc, n, d0s, bases, frame, rows, tab);
+  }
+
+  /** n i32 at an address of this memory (valid until the arena is laid out again). */
+  i32At(at: number, n: number): Int32Array {
+    return new Int32Array(this.buffer, at, n);
+  }
+
   get scaleAt(): number {
     return this.at.scale;
   }

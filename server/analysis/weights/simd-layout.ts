@@ -24,6 +24,8 @@ export interface KernelExports {
   qrun(inp: number, vecs: number, signed: number, tab: number, stride: number, col0: number, bm: number, out: number): void;
   qcols(inp: number, rows: number, n: number, signed: number, tab: number, sct: number, out: number): void;
   qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
+  qplan(sc: number, n: number, nearBits: number, out: number): void;
+  qthresholds(sc: number, n: number, d0s: number, bases: number, frame: number, rows: number, tab: number): void;
   qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
   qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
 }

@@ -7,7 +7,7 @@ export { stats16 } from './stats16';
 export { decodeHalf, decodeBf16, dequant8 } from './decode';
 export { keep4, keep8 } from './kept';
 export { hkeep4, hkeep8 } from './kept16';
-export { qrun, qcols, qscalar } from './qstats';
+export { qrun, qcols, qscalar, qplan, qthresholds } from './qstats';
 export { qkeep8, qkeep4 } from './qkept';
 export { magsums, blocksAlongRows, blocksAlongColumns, rowsAlong, blockRuns, blocksChannelLast } from './magsums';
 export { smallestSums32, smallestSums64 } from './select';

@@ -258,3 +258,66 @@ export function qscalar(inp: usize, n: i32, signed: i32, zp: i32, s: f64, near: 
   store<f64>(out, s1, 48);
   store<f64>(out, s2, 64);
 }
+
+// The slices' thresholds for the integer pass (server/analysis/weights/quantized-stats.ts
+// writeTables): per slice, from |scale| alone, the largest code distance d whose magnitude
+// f32(d x |scale|) is zero (d0), is at most the near-zero threshold (dt), and the first code
+// distance of each exponent bin. In JavaScript this was ~10 searches a slice in cold code, and
+// the hottest JavaScript of an 8-bit model's pass (its optimizing compiles ran on the second core).
+
+// @ts-ignore: decorator
+@inline function qmagBits(d: i32, s: f64): u32 {
+  return reinterpret<u32>(<f32>(<f64>d * s));
+}
+
+/** Smallest d in [lo, 255] whose magnitude bits are >= target, or 256: estimated from target / s, then stepped. */
+function firstAtLeast(lo: i32, target: u32, s: f64): i32 {
+  const est: f64 = s > 0 ? Math.ceil(<f64>reinterpret<f32>(target) / s) : 256;
+  let c: i32 = isFinite<f64>(est) ? <i32>Math.min(256, Math.max(<f64>lo, est)) : max(lo, 256);
+  if (c > 256) c = 256;
+  while (c > lo && qmagBits(c - 1, s) >= target) c--;
+  while (c <= 255 && qmagBits(c, s) < target) c++;
+  return c;
+}
+
+/**
+ * n slices, |scale| as f64 at sc: d0 (u8 at out), dt (u8 at out + n), the exponent of the first
+ * nonzero magnitude or -1 (i32 at out + e), the exponent of code distance 255's magnitude (i32 at
+ * out + e + 4n), with e the first multiple of 4 from 2n.
+ */
+export function qplan(sc: usize, n: i32, nearBits: u32, out: usize): void {
+  const eAt = out + ((<usize>(2 * n) + 3) & ~3);
+  for (let a = 0; a < n; a++) {
+    const s = load<f64>(sc + (<usize>a << 3));
+    const d0 = firstAtLeast(0, 1, s) - 1;
+    store<u8>(out + <usize>a, <u8>d0);
+    store<u8>(out + <usize>(n + a), <u8>min(255, firstAtLeast(0, nearBits + 1, s) - 1));
+    store<i32>(eAt + (<usize>a << 2), d0 < 255 ? <i32>(qmagBits(d0 + 1, s) >>> 23) : -1);
+    store<i32>(eAt + (<usize>(n + a) << 2), <i32>(qmagBits(255, s) >>> 23));
+  }
+}
+
+/** T for exponent e in a slice of |scale| s and zero distance d0: nonzero codes above it have exponent >= e (255: none can). */
+function qthreshold(d0: i32, e: i32, s: f64): i32 {
+  if (e > 254) return 255;
+  return max(d0, firstAtLeast(d0 + 1, <u32>e << 23, s) - 1);
+}
+
+/**
+ * Threshold bytes (xor 0x80, the kernels' signed order) of n slices into the table at tab. With
+ * frame < 0 (slices): row r = 1..8 of slice a at tab + 16a + r, from the slice's own base
+ * (bases i32 at `bases`; -1: none can be nonzero). Otherwise (columns) row r = 1..16 at
+ * tab + (r <= 8 ? r : r + 3) x n + a, from the shared base `frame`, rows past `rows` 255.
+ */
+export function qthresholds(sc: usize, n: i32, d0s: usize, bases: usize, frame: i32, rows: i32, tab: usize): void {
+  for (let a = 0; a < n; a++) {
+    const s = load<f64>(sc + (<usize>a << 3));
+    const d0 = <i32>load<u8>(d0s + <usize>a);
+    const e = load<i32>(bases + (<usize>a << 2));
+    if (frame < 0) {
+      for (let r = 1; r <= 8; r++) store<u8>(tab + <usize>(16 * a + r), <u8>((e < 0 ? 255 : qthreshold(d0, e + r, s)) ^ 0x80));
+    } else {
+      for (let r = 1; r <= 16; r++) store<u8>(tab + <usize>((r <= 8 ? r : r + 3) * n + a), <u8>((e < 0 || r > rows ? 255 : qthreshold(d0, frame + r, s)) ^ 0x80));
+    }
+  }
+}
