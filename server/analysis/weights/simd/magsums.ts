@@ -21,6 +21,8 @@ export function magsums(
   inp: usize, n: i32, at: f64, bins: usize, rows: usize, blocks: usize, rowTab: usize, colTab: usize,
   mode: i32, p: i32, q: i32, k: i32, scratch: usize,
 ): void {
+  // Nothing to sum: the bins-only walk would otherwise count into address 0.
+  if (!bins && !rows && !blocks) return;
   // The element index comes as f64 (exact below 2^53): JS passes no i64 without BigInt.
   const first = <i64>at;
   // Neighbouring weights share a bin: four interleaved copies (at scratch, when given) keep each
