@@ -124,7 +124,26 @@ function smallestSums<T>(inp: usize, n: i32, takes: usize, nTakes: i32, out: usi
   let mn: u64 = 0xffffffffffffffff;
   let mx: u64 = 0;
   let zeros: u32 = 0;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  if (sizeof<T>() === 4) {
+    // float32 sums: four patterns a step (a zero lane is all ones for the minimum, so it never wins).
+    let zv = i32x4.splat(0);
+    let mnv = i32x4.splat(-1);
+    let mxv = i32x4.splat(0);
+    for (; j + 4 <= n; j += 4) {
+      const v = v128.load(inp + (<usize>j << 2));
+      const z = i32x4.eq(v, i32x4.splat(0));
+      zv = i32x4.sub(zv, z);
+      mnv = i32x4.min_u(mnv, v128.or(v, z));
+      mxv = i32x4.max_u(mxv, v);
+    }
+    zeros = <u32>(i32x4.extract_lane(zv, 0) + i32x4.extract_lane(zv, 1) + i32x4.extract_lane(zv, 2) + i32x4.extract_lane(zv, 3));
+    const lo = min<u32>(min<u32>(<u32>i32x4.extract_lane(mnv, 0), <u32>i32x4.extract_lane(mnv, 1)), min<u32>(<u32>i32x4.extract_lane(mnv, 2), <u32>i32x4.extract_lane(mnv, 3)));
+    const hi = max<u32>(max<u32>(<u32>i32x4.extract_lane(mxv, 0), <u32>i32x4.extract_lane(mxv, 1)), max<u32>(<u32>i32x4.extract_lane(mxv, 2), <u32>i32x4.extract_lane(mxv, 3)));
+    if (lo !== 0xffffffff) mn = <u64>lo;
+    mx = <u64>hi;
+  }
+  for (; j < n; j++) {
     const k = keyAt<T>(inp, j);
     zeros += <u32>(k === 0);
     mn = select<u64>(mn, min<u64>(mn, k), k === 0);
