@@ -101,6 +101,16 @@ export function parsePattern(p: string): [number, number] | undefined {
   return mm >= 1 && n <= mm ? [n, mm] : undefined;
 }
 
+/** The patterns ("2:4") whose M divides `channels`, as [pattern, N] by M in the order first met. */
+export function patternsByM(patterns: readonly string[], channels: number): Map<number, [string, number][]> {
+  const byM = new Map<number, [string, number][]>();
+  for (const p of patterns) {
+    const nm = parsePattern(p);
+    if (nm && channels % nm[1] === 0) byM.set(nm[1], [...(byM.get(nm[1]) ?? []), [p, nm[0]]]);
+  }
+  return byM;
+}
+
 /**
  * Groups of M consecutive channels (at each position of the other axes) holding at most N
  * nonzeros, per pattern, in one sample; groups when the channel count is a multiple of M.
@@ -110,11 +120,7 @@ export function nmGroups(data: ArrayLike<number | bigint>, dims: readonly number
   const c = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const byM = new Map<number, [string, number][]>();
-  for (const p of patterns) {
-    const nm = parsePattern(p);
-    if (nm && c % nm[1] === 0) byM.set(nm[1], [...(byM.get(nm[1]) ?? []), [p, nm[0]]]);
-  }
+  const byM = patternsByM(patterns, c);
   const nonzero = new Uint32Array(inner);
   for (const [m, list] of byM) {
     for (const [p] of list) out[p] = { complying: 0, groups: (outer * c * inner) / m };

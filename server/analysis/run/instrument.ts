@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import type { NearZeroRule } from '../../../common/protocol';
 import type { DTypeName } from '../../onnx/dtypes';
-import { parsePattern, type ChannelAxis } from './channel-stats';
+import { patternsByM, type ChannelAxis } from './channel-stats';
 import { reduceSumSpelling, type Spelled } from './probe-ops';
 
 /**
@@ -201,11 +201,7 @@ class NodeSink {
    * one sums that one's groups (8 from pairs of 4) instead of the whole mask again.
    */
   private nmGroups(below: string, channels: number, second: boolean, patterns: readonly string[], p: string): NonNullable<Probe['stats']>['nm'] {
-    const byM = new Map<number, [string, number][]>();
-    for (const pat of patterns) {
-      const nm = parsePattern(pat);
-      if (nm && channels % nm[1] === 0) byM.set(nm[1], [...(byM.get(nm[1]) ?? []), [pat, nm[0]]]);
-    }
+    const byM = patternsByM(patterns, channels);
     if (!byM.size) return undefined;
     const mask = this.node('Gather', [below, this.scalarInt(0)], `${p}zero_mask`, { axis: 0 });
     const done: [number, string][] = [];

@@ -2,7 +2,7 @@ import type { NearZeroRule } from '../../../common/protocol';
 import { ModelMemory } from '../../onnx/model-memory';
 import { kernelExports } from '../weights/simd-module';
 import type { RunStats } from './activation-stats';
-import { channelZeros, nmGroups, parsePattern } from './channel-stats';
+import { channelZeros, nmGroups, patternsByM } from './channel-stats';
 import { HISTOGRAM_THRESHOLDS, nextUp } from './instrument';
 
 /**
@@ -153,11 +153,7 @@ function channelShape(l: ChannelLayout): { c: number; inner: number; lcm: number
   if (!(c > 0)) return undefined;
   const inner = l.dims.slice(l.axis + 1).reduce((a, b) => a * b, 1);
   if (!(inner > 0)) return undefined;
-  const byM = new Map<number, [string, number][]>();
-  for (const p of l.patterns) {
-    const nm = parsePattern(p);
-    if (nm && c % nm[1] === 0) byM.set(nm[1], [...(byM.get(nm[1]) ?? []), [p, nm[0]]]);
-  }
+  const byM = patternsByM(l.patterns, c);
   // Each M divides c, so their lcm does: groups of lcm rows never straddle a channel block.
   const lcm = [...byM.keys()].reduce((a, b) => (a * b) / gcd(a, b), 1);
   return { c, inner, lcm, byM: [...byM] };
