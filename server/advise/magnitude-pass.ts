@@ -178,21 +178,24 @@ async function sumFigures(t: TensorRef, v: GemmView, c: KeptChoices, env: ChunkE
   }
   // Along a row-major view or a MatMul B [K, N], row sums and 4x1 blocks (the default block target's) are SIMD adds.
   const vectorWalk = walk.mode === 0 ? 'rows' : walk.mode === 1 && tr?.batches === 1 ? 'columns' : undefined;
-  const along = (s: { b: { r: number; c: number } }): 'rows' | 'columns' | undefined => (s.b.r === 4 && s.b.c === 1 ? vectorWalk : undefined);
-  const vectored = vectorWalk ? shapes.filter((s) => along(s)).map((s) => ({
-    blocks: base + s.blocks, table: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab),
-  })) : [];
   const alongLen = vectorWalk === 'rows' ? v.k : tr?.q ?? 0;
-  // Blocks whose values come in runs of 8 or more along memory (C columns of a row-major view, R
-  // rows of a MatMul B [K, N]): each run summed with SIMD and added to its block once.
-  const runOf = (s: { b: { r: number; c: number } }): number => (vectorWalk === 'rows' ? s.b.c : vectorWalk === 'columns' ? s.b.r : 0);
-  const inRuns = shapes.filter((s) => !along(s) && runOf(s) >= MIN_RUN).map((s) => ({
-    run: runOf(s), blocks: base + s.blocks,
+  // How each block shape is summed: 4x1 blocks as SIMD adds along the walk; blocks whose values
+  // come in runs of 8 or more along memory (C columns of a row-major view, R rows of a MatMul B
+  // [K, N]) a run at a time with SIMD, added to their block once; every shape of a channel-last
+  // convolution (mode 2) a whole view row at a time in column order, its slots in order; the rest
+  // by magsums' walk onto the view.
+  type Way = 'vector4x1' | 'runs' | 'channelLast' | 'walk';
+  const runOf = (b: { r: number; c: number }): number => (vectorWalk === 'rows' ? b.c : b.r);
+  const wayOf = (b: { r: number; c: number }): Way =>
+    walk.mode === 2 ? 'channelLast' : !vectorWalk ? 'walk' : b.r === 4 && b.c === 1 ? 'vector4x1' : runOf(b) >= MIN_RUN ? 'runs' : 'walk';
+  const summedBy = (way: Way): typeof shapes => shapes.filter((s) => wayOf(s.b) === way);
+  const vectored = summedBy('vector4x1').map((s) => ({ blocks: base + s.blocks, table: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab) }));
+  const inRuns = summedBy('runs').map((s) => ({
+    run: runOf(s.b), blocks: base + s.blocks,
     posTab: base + (vectorWalk === 'rows' ? s.colTab : s.rowTab), lineTab: base + (vectorWalk === 'rows' ? s.rowTab : s.colTab),
   }));
-  // Channel-last convolutions (mode 2): each whole view row walked in column order, its slots in order.
-  const channelLast = walk.mode === 2 ? shapes.map((s) => ({ blocks: base + s.blocks, rowTab: base + s.rowTab, colTab: base + s.colTab, c: s.b.c })) : [];
-  const scalar = shapes.filter((s) => !along(s) && !(vectorWalk && runOf(s) >= MIN_RUN) && walk.mode !== 2);
+  const channelLast = summedBy('channelLast').map((s) => ({ blocks: base + s.blocks, rowTab: base + s.rowTab, colTab: base + s.colTab, c: s.b.c }));
+  const scalar = summedBy('walk');
   // A convolution read channel-last (mode 2) keeps each view row whole in memory, permuted: its
   // row sums are runs of K too. In magsums' walk that row's sum was a load and a store per value
   // on one address, each waiting on the last (PP-OCR-like 3x3 convolutions: ~4 ns a value).
