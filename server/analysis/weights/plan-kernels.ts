@@ -1,7 +1,7 @@
 import type { ModelMemory } from '../../onnx/model-memory';
 import { kernelExports } from './simd-module';
 
-/** The kernels of the pruning plan's magnitude pass (simd/magsums.ts). */
+/** The kernels of the pruning plan's magnitude pass (simd/magsums.ts, simd/runsums.ts). */
 interface Exports {
   magsums(inp: number, n: number, first: number, bins: number, rows: number, blocks: number, rowTab: number, colTab: number, mode: number, p: number, q: number, k: number, scratch: number): void;
   rowsAlong(inp: number, n: number, first: number, rows: number, columns: number, len: number): void;
@@ -70,7 +70,7 @@ export class PlanKernels {
 
   /**
    * Block sums of n float32 values at ptr (elements first..) whose blocks lie in runs of `run`
-   * values along lines of `lineLen` in memory (simd/magsums.ts blockRuns): slot posTab[pos] +
+   * values along lines of `lineLen` in memory (simd/runsums.ts blockRuns): slot posTab[pos] +
    * lineTab[line].
    */
   blockRuns(ptr: number, n: number, first: number, lineLen: number, run: number, blocks: number, posTab: number, lineTab: number): void {
@@ -79,7 +79,7 @@ export class PlanKernels {
 
   /**
    * Block sums of n float32 values at ptr (elements first..) of a convolution read channel-last
-   * (memory [rows][p][q], the view's column qq x p + pp; simd/magsums.ts blocksChannelLast):
+   * (memory [rows][p][q], the view's column qq x p + pp; simd/runsums.ts blocksChannelLast):
    * slot rowTab[row] + colTab[col], blocks `c` columns wide.
    */
   blocksChannelLast(ptr: number, n: number, first: number, blocks: number, rowTab: number, colTab: number, p: number, q: number, c: number): void {
