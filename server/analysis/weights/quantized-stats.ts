@@ -112,7 +112,7 @@ export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boo
   const rel = out - k.qtabAt;
   p.d0.set(tab.subarray(rel, rel + n));
   p.dt.set(tab.subarray(rel + n, rel + 2 * n));
-  const bases = k.i32At(eAt, n);
+  const bases = k.i32(eAt, n);
   p.pending = { slice: -1, d: 0, d2: 0 };
   if (p.mode === 'slices') {
     p.frame.set(bases);
@@ -124,7 +124,7 @@ export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boo
     k.qthresholds(sc, n, out, eAt, -1, 0, k.qtabAt);
     return true;
   }
-  const highest = k.i32At(eAt + 4 * n, n);
+  const highest = k.i32(eAt + 4 * n, n);
   let lo = Infinity;
   let hi = -Infinity;
   for (let a = 0; a < n; a++) {

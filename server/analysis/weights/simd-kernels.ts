@@ -332,11 +332,6 @@ export class SimdKernels implements ChunkBuffers {
     this.x.qthresholds(sc, n, d0s, bases, frame, rows, tab);
   }
 
-  /** n i32 at an address of this memory (valid until the arena is laid out again). */
-  i32At(at: number, n: number): Int32Array {
-    return new Int32Array(this.buffer, at, n);
-  }
-
   get scaleAt(): number {
     return this.at.scale;
   }
@@ -383,13 +378,17 @@ export class SimdKernels implements ChunkBuffers {
     return this.at.bitmap;
   }
 
-  /** f64 and f32 views of this memory at `at` (valid until the memory next grows). */
+  /** f64, f32 and i32 views of this memory at `at` (valid until the memory next grows). */
   f64(at: number, n: number): Float64Array {
     return new Float64Array(this.buffer, at, n);
   }
 
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.buffer, at, n);
+  }
+
+  i32(at: number, n: number): Int32Array {
+    return new Int32Array(this.buffer, at, n);
   }
 
   /** A word view of bitmap words at `at` (for the scalar paths). */

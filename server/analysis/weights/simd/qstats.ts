@@ -273,8 +273,8 @@ export function qscalar(inp: usize, n: i32, signed: i32, zp: i32, s: f64, near: 
 /** Smallest d in [lo, 255] whose magnitude bits are >= target, or 256: estimated from target / s, then stepped. */
 function firstAtLeast(lo: i32, target: u32, s: f64): i32 {
   const est: f64 = s > 0 ? Math.ceil(<f64>reinterpret<f32>(target) / s) : 256;
-  let c: i32 = isFinite<f64>(est) ? <i32>Math.min(256, Math.max(<f64>lo, est)) : max(lo, 256);
-  if (c > 256) c = 256;
+  // lo <= 256: a non-finite estimate is 256, as min(256, max(lo, 256)) is.
+  let c: i32 = isFinite<f64>(est) ? <i32>Math.min(256, Math.max(<f64>lo, est)) : 256;
   while (c > lo && qmagBits(c - 1, s) >= target) c--;
   while (c <= 255 && qmagBits(c, s) < target) c++;
   return c;
