@@ -43,6 +43,7 @@ export function histogramStride(dims: readonly number[] | undefined): number {
 }
 const PREFIX = '__onnx_sparsity__/';
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
 const DOUBLE = 11;
 
@@ -84,6 +85,8 @@ export interface ProbeRequest {
   histogram: { stride: number } | null;
   /** The run stacks samples along dim 0 and this value leads with them: counts per sample. */
   perSample: boolean;
+  /** The value's rank where static inference knows it (the integer counts need it). */
+  rank?: number;
   /** Zeros per channel (layer inputs and outputs), and N:M groups along them for `nm` patterns. */
   channels?: { axis: ChannelAxis; count: number | null; nm: readonly string[] };
 }
@@ -147,19 +150,41 @@ class NodeSink {
     let counts: string;
     let channelZeros: string | undefined;
     let nm: NonNullable<Probe['stats']>['nm'];
+    // With integer matmuls (opset 10) and a known rank, a compare's uint8 mask is counted by
+    // MatMulInteger against ones along the value's own last axis: exact in int32, a quarter of the
+    // bytes of a float mask's Cast and ReduceSum, and rows enough for onnxruntime to share among
+    // its threads. Older opsets and values of unknown rank cast the mask to float.
+    const integer = this.opset >= 10 && r.rank !== undefined;
     if (ch) {
-      // [D, C, S] for channels second, [D, P, C] for channels last: D is dim 0 (the samples when stacked).
+      // [D, C, S] for channels second, [D, P, C] for channels last: D is dim 0 (the samples when
+      // stacked); counted in integers, S is split as [S / W, W] (W the value's last dim).
       const second = ch.axis === 'second';
-      const laid = this.node('Reshape', [abs, this.ints(second ? [0, 0, -1] : [0, -1, ch.count!])], `${p}laid`);
-      const below = this.below(this.column(fixed, wide, 4), laid, `${p}below`);
+      const column = this.column(fixed, wide, second && integer ? 5 : 4);
       const within = second ? 3 : 2;
       // Summed over the positions alone (a contiguous reduction, as fast as the flat one; adding
       // the samples' axis to it ran 1.7x slower), then over the samples in a tiny second one.
-      const positions = this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [within], 1), `${p}positions`);
+      let positions: string;
+      let zeroMask: string | undefined;
+      const wantsNm = ch.nm.length > 0 && ch.count !== null;
+      if (integer && second && r.rank! >= 3) {
+        const mask = this.mask8(column, this.node('Reshape', [abs, this.lastKept(abs, [0, 0, -1], `${p}laid_dims`)], `${p}laid`), `${p}below`);
+        positions = this.spelled('ReduceSum', this.countLast(mask, `${p}rows`), reduceSumSpelling(this.opset, [3], 0), `${p}positions`);
+        if (wantsNm) zeroMask = this.node('Cast', [this.node('Gather', [mask, this.scalarInt(0)], `${p}zero_mask8`, { axis: 0 })], `${p}zero_mask`, { to: FLOAT });
+      } else {
+        const laid = this.node('Reshape', [abs, this.ints(second ? [0, 0, -1] : [0, -1, ch.count!])], `${p}laid`);
+        const below = this.below(second && integer ? this.column(fixed, wide, 4) : column, laid, `${p}below`);
+        positions = this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [within], 1), `${p}positions`);
+        if (wantsNm) zeroMask = this.node('Gather', [below, this.scalarInt(0)], `${p}zero_mask`, { axis: 0 });
+      }
       const perChannel = r.perSample ? positions : this.spelled('ReduceSum', positions, reduceSumSpelling(this.opset, [1], 1), `${p}per_channel`);
       counts = this.spelled('ReduceSum', perChannel, reduceSumSpelling(this.opset, [2, 3], 0), `${p}counts`);
       channelZeros = this.node('Gather', [perChannel, this.scalarInt(0)], `${p}channel_zeros`, { axis: 0 });
-      if (ch.nm.length && ch.count !== null) nm = this.nmGroups(below, ch.count, second, ch.nm, p);
+      if (zeroMask) nm = this.nmGroups(zeroMask, ch.count!, second, ch.nm, p);
+    } else if (integer && r.rank! >= 2) {
+      // [D, R, W]: [K, D, R, 1] counts per row of W, then summed over the rows.
+      const laid = this.node('Reshape', [abs, this.lastKept(abs, [r.perSample ? 0 : 1, -1], `${p}laid_dims`)], `${p}laid`);
+      const rows = this.countLast(this.mask8(this.column(fixed, wide, 4), laid, `${p}below`), `${p}rows`);
+      counts = this.spelled('ReduceSum', rows, reduceSumSpelling(this.opset, [2, 3], 0), `${p}counts`);
     } else {
       const laid = this.node('Reshape', [abs, this.ints([r.perSample ? 0 : 1, -1])], `${p}laid`);
       counts = this.spelled('ReduceSum', this.below(this.column(fixed, wide, 3), laid, `${p}below`), reduceSumSpelling(this.opset, [2], 0), `${p}counts`);
@@ -200,10 +225,9 @@ class NodeSink {
    * most N nonzeros"), summed: [patterns] per M. A group size that is a multiple of a smaller
    * one sums that one's groups (8 from pairs of 4) instead of the whole mask again.
    */
-  private nmGroups(below: string, channels: number, second: boolean, patterns: readonly string[], p: string): NonNullable<Probe['stats']>['nm'] {
+  private nmGroups(mask: string, channels: number, second: boolean, patterns: readonly string[], p: string): NonNullable<Probe['stats']>['nm'] {
     const byM = patternsByM(patterns, channels);
     if (!byM.size) return undefined;
-    const mask = this.node('Gather', [below, this.scalarInt(0)], `${p}zero_mask`, { axis: 0 });
     const done: [number, string][] = [];
     return [...byM].sort((a, b) => a[0] - b[0]).map(([m, list]) => {
       // Zeros per group: [D, C/M, S] (channels second) or [D, P, C/M] (channels last).
@@ -217,6 +241,30 @@ class NodeSink {
       const ok = this.node('Cast', [this.node('Greater', [row, limits], `${p}nm${m}_gt`)], `${p}nm${m}_f`, { to: FLOAT });
       return { output: this.spelled('ReduceSum', ok, reduceSumSpelling(this.opset, [1], 0), `${p}nm${m}`), m, patterns: list.map(([pat]) => pat) };
     });
+  }
+
+  /** 1 where `column` (thresholds) is above the laid-out |x|, as uint8. */
+  private mask8(column: string, laid: string, output: string): string {
+    return this.node('Cast', [this.node('Greater', [column, laid], `${output}_gt`)], output, { to: UINT8 });
+  }
+
+  /** A Reshape's shape: `lead` (0 copies a dim, -1 takes the rest), then `value`'s own last dim, read at run time. */
+  private lastKept(value: string, lead: number[], output: string): string {
+    const last = this.node('Slice', [this.node('Shape', [value], `${output}_shape`), this.ints([-1]), this.ints([2 ** 62])], `${output}_last`);
+    return this.node('Concat', [this.ints(lead), last], output, { axis: 0 });
+  }
+
+  /**
+   * A uint8 mask [..., W] summed along its last axis, which is kept (size 1): MatMulInteger
+   * against ones [W, 1] made at run time from the mask's own dims, so nothing rests on static
+   * shapes; int32 sums, cast to float32 as the rest of the probe reads them.
+   */
+  private countLast(mask: string, output: string): string {
+    const length = this.node('Slice', [this.node('Shape', [mask], `${output}_shape`), this.ints([-1]), this.ints([2 ** 62])], `${output}_length`);
+    const dims = this.node('Concat', [length, this.ints([1])], `${output}_dims`, { axis: 0 });
+    const ones = `${output}_ones`;
+    this.nodes.push({ opType: 'ConstantOfShape', input: [dims], output: [ones], name: ones, attribute: [{ name: 'value', type: T.TENSOR, t: { dataType: UINT8, dims: [1], rawData: new Uint8Array([1]) } }] });
+    return this.node('Cast', [this.node('MatMulInteger', [mask, ones], `${output}_i32`)], output, { to: FLOAT });
   }
 
   /** 1 where `column` (thresholds) is above the laid-out |x|, as float32. */
