@@ -55,7 +55,7 @@ describe('splicing a copy of the model', () => {
       { opType: 'Abs', input: [`v${i}`], output: [`a${i}`], name: `abs${i}` },
       { opType: 'ReduceMax', input: [`a${i}`], output: [`r${i}`], name: `p${i}`, attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
     ];
-    const order = async (freeEarly: boolean): Promise<{ placed: string[]; ran: string[] }> => {
+    const order = async (freeEarly: boolean | ReadonlySet<number>): Promise<{ placed: string[]; ran: string[] }> => {
       const copy = spliceMainGraph(b.toBytes(), { head: [], after: new Map([0, 1, 2].map((i) => [i, probe(i)])), outputs: ['r0', 'r1', 'r2'], freeEarly });
       const dir = tempDir();
       const session = await ort().InferenceSession.create(copy, { enableProfiling: true, profileFilePrefix: path.join(dir, 'order'), graphOptimizationLevel: 'disabled' });
@@ -77,6 +77,11 @@ describe('splicing a copy of the model', () => {
     assert.deepEqual(early.ran, ['m0', 'abs0', 'p0', 'm1', 'abs1', 'p1', 'm2', 'abs2', 'p2']);
     // What freeEarly is for: placed right after their nodes, the groups run after the whole model.
     assert.deepEqual((await order(false)).ran.slice(0, 3), ['m0', 'm1', 'm2']);
+    // A set places those nodes' groups so (the largest values, probe-run.ts), the rest as without.
+    const some = await order(new Set([1]));
+    assert.deepEqual(some.placed, ['m0', 'abs0', 'p0', 'm1', 'm2', 'abs2', 'p2', 'abs1', 'p1']);
+    assert.deepEqual(some.ran.slice(0, 4), ['m0', 'm1', 'abs1', 'p1'], "node 1's group right after it");
+    assert.ok(some.ran.indexOf('abs0') > some.ran.indexOf('m2'), `node 0's group after the whole model: ${some.ran.join(' ')}`);
   });
 
   it('keeps a dim given as null as the model has it', () => {

@@ -16,9 +16,10 @@ export interface Splice {
    * Place the nodes read from node i so that onnxruntime runs them right after node i and frees
    * what they read (after the graph's own nodes, node i's group before node i - 1's); otherwise
    * right after node i, where onnxruntime runs them all after the whole model, holding every value
-   * they read, but opens the session several times faster (see spliceMainGraph).
+   * they read, but opens the session several times faster (see spliceMainGraph). `true` places
+   * every group so; a set, the groups of those node indices only.
    */
-  freeEarly?: boolean;
+  freeEarly?: boolean | ReadonlySet<number>;
   /** Graph outputs placed before the model's own outputs. */
   outputs: string[];
   /**
@@ -64,6 +65,7 @@ function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
   const all = [...fields(graph)];
   let count = 0;
   for (const f of all) if (f.field === GRAPH_NODE) count++;
+  const early = (i: number): boolean => s.freeEarly === true || (s.freeEarly instanceof Set && s.freeEarly.has(i));
   let nodeIndex = 0;
   let headDone = false;
   let outputsDone = false;
@@ -80,8 +82,8 @@ function spliceGraph(graph: Uint8Array, s: Splice): Uint8Array[] {
     else parts.push(f.whole);
     if (f.field !== GRAPH_NODE) continue;
     const i = nodeIndex++;
-    if (!s.freeEarly) nodes(s.after.get(i) ?? []);
-    else if (nodeIndex === count) for (let j = count - 1; j >= 0; j--) nodes(s.after.get(j) ?? []);
+    if (!early(i)) nodes(s.after.get(i) ?? []);
+    if (nodeIndex === count) for (let j = count - 1; j >= 0; j--) if (early(j)) nodes(s.after.get(j) ?? []);
   }
   if (!headDone) nodes(s.head);
   if (!outputsDone) outputs();

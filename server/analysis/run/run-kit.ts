@@ -107,8 +107,8 @@ export interface SessionChoices {
    */
   shapes?: Feeds;
   openBatch?: boolean;
-  /** Probes placed so that onnxruntime frees each value once measured (splice.ts freeEarly). */
-  freeEarly?: boolean;
+  /** Probes placed so that onnxruntime frees each value once measured (splice.ts freeEarly): every value's, or those of the values named. */
+  freeEarly?: boolean | ReadonlySet<string>;
 }
 
 export interface KitSession extends OpenedSession {
@@ -131,7 +131,7 @@ export function runKit(ctx: RunContext, samples: Samples, inferred: ShapeInferen
         head: plan.constants,
         after: new Map(main.nodes.map((n, i) => [i, n.outputs.flatMap((o) => plan.nodes.get(o) ?? [])])),
         outputs: plan.outputs,
-        freeEarly,
+        freeEarly: typeof freeEarly === 'boolean' ? freeEarly : new Set(main.nodes.flatMap((n, i) => (n.outputs.some((o) => freeEarly.has(o)) ? [i] : []))),
         ...(shapes ? { inputDims: new Map(Object.entries(shapes).map(([name, t]) => [name, t.dims.map((d, i) => (openBatch && i === 0 ? null : d))])) } : {}),
       }) : Buffer.from(model.buffer);
       const prefix = profiled ? `run${profiles++}` : undefined;
