@@ -100,6 +100,22 @@ async function check(opset: number, samples: number): Promise<void> {
 }
 
 describe('in-graph counts on every layout', () => {
+  it('count a value empty only at run time (its last dim 0) as no elements', async () => {
+    // e = y[..., :k] with k given at run time: static inference cannot tell it is empty, so it is probed.
+    const b = new ModelBuilder({ opset: 17 });
+    b.main.input('x', 'float32', [1, 4, 6, 10]).input('k', 'int64', [1]).output('e2', 'float32', [1, 4, 6, 'k']).output('y', 'float32', [1, 4, 6, 10]);
+    b.main.initializer('s0', { dtype: 'int64', dims: [1], values: [0] });
+    b.main.initializer('ax', { dtype: 'int64', dims: [1], values: [3] });
+    b.main.node('Relu', ['x'], ['y'], {}, 'relu').node('Slice', ['y', 's0', 'k', 'ax'], ['e'], {}, 'slice').node('Relu', ['e'], ['e2'], {}, 'relu2');
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'x.npy'), npyFile('<f4', [1, 4, 6, 10], new Uint8Array(sample(0).buffer)));
+    writeFileSync(path.join(dir, 'k.npy'), npyFile('<i8', [1], new Uint8Array(new BigInt64Array([0n]).buffer)));
+    const r = await analyzeModel({ file: await writeModel(b, dir, 'empty.onnx'), run: { inputs: [path.join(dir, 'x.npy'), path.join(dir, 'k.npy')] }, estimate: false });
+    assert.equal(r.run?.ok, true, r.run?.error);
+    // Reported by shape (nothing to measure), from the probes' Shape output of the run.
+    for (const name of ['e', 'e2']) assert.deepEqual([value(r, name).elements, value(r, name).zeros, value(r, name).shape], [0, 0, [1, 4, 6, 0]], name);
+  });
+
   it('equal the reference over the exposed values, samples stacked in one run (opset 17)', () => check(17, 3));
   it('equal the reference, one sample (opset 17)', () => check(17, 1));
   it('equal the reference where the mask is cast to float (opset 9: no MatMulInteger)', () => check(9, 3));

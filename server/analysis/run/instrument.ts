@@ -13,8 +13,10 @@ import { reduceSumSpelling, type Spelled } from './probe-ops';
  * Every op is spelled as the model's default-domain opset takes it (probe-ops.ts: ReduceSum
  * took its axes as an attribute before 13); the other reductions take no axes, valid in all.
  * Counting compares thresholds with Greater, which treats NaN as neither zero nor near-zero, the
- * same as the copied-out path. Counts are summed as float32 (ORT's int32 reductions run at half
- * the speed): exact below 2^24 elements per value, which no ordinary activation reaches.
+ * same as the copied-out path. From opset 10 the mask is summed in int32 by MatMulInteger a row
+ * (or a column of positions) at a time, older opsets sum it as float32; the partial sums are then
+ * added as float32 (ORT's int32 reductions run at half the speed): exact below 2^24 elements per
+ * value, which no ordinary activation reaches.
  *
  * The same compare gives, by where it is summed, the counts per sample (several samples stacked
  * along dim 0 in one run) and, for layer inputs and outputs, the zeros per channel: no extra pass

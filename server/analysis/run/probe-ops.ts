@@ -13,6 +13,9 @@
  * | Reshape | 5+: input shape; a 0 copies the input's dim (allowzero, added in 14, defaults to that) |
  * | Gather | 1+: a scalar index drops the axis |
  * | Slice | 10+: inputs starts, ends, axes, steps (the histogram's stride); 1-9 had no steps, so the histogram takes every element there |
+ * | MatMulInteger | 10+ (the integer counts; older opsets sum a float mask instead) |
+ * | ConstantOfShape | 9+: the counts' uint8 ones, shaped at run time |
+ * | Concat | 4+: attribute axis |
  * | Shape, Abs, Mul | unchanged in form since 7 |
  */
 
