@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { Report, ValueReport } from '../common/protocol';
 import { tensorStats } from '../server/analysis/run/activation-stats';
 import { channelZeros, mergeNm, nmGroups } from '../server/analysis/run/channel-stats';
+import { INTEGER_COUNTS_FROM } from '../server/analysis/run/instrument';
 import { ort } from '../server/analysis/run/session';
 import { ModelBuilder, writeModel } from '../server/onnx/builder';
 import { analyzeModel } from '../server/pipeline/analyze';
@@ -19,30 +20,32 @@ import { layer, npyFile, tempDir } from './helpers';
  * samples stacked in one run and one a run.
  */
 const N = 'n';
+// Every value of at least INTEGER_COUNTS_FROM elements a sample, so each takes the integer counts from opset 10.
+const [H, W] = [64, 256];
 function model(expose: boolean, opset: number): ModelBuilder {
   const b = new ModelBuilder({ opset });
   const m = b.main;
-  m.input('x', 'float32', [N, 4, 6, 10]).output('g', 'float32', [N, 2]);
+  m.input('x', 'float32', [N, 4, H, W]).output('g', 'float32', [N, 2]);
   m.initializer('b', { dtype: 'float32', dims: [1, 4, 1, 1], values: [0, -0.25, 0.5, 0] });
   m.initializer('w', { dtype: 'float32', dims: [8, 4, 1, 1], values: Array.from({ length: 32 }, (_, i) => ((i * 5) % 7) - 3) });
-  m.initializer('seq', { dtype: 'int64', dims: [3], values: [0, 8, 60] });
+  m.initializer('seq', { dtype: 'int64', dims: [3], values: [0, 8, H * W] });
   m.initializer('w2', { dtype: 'float32', dims: [8, 4], values: Array.from({ length: 32 }, (_, i) => ((i * 3) % 5) - 2) });
-  m.initializer('w3', { dtype: 'float32', dims: [240, 2], values: Array.from({ length: 480 }, (_, i) => ((i * 7) % 11) - 5) });
+  m.initializer('w3', { dtype: 'float32', dims: [4 * H * W, 2], values: Array.from({ length: 8 * H * W }, (_, i) => ((i * 7) % 11) - 5) });
   m.node('Add', ['x', 'b'], ['pre'], {}, 'add').node('Relu', ['pre'], ['y'], {}, 'relu');
   m.node('Conv', ['y', 'w'], ['z'], {}, 'conv').node('Reshape', ['z', 'seq'], ['z3'], {}, 'reshape');
   m.node('Transpose', ['z3'], ['t'], { perm: [0, 2, 1] }, 'transpose').node('Relu', ['t'], ['tr'], {}, 'relu2');
   m.node('MatMul', ['tr', 'w2'], ['mm'], {}, 'matmul').node('Relu', ['mm'], ['q'], {}, 'relu3');
   m.initializer('c', { dtype: 'float32', dims: [2], values: [0.5, -0.5] });
   m.node('Flatten', ['q'], ['flat'], { axis: 1 }, 'flatten').node('Gemm', ['flat', 'w3', 'c'], ['g'], {}, 'gemm');
-  if (expose) for (const [v, d] of [['pre', [N, 4, 6, 10]], ['y', [N, 4, 6, 10]], ['z', [N, 8, 6, 10]], ['tr', [N, 60, 8]], ['q', [N, 60, 4]], ['flat', [N, 240]]] as const) m.output(v, 'float32', [...d]);
+  if (expose) for (const [v, d] of [['pre', [N, 4, H, W]], ['y', [N, 4, H, W]], ['z', [N, 8, H, W]], ['tr', [N, H * W, 8]], ['q', [N, H * W, 4]], ['flat', [N, 4 * H * W]]] as const) m.output(v, 'float32', [...d]);
   return b;
 }
 
-/** A sample [1, 4, 6, 10] with exact zeros, -0, values at, just below and just above the near-zero threshold, subnormals. */
+/** A sample [1, 4, H, W] with exact zeros, -0, values at, just below and just above the near-zero threshold, subnormals. */
 function sample(k: number): Float32Array {
   const t = Math.fround(1e-6);
   const specials = [0, -0, t, -t, Math.fround(t * (1 - 2 ** -23)), Math.fround(t * (1 + 2 ** -22)), 2 ** -149, -(2 ** -140), 1e-7, -3e-6];
-  return Float32Array.from({ length: 240 }, (_, i) => {
+  return Float32Array.from({ length: 4 * H * W }, (_, i) => {
     const h = (i * 7919 + k * 104729) % 1009;
     if (h % 3 === 0) return specials[h % specials.length];
     return (h / 1009 - 0.5) * (k + 1);
@@ -60,14 +63,15 @@ async function check(opset: number, samples: number): Promise<void> {
   const file = await writeModel(model(false, opset), dir, 'model.onnx');
   const folder = path.join(dir, 'samples');
   mkdirSync(folder);
-  for (let k = 0; k < samples; k++) writeFileSync(path.join(folder, `s${k}.npy`), npyFile('<f4', [1, 4, 6, 10], new Uint8Array(sample(k).buffer)));
+  for (let k = 0; k < samples; k++) writeFileSync(path.join(folder, `s${k}.npy`), npyFile('<f4', [1, 4, H, W], new Uint8Array(sample(k).buffer)));
   const r = await analyzeModel({ file, run: { inputs: [folder] } });
   assert.equal(r.run?.ok, true, r.run?.error);
   assert.equal(r.run?.strategy, 'probes');
   const session = await ort().InferenceSession.create((model(true, opset)).toBytes());
   const outs = [];
-  for (let k = 0; k < samples; k++) outs.push(await session.run({ x: new (ort().Tensor)('float32', sample(k), [1, 4, 6, 10]) }));
+  for (let k = 0; k < samples; k++) outs.push(await session.run({ x: new (ort().Tensor)('float32', sample(k), [1, 4, H, W]) }));
   const near = r.options.nearZero;
+  assert.ok(4 * H * W >= INTEGER_COUNTS_FROM);
   for (const name of ['pre', 'y', 'z', 'tr', 'q', 'flat']) {
     const v = value(r, name);
     assert.equal(v.method, 'in-graph', name);
@@ -101,14 +105,15 @@ async function check(opset: number, samples: number): Promise<void> {
 
 describe('in-graph counts on every layout', () => {
   it('count a value empty only at run time (its last dim 0) as no elements', async () => {
-    // e = y[..., :k] with k given at run time: static inference cannot tell it is empty, so it is probed.
+    // e = y[..., :k] with k given at run time: static inference cannot tell it is empty, so it is
+    // probed (by the float counts: its size is unknown).
     const b = new ModelBuilder({ opset: 17 });
     b.main.input('x', 'float32', [1, 4, 6, 10]).input('k', 'int64', [1]).output('e2', 'float32', [1, 4, 6, 'k']).output('y', 'float32', [1, 4, 6, 10]);
     b.main.initializer('s0', { dtype: 'int64', dims: [1], values: [0] });
     b.main.initializer('ax', { dtype: 'int64', dims: [1], values: [3] });
     b.main.node('Relu', ['x'], ['y'], {}, 'relu').node('Slice', ['y', 's0', 'k', 'ax'], ['e'], {}, 'slice').node('Relu', ['e'], ['e2'], {}, 'relu2');
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'x.npy'), npyFile('<f4', [1, 4, 6, 10], new Uint8Array(sample(0).buffer)));
+    writeFileSync(path.join(dir, 'x.npy'), npyFile('<f4', [1, 4, 6, 10], new Uint8Array(sample(0).slice(0, 240).buffer)));
     writeFileSync(path.join(dir, 'k.npy'), npyFile('<i8', [1], new Uint8Array(new BigInt64Array([0n]).buffer)));
     const r = await analyzeModel({ file: await writeModel(b, dir, 'empty.onnx'), run: { inputs: [path.join(dir, 'x.npy'), path.join(dir, 'k.npy')] }, estimate: false });
     assert.equal(r.run?.ok, true, r.run?.error);

@@ -31,6 +31,12 @@ export const HISTOGRAM_THRESHOLDS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
 /** Values of fewer elements (per sample) get a histogram of every element. */
 export const HISTOGRAM_ALL_BELOW = 1 << 15;
 const STRIDES = [13, 17, 19, 23, 29, 31, 37];
+/**
+ * Values of fewer elements count their mask as float32: the integer path's eight more nodes cost
+ * more than they save on small values (a chain of 1,400 values of 64 floats, every value counted
+ * in integers: the run 1.65 -> 2.9 s, most of it opening the session).
+ */
+export const INTEGER_COUNTS_FROM = 1 << 16;
 
 /**
  * The histogram's stride for a value of these dims: 1 below HISTOGRAM_ALL_BELOW elements or when
@@ -89,6 +95,8 @@ export interface ProbeRequest {
   perSample: boolean;
   /** The value's rank where static inference knows it (the integer counts need it). */
   rank?: number;
+  /** Its elements (one sample) where static inference knows them: small values keep the float counts. */
+  elements?: number;
   /** Zeros per channel (layer inputs and outputs), and N:M groups along them for `nm` patterns. */
   channels?: { axis: ChannelAxis; count: number | null; nm: readonly string[] };
 }
@@ -156,8 +164,9 @@ class NodeSink {
     // ones: exact in int32 and a quarter of the bytes of a float mask's Cast and ReduceSum. Along
     // the value's own last axis where its rank is known (rows enough for onnxruntime to share
     // among its threads; a [C, S] x [S, 1] product per channel block was slower than the float
-    // path), or down the positions of a channels-last layout. Older opsets cast the mask to float.
-    const integer = this.opset >= 10;
+    // path), or down the positions of a channels-last layout. Older opsets, and values too small
+    // to repay the integer path's extra nodes, or of unknown size, cast the mask to float.
+    const integer = this.opset >= 10 && (r.elements ?? 0) >= INTEGER_COUNTS_FROM;
     if (ch) {
       // [D, C, S] for channels second, [D, P, C] for channels last: D is dim 0 (the samples when
       // stacked); channels second counted in integers, S is split as [S / W, W] (W the value's last dim).

@@ -76,6 +76,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
       value: c.name, dtype, stats: isWanted.has(c.name) && inGraphDtype(dtype), histogram: ctx.focus.has(c.name) ? { stride: histogramStride(dims) } : null,
       perSample: stacked && batching.leading.has(c.name),
       ...(rank !== undefined ? { rank } : {}),
+      ...(dims ? { elements: product(dims) } : {}),
       ...(role && agrees ? { channels: { axis: role.axis, count, nm: role.input ? ctx.nm : [] } } : {}),
     });
   }
