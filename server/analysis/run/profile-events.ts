@@ -11,6 +11,16 @@ export interface ProfileEvent {
 }
 
 /**
+ * An event line exactly as onnxruntime writes one (1.30: `{"cat" : "Node","pid" :1,"tid" :1,"dur"
+ * :7,"ts" :10,"ph" : "X","name" :"conv_kernel_time","args" : {..."op_name" : "Conv"...}}`), with
+ * a name free of quotes and backslashes: its fields are read by these patterns, what JSON.parse
+ * would give for them (args hold no strings of the model's but the op type). Any other line takes
+ * JSON.parse. A 100,000-node profile (85 MB): 0.9-1.35 s -> ~0.25 s, most of it reading lines.
+ */
+const EVENT = /^\{"cat" : "([A-Za-z]+)","pid" :\d+,"tid" :\d+,"dur" :(\d+),"ts" :(\d+),"ph" : "X","name" :"([^"\\]*)","args" : \{/;
+const OP_NAME = /"op_name" : "([^"\\]*)"/g;
+
+/**
  * Reads onnxruntime's profile one event at a time: it writes one JSON object per line, and a
  * 100,000-node model writes hundreds of MB, which must never be held as one string. Only what
  * op-times.ts reads is kept (node kernels and runs). ORT writes node names unescaped, so a name
@@ -21,6 +31,15 @@ export async function readProfileEvents(file: string): Promise<{ events: Profile
   let unreadable = 0;
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const raw of lines) {
+    const fast = EVENT.exec(raw);
+    if (fast) {
+      const [head, cat, dur, ts, name] = fast;
+      if (!((cat === 'Node' && name.endsWith('_kernel_time')) || (cat === 'Session' && name === 'model_run'))) continue;
+      OP_NAME.lastIndex = head.length;
+      const op = OP_NAME.exec(raw)?.[1];
+      events.push({ cat, name, ts: Number(ts), dur: Number(dur), ...(op ? { args: { op_name: op } } : {}) });
+      continue;
+    }
     const line = raw.trim().replace(/,$/, '');
     if (line === '[' || line === ']' || line === '') continue;
     let e: { cat?: unknown; name?: unknown; ts?: unknown; dur?: unknown; args?: { op_name?: unknown } };
