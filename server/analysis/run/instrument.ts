@@ -174,32 +174,35 @@ class NodeSink {
       // Summed over the positions alone (a contiguous reduction, as fast as the flat one; adding
       // the samples' axis to it ran 1.7x slower), then over the samples in a tiny second one.
       let positions: string;
-      let mask8: string | undefined;
-      let zeroMask: string | undefined;
-      const wantsNm = ch.nm.length > 0 && ch.count !== null;
+      // The compare's mask ([K, D, ...]) and whether it is float32 (else uint8).
+      let mask: string;
+      let floatMask = false;
       if (integer && second && r.rank !== undefined && r.rank >= 3) {
-        mask8 = this.mask8(this.column(fixed, wide, 5), this.node('Reshape', [abs, this.lastKept(abs, [0, 0, -1], `${p}laid_dims`)], `${p}laid`), `${p}below`);
-        positions = this.spelled('ReduceSum', this.countLast(mask8, `${p}rows`), reduceSumSpelling(this.opset, [3], 0), `${p}positions`);
+        const counted = this.rowCounts(abs, [0, 0, -1], this.column(fixed, wide, 5), p);
+        mask = counted.mask;
+        positions = this.spelled('ReduceSum', counted.rows, reduceSumSpelling(this.opset, [3], 0), `${p}positions`);
       } else if (integer && !second) {
         // [K, D, P, C] summed down P by ones [1, P] on the left: [K, D, 1, C] (the float path's layout).
         const laid = this.node('Reshape', [abs, this.ints([0, -1, ch.count!])], `${p}laid`);
-        mask8 = this.mask8(this.column(fixed, wide, 4), laid, `${p}below`);
-        positions = this.countDown(mask8, laid, `${p}positions`);
+        mask = this.below(this.column(fixed, wide, 4), laid, `${p}below`, UINT8);
+        const down = this.node('Concat', [this.ints([1]), this.dimsOf(laid, -2, -1, `${p}positions_length`)], `${p}positions_dims`, { axis: 0 });
+        positions = this.countByOnes(mask, down, true, `${p}positions`);
       } else {
         const laid = this.node('Reshape', [abs, this.ints(second ? [0, 0, -1] : [0, -1, ch.count!])], `${p}laid`);
-        const below = this.below(this.column(fixed, wide, 4), laid, `${p}below`);
-        positions = this.spelled('ReduceSum', below, reduceSumSpelling(this.opset, [second ? 3 : 2], 1), `${p}positions`);
-        if (wantsNm) zeroMask = this.node('Gather', [below, this.scalarInt(0)], `${p}zero_mask`, { axis: 0 });
+        mask = this.below(this.column(fixed, wide, 4), laid, `${p}below`, FLOAT);
+        floatMask = true;
+        positions = this.spelled('ReduceSum', mask, reduceSumSpelling(this.opset, [second ? 3 : 2], 1), `${p}positions`);
       }
-      if (wantsNm && mask8) zeroMask = this.node('Cast', [this.node('Gather', [mask8, this.scalarInt(0)], `${p}zero_mask8`, { axis: 0 })], `${p}zero_mask`, { to: FLOAT });
       const perChannel = r.perSample ? positions : this.spelled('ReduceSum', positions, reduceSumSpelling(this.opset, [1], 1), `${p}per_channel`);
       counts = this.spelled('ReduceSum', perChannel, reduceSumSpelling(this.opset, [2, 3], 0), `${p}counts`);
       channelZeros = this.node('Gather', [perChannel, this.scalarInt(0)], `${p}channel_zeros`, { axis: 0 });
-      if (zeroMask) nm = this.nmGroups(zeroMask, ch.count!, second, ch.nm, p);
+      if (ch.nm.length > 0 && ch.count !== null) {
+        const zeros = this.node('Gather', [mask, this.scalarInt(0)], `${p}zero_mask${floatMask ? '' : '8'}`, { axis: 0 });
+        nm = this.nmGroups(floatMask ? zeros : this.node('Cast', [zeros], `${p}zero_mask`, { to: FLOAT }), ch.count, second, ch.nm, p);
+      }
     } else if (integer && r.rank !== undefined && r.rank >= 2) {
       // [D, R, W]: [K, D, R, 1] counts per row of W, then summed over the rows.
-      const laid = this.node('Reshape', [abs, this.lastKept(abs, [r.perSample ? 0 : 1, -1], `${p}laid_dims`)], `${p}laid`);
-      const rows = this.countLast(this.mask8(this.column(fixed, wide, 4), laid, `${p}below`), `${p}rows`);
+      const { rows } = this.rowCounts(abs, [r.perSample ? 0 : 1, -1], this.column(fixed, wide, 4), p);
       counts = this.spelled('ReduceSum', rows, reduceSumSpelling(this.opset, [2, 3], 0), `${p}counts`);
     } else {
       const laid = this.node('Reshape', [abs, this.ints([r.perSample ? 0 : 1, -1])], `${p}laid`);
@@ -259,50 +262,42 @@ class NodeSink {
     });
   }
 
-  /** 1 where `column` (thresholds) is above the laid-out |x|, as uint8. */
-  private mask8(column: string, laid: string, output: string): string {
-    return this.node('Cast', [this.node('Greater', [column, laid], `${output}_gt`)], output, { to: UINT8 });
+  /**
+   * |x| laid out as `lead` (0 copies a dim, -1 takes the rest) and then its own last dim W, read at
+   * run time; the compare's uint8 mask over it, [K, ..., W]; and the mask's counts per row of W,
+   * [K, ..., 1], by ones [W, 1] shaped from that same W, so nothing rests on static shapes.
+   */
+  private rowCounts(abs: string, lead: number[], column: string, p: string): { mask: string; rows: string } {
+    const w = this.dimsOf(abs, -1, 2 ** 62, `${p}laid_last`);
+    const laid = this.node('Reshape', [abs, this.node('Concat', [this.ints(lead), w], `${p}laid_dims`, { axis: 0 })], `${p}laid`);
+    const mask = this.below(column, laid, `${p}below`, UINT8);
+    const rows = this.countByOnes(mask, this.node('Concat', [w, this.ints([1])], `${p}rows_dims`, { axis: 0 }), false, `${p}rows`);
+    return { mask, rows };
   }
 
-  /** A Reshape's shape: `lead` (0 copies a dim, -1 takes the rest), then `value`'s own last dim, read at run time. */
-  private lastKept(value: string, lead: number[], output: string): string {
-    const last = this.node('Slice', [this.node('Shape', [value], `${output}_shape`), this.ints([-1]), this.ints([2 ** 62])], `${output}_last`);
-    return this.node('Concat', [this.ints(lead), last], output, { axis: 0 });
+  /** `value`'s dims from `start` to `end` (a 1-D int64 tensor), read at run time. */
+  private dimsOf(value: string, start: number, end: number, output: string): string {
+    return this.node('Slice', [this.node('Shape', [value], `${output}_shape`), this.ints([start]), this.ints([end])], output);
   }
 
   /**
-   * A uint8 mask [..., W] summed along its last axis, which is kept (size 1): MatMulInteger
-   * against ones [W, 1] made at run time from the mask's own dims, so nothing rests on static
-   * shapes; int32 sums, cast to float32 as the rest of the probe reads them.
+   * A uint8 mask summed by MatMulInteger against uint8 ones of the shape `dims` (an int64 tensor
+   * computed in the graph): [W, 1] on the right sums its last axis, [1, P] on the left (`onesLeft`)
+   * its second to last; the axis is kept (size 1). int32 sums, cast to float32 as the rest of the
+   * probe reads them. The left form is one row a product, yet faster than casting the mask to
+   * float and summing it (40 values of [1, 128, 2048], [1, 2048, 512], [1, 16, 4096]: 0.73-0.83x
+   * the float path's run).
    */
-  private countLast(mask: string, output: string): string {
-    const length = this.node('Slice', [this.node('Shape', [mask], `${output}_shape`), this.ints([-1]), this.ints([2 ** 62])], `${output}_length`);
-    const dims = this.node('Concat', [length, this.ints([1])], `${output}_dims`, { axis: 0 });
-    return this.node('Cast', [this.node('MatMulInteger', [mask, this.ones(dims, `${output}_ones`)], `${output}_i32`)], output, { to: FLOAT });
-  }
-
-  /** uint8 ones of the shape `dims` (an int64 tensor computed in the graph). */
-  private ones(dims: string, output: string): string {
-    this.nodes.push({ opType: 'ConstantOfShape', input: [dims], output: [output], name: output, attribute: [{ name: 'value', type: T.TENSOR, t: { dataType: UINT8, dims: [1], rawData: new Uint8Array([1]) } }] });
-    return output;
-  }
-
-  /**
-   * A uint8 mask [..., P, C] (`laid` [.., P, C]) summed down P, which is kept (size 1):
-   * MatMulInteger with ones [1, P] on the left, made at run time from `laid`'s dims; int32 sums
-   * cast to float32. One row a product, yet faster than casting the mask to float and summing it
-   * (40 values of [1, 128, 2048], [1, 2048, 512], [1, 16, 4096]: 0.73-0.83x the float path's run).
-   */
-  private countDown(mask: string, laid: string, output: string): string {
-    const length = this.node('Slice', [this.node('Shape', [laid], `${output}_shape`), this.ints([-2]), this.ints([-1])], `${output}_length`);
-    const dims = this.node('Concat', [this.ints([1]), length], `${output}_dims`, { axis: 0 });
-    const sums = this.node('MatMulInteger', [this.ones(dims, `${output}_ones`), mask], `${output}_i32`);
+  private countByOnes(mask: string, dims: string, onesLeft: boolean, output: string): string {
+    const ones = `${output}_ones`;
+    this.nodes.push({ opType: 'ConstantOfShape', input: [dims], output: [ones], name: ones, attribute: [{ name: 'value', type: T.TENSOR, t: { dataType: UINT8, dims: [1], rawData: new Uint8Array([1]) } }] });
+    const sums = this.node('MatMulInteger', onesLeft ? [ones, mask] : [mask, ones], `${output}_i32`);
     return this.node('Cast', [sums], output, { to: FLOAT });
   }
 
-  /** 1 where `column` (thresholds) is above the laid-out |x|, as float32. */
-  private below(column: string, laid: string, output: string): string {
-    return this.node('Cast', [this.node('Greater', [column, laid], `${output}_gt`)], output, { to: FLOAT });
+  /** 1 where `column` (thresholds) is above the laid-out |x|, as float32 or (integer counts) uint8. */
+  private below(column: string, laid: string, output: string, to: typeof FLOAT | typeof UINT8 = FLOAT): string {
+    return this.node('Cast', [this.node('Greater', [column, laid], `${output}_gt`)], output, { to });
   }
 
   /** An op in the form the model's opset takes (probe-ops.ts). */

@@ -82,11 +82,7 @@ export async function probeRun(kit: RunKit, candidates: readonly Candidate[], wa
   }
   if (requests.length) {
     const probed = planProbes(requests, ctx.near, ctx.model.opsets['ai.onnx'] ?? 1);
-    // Every measured value held at once opens fastest; past the memory budget each is freed once
-    // measured. Within it, the largest few are freed once measured all the same: fresh memory is
-    // most of a first run, and a few such groups leave the session as fast to open.
-    const names = requests.map((r) => r.value);
-    const freeEarly = heldBytes(kit, names) * batching.batch > ctx.options.memoryBudget || largestValues(kit, names, batching.batch);
+    const freeEarly = placement(kit, requests.map((r) => r.value), batching.batch, ctx.options.memoryBudget);
     // Opened for the first run's shapes (probes over symbolic dims open several times slower),
     // the batch dim left open when runs stack samples (a last partial batch runs on it too); once
     // a run brings other shapes (files of different sizes), one session over the model's own
@@ -162,23 +158,22 @@ async function openProbed(kit: RunKit, plan: ProbePlan, shapes: Feeds | undefine
 }
 
 /**
- * The EARLY_GROUPS largest values of MIN_EARLY_BYTES or more (static shapes, times the stacked
- * samples). PP-OCRv4 det at 640x640 (330 values, 691 MB), the largest 19 (31% of the bytes, 9.8 MB
- * and up) freed once measured: the probed session's first run 812-850 -> 615 ms, opened as fast
- * (147 against 150-157 ms); its largest 57: 560 ms, opened in 297; every value: 506 ms, in 1.2 s.
+ * Which probed values are freed once measured (splice.ts freeEarly). Every value held at once
+ * opens fastest; past the memory budget (static shapes times the stacked samples; a shape left
+ * open counts as past it) each is freed once measured. Within it, the EARLY_GROUPS largest of
+ * MIN_EARLY_BYTES or more are freed once measured all the same: fresh memory is most of a first
+ * run, and so few groups leave the session as fast to open. PP-OCRv4 det at 640x640 (330 values,
+ * 691 MB), the largest 19 (31% of the bytes, 9.8 MB and up) freed once measured: the probed
+ * session's first run 812-850 -> 615 ms, opened as fast (147 against 150-157 ms); its largest 57:
+ * 560 ms, opened in 297; every value: 506 ms, in 1.2 s.
  */
 const EARLY_GROUPS = 24;
 const MIN_EARLY_BYTES = 1 << 20;
-function largestValues(kit: RunKit, names: readonly string[], batch: number): ReadonlySet<string> {
-  const sized = names.map((name) => ({ name, bytes: (inferredBytes(kit.inferred.values.get(name)) ?? 0) * batch })).filter((v) => v.bytes >= MIN_EARLY_BYTES);
-  return new Set(sized.sort((a, b) => b.bytes - a.bytes).slice(0, EARLY_GROUPS).map((v) => v.name));
-}
-
-/** Bytes of these values of one sample by static inference; Infinity when a shape is open. */
-function heldBytes(kit: RunKit, names: readonly string[]): number {
-  let bytes = 0;
-  for (const name of names) bytes += inferredBytes(kit.inferred.values.get(name)) ?? Infinity;
-  return bytes;
+function placement(kit: RunKit, names: readonly string[], batch: number, budget: number): true | ReadonlySet<string> {
+  const sized = names.map((name) => ({ name, bytes: (inferredBytes(kit.inferred.values.get(name)) ?? Infinity) * batch }));
+  if (sized.reduce((sum, v) => sum + v.bytes, 0) > budget) return true;
+  const large = sized.filter((v) => v.bytes >= MIN_EARLY_BYTES).sort((a, b) => b.bytes - a.bytes);
+  return new Set(large.slice(0, EARLY_GROUPS).map((v) => v.name));
 }
 
 const numbers = (t: OrtTensor): ArrayLike<number> => t.data as ArrayLike<number>;

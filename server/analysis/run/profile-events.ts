@@ -20,6 +20,9 @@ export interface ProfileEvent {
 const EVENT = /^\{"cat" : "([A-Za-z]+)","pid" :\d+,"tid" :\d+,"dur" :(\d+),"ts" :(\d+),"ph" : "X","name" :"([^"\\]*)","args" : \{/;
 const OP_NAME = /"op_name" : "([^"\\]*)"/g;
 
+/** The events op-times.ts reads: node kernels and runs. */
+const kept = (cat: string, name: string): boolean => (cat === 'Node' && name.endsWith('_kernel_time')) || (cat === 'Session' && name === 'model_run');
+
 /**
  * Reads onnxruntime's profile one event at a time: it writes one JSON object per line, and a
  * 100,000-node model writes hundreds of MB, which must never be held as one string. Only what
@@ -34,7 +37,7 @@ export async function readProfileEvents(file: string): Promise<{ events: Profile
     const fast = EVENT.exec(raw);
     if (fast) {
       const [head, cat, dur, ts, name] = fast;
-      if (!((cat === 'Node' && name.endsWith('_kernel_time')) || (cat === 'Session' && name === 'model_run'))) continue;
+      if (!kept(cat, name)) continue;
       OP_NAME.lastIndex = head.length;
       const op = OP_NAME.exec(raw)?.[1];
       events.push({ cat, name, ts: Number(ts), dur: Number(dur), ...(op ? { args: { op_name: op } } : {}) });
@@ -49,10 +52,9 @@ export async function readProfileEvents(file: string): Promise<{ events: Profile
       unreadable++;
       continue;
     }
-    const wanted = (e.cat === 'Node' && typeof e.name === 'string' && e.name.endsWith('_kernel_time')) || (e.cat === 'Session' && e.name === 'model_run');
-    if (!wanted || typeof e.ts !== 'number' || typeof e.dur !== 'number') continue;
+    if (typeof e.cat !== 'string' || typeof e.name !== 'string' || !kept(e.cat, e.name) || typeof e.ts !== 'number' || typeof e.dur !== 'number') continue;
     const op = typeof e.args?.op_name === 'string' ? e.args.op_name : undefined;
-    events.push({ cat: e.cat as string, name: e.name as string, ts: e.ts, dur: e.dur, ...(op ? { args: { op_name: op } } : {}) });
+    events.push({ cat: e.cat, name: e.name, ts: e.ts, dur: e.dur, ...(op ? { args: { op_name: op } } : {}) });
   }
   return { events, unreadable };
 }
