@@ -265,6 +265,9 @@ describe('the integer kernels for 8-bit codes agree with the scalar reference ov
     { what: 'per-axis slices of 100 (runs start and end between vectors), a tiny and a zero scale among them', dtype: 'uint8', n: 700,
       q: () => perAxis(7, 100, (a) => [0.02, 1e-46, 0.5, 0, 3.7, 0.001, 1][a], (a) => 100 + 9 * a), cuts: [150, 333], near: 0.03 },
     { what: 'per-axis int8 slices of 64, zero points only', dtype: 'int8', n: 64 * 9, q: () => perAxis(9, 64, () => undefined, (a) => a * 7 - 30), cuts: [64 * 4 + 5], near: 2 },
+    // Chunks on a vector take the kernels' slice loop, the others the JS one: slices 3 and 5 are pending in both.
+    { what: 'per-axis slices of whole vectors, chunks cut mid-slice on a vector and off one (both slice loops)', dtype: 'int8', n: 96 * 11,
+      q: () => perAxis(11, 96, (a) => [0.02, 1e-46, 0.5, 0, 3.7, 0.001, 1, 0.07, 2e-3, 9, 0.3][a], (a) => 11 * a - 50), cuts: [96 * 3 + 32, 96 * 3 + 37, 96 * 5 + 48], near: 0.02 },
     { what: 'per-column zero points, no scale (one pass, tables per column)', dtype: 'uint8', n: 32 * 40, q: () => perAxis(32, 1, () => undefined, (a) => 90 + a), cuts: [32 * 10], near: 1 },
     { what: 'per-column zero points and one shared scale', dtype: 'int8', n: 48 * 30, q: () => perAxis(48, 1, () => 0.25, (a) => (a % 5) - 2), cuts: [48 * 7], near: 0.6 },
     { what: 'per-column scales spanning more than 8 binades (two threshold tables)', dtype: 'uint8', n: 48 * 30,
@@ -279,7 +282,7 @@ describe('the integer kernels for 8-bit codes agree with the scalar reference ov
       const bounds = [0, ...c.cuts, c.n];
       for (let j = 0; j + 1 < bounds.length; j++)
         foldQuantized(plan, s, simd, at + bounds[j], bounds[j + 1] - bounds[j], bounds[j], simd.addressOf(bm)!, nearBits);
-      finishQuantized(plan, s);
+      finishQuantized(plan, s, simd);
       const ref = newMagnitudeStats();
       const refBm = newBitmap(c.n);
       foldScalar(ref, new Uint32Array(mags.buffer), mags, 0, c.n, 0, refBm, nearBits);
@@ -327,9 +330,9 @@ describe('the integer kernels for 8-bit codes agree with the scalar reference ov
           const sums = set.map(([, m, ns]) => newKeptSums(m, ns));
           const lay = quantKeptLayout(plan, l.view, sums.map((x) => x.m));
           assert.ok(lay, 'the layout takes the integer kernels');
-          const pend = newKeptPending(sums);
-          for (let first = 0; first < n; first += l.chunk) foldQuantizedKept(plan, lay, sums, pend, simd, at + first, first, Math.min(l.chunk, n - first));
-          flushKept(plan, sums, pend);
+          const pend = newKeptPending(sums, plan, simd);
+          for (let first = 0; first < n; first += l.chunk) foldQuantizedKept(plan, lay, pend, simd, at + first, first, Math.min(l.chunk, n - first));
+          flushKept(plan, sums, pend, simd);
           for (const acc of sums)
             acc.ns.forEach((keep, i) => {
               let l1 = 0;

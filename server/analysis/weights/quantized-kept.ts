@@ -2,6 +2,7 @@ import type { GemmView } from '../layers/gemm-view';
 import type { KeptSums } from './nm-kept';
 import type { QuantPlan } from './quantized-stats';
 import type { SimdKernels } from './simd-kernels';
+import { QKEPT_STATE } from './simd-layout';
 
 /**
  * Kept magnitude of an 8-bit weight on its integer codes (simd/qkept.ts): groups sort by
@@ -36,69 +37,50 @@ export function quantKeptLayout(p: QuantPlan, v: GemmView, ms: readonly number[]
   return undefined;
 }
 
-/** Integer rank sums of one slice not yet scaled (per KeptSums: 2m values). */
+/** Which of the kept sums have M = 4 and M = 8 (-1: none), and the ranks each needs; their rank sums live in the plan's kept state. */
 export interface KeptPending {
-  slice: number;
-  readonly ranks: Float64Array[];
-  /** Which of the sums have M = 4 and M = 8 (-1: none), and the ranks each needs. */
   readonly four: number;
   readonly eight: number;
   readonly ranksOf: number[];
 }
 
-export function newKeptPending(sums: readonly KeptSums[]): KeptPending {
+/** Starts the kept sums of one view: the kept state empty, nothing pending. */
+export function newKeptPending(sums: readonly KeptSums[], p: QuantPlan, k: SimdKernels): KeptPending {
+  k.f64(p.at.kept, QKEPT_STATE.bytes / 8).fill(0);
+  k.i32(p.at.kept, 1)[0] = -1;
   return {
-    slice: -1, ranks: sums.map((s) => new Float64Array(2 * s.m)), four: sums.findIndex((s) => s.m === 4), eight: sums.findIndex((s) => s.m === 8),
+    four: sums.findIndex((s) => s.m === 4), eight: sums.findIndex((s) => s.m === 8),
     ranksOf: sums.map((s) => Math.max(1, ...s.ns.map((n) => Math.min(n, s.m)))),
   };
 }
 
-/** Folds the groups of chunk [first, first + count) (whole bands, codes at ptr) into `sums`. */
-export function foldQuantizedKept(
-  p: QuantPlan, lay: QuantKeptLayout, sums: readonly KeptSums[], pend: KeptPending, k: SimdKernels, ptr: number, first: number, count: number,
-): void {
-  if (lay.run === 0) {
-    call(p, lay, sums, pend, k, ptr, count, 0);
-    // Columns share one scale per chunk, as the magnitude pass scales them.
-    if (p.mode === 'columns') flushKept(p, sums, pend);
-    return;
-  }
-  for (let i = 0; i < count;) {
-    const g = first + i;
-    const a = Math.floor(g / lay.run) % p.axisLen;
-    const len = Math.min(lay.run - (g % lay.run), count - i);
-    if (pend.slice !== a) flushKept(p, sums, pend);
-    call(p, lay, sums, pend, k, ptr + i, len, a);
-    i += len;
-  }
+/**
+ * Folds the groups of chunk [first, first + count) (whole bands, codes at ptr) into the kept
+ * state: the kernels loop over the chunk's slices (simd/qslices.ts qkeepSlices), one qkeep8 (with
+ * the groups of 4 when both M are asked) or qkeep4 call per slice.
+ */
+export function foldQuantizedKept(p: QuantPlan, lay: QuantKeptLayout, pend: KeptPending, k: SimdKernels, ptr: number, first: number, count: number): void {
+  const { four, eight, ranksOf } = pend;
+  const run = lay.run;
+  const a0 = run ? Math.floor(first / run) % p.axisLen : 0;
+  const r0 = run ? first % run : 0;
+  // Slices: a 16-byte table row each, zero point first; columns: one row of zero points for all.
+  const zstride = p.mode === 'slices' ? 16 : 0;
+  const m = eight >= 0 ? 8 : 4;
+  const fused = eight >= 0 && four >= 0;
+  k.qkeepSlices(m, fused, ptr, count, a0, r0, run, p.axisLen, lay.q, p.signed, k.qtabAt, zstride, lay.perLane,
+    ranksOf[eight >= 0 ? eight : four], fused ? ranksOf[four] : 4, p.at.sc, p.at.kept);
 }
 
-function call(p: QuantPlan, lay: QuantKeptLayout, sums: readonly KeptSums[], pend: KeptPending, k: SimdKernels, ptr: number, count: number, a: number): void {
-  pend.slice = a;
-  const { four, eight } = pend;
-  const zpt = lay.perLane ? k.qtabAt : p.mode === 'slices' ? k.qtabAt + 16 * a : k.qtabAt;
-  if (eight >= 0) {
-    const fused = four >= 0;
-    const r = k.qkeep(8, ptr, lay.q ? count / (8 * lay.q) : count / 8, lay.q, p.signed, zpt, lay.perLane, fused, pend.ranksOf[eight], fused ? pend.ranksOf[four] : 4);
-    add(pend.ranks[eight], r.sums);
-    if (fused && r.halves) add(pend.ranks[four], r.halves);
-  } else if (four >= 0) {
-    const r = k.qkeep(4, ptr, lay.q ? count / (4 * lay.q) : count / 4, lay.q, p.signed, zpt, lay.perLane, false, pend.ranksOf[four], 4);
-    add(pend.ranks[four], r.sums);
-  }
-}
-
-function add(to: Float64Array, from: Float64Array): void {
-  for (let i = 0; i < to.length; i++) to[i] += from[i];
-}
-
-/** Scales the pending slice's rank sums into the kept sums: call when the slice changes and after the last chunk. */
-export function flushKept(p: QuantPlan, sums: readonly KeptSums[], pend: KeptPending): void {
-  if (pend.slice < 0) return;
-  const s = p.mode === 'columns' ? p.scale[0] : p.scale[pend.slice];
+/** Scales the last slice's rank sums and adds each pattern's kept magnitude to `sums`: call once after the view's last chunk. */
+export function flushKept(p: QuantPlan, sums: readonly KeptSums[], pend: KeptPending, k: SimdKernels): void {
+  k.qkeepFlush(p.at.kept, p.at.sc);
+  // Flushed rank sums: d then d^2, 8 ranks each for M = 8, 4 for M = 4.
+  const byM = { 8: k.f64(p.at.kept + QKEPT_STATE.done8, 16), 4: k.f64(p.at.kept + QKEPT_STATE.done4, 8) };
   sums.forEach((acc, j) => {
-    const ranks = pend.ranks[j];
+    if (j !== pend.four && j !== pend.eight) return;
     const m = acc.m;
+    const ranks = m === 8 ? byM[8] : byM[4];
     for (let i = 0; i < acc.ns.length; i++) {
       let l1 = 0;
       let l2 = 0;
@@ -106,10 +88,8 @@ export function flushKept(p: QuantPlan, sums: readonly KeptSums[], pend: KeptPen
         l1 += ranks[r];
         l2 += ranks[m + r];
       }
-      acc.l1[i] += s * l1;
-      acc.l2[i] += s * s * l2;
+      acc.l1[i] += l1;
+      acc.l2[i] += l2;
     }
-    ranks.fill(0);
   });
-  pend.slice = -1;
 }

@@ -1,6 +1,7 @@
 import type { MagnitudeStats } from './magnitude-stats';
 import type { Quantization } from './magnitudes';
 import type { SimdKernels } from './simd-kernels';
+import { align16, QKEPT_STATE, QSTATE } from './simd-layout';
 
 /**
  * The magnitude pass of an 8-bit weight on its integer codes (simd/qstats.ts), without
@@ -16,7 +17,8 @@ import type { SimdKernels } from './simd-kernels';
  * vectors with the slice's thresholds splat and the ends of a run on the exact path; and a zero
  * point per column of rows of n codes (per-column quantization of a [K, N] operand, n a multiple
  * of 16), thresholds as tables read a vector per column block, exponent bins in one frame for all
- * columns.
+ * columns. Slices of whole vectors are looped over by the kernels (simd/qslices.ts), which fold
+ * each slice into a state the weight's tables hold, read once by finishQuantized.
  */
 export interface QuantPlan {
   readonly signed: boolean;
@@ -38,6 +40,10 @@ export interface QuantPlan {
   rows: number;
   /** The slice whose integer sums are pending, and those sums (flushed when the slice changes). */
   pending: { slice: number; d: number; d2: number };
+  /** Slices of whole vectors: a chunk that starts and ends on a vector takes the kernels' slice loop. */
+  readonly whole: boolean;
+  /** Set by writeTables, in the kernels' memory: |scale| per slice (f64), exponent bases (i32), the magnitude and kept states (simd/qslices.ts). */
+  at: { sc: number; bases: number; state: number; kept: number };
 }
 
 /** Slices shorter than this take the float path: a run's two ends go through the exact path. */
@@ -53,12 +59,16 @@ function magBits(d: number, s: number): number {
   return u32[0];
 }
 
-/** Bytes of table the plan needs in the kernels' arena: the kernels' table, then the thresholds' working area (scales in, per-slice figures out). */
+/**
+ * Bytes of table the plan needs in the kernels' arena: the kernels' table, the thresholds' working
+ * area (scales in, per-slice figures out), then the slice loops' states.
+ */
 export function planBytes(axisLen: number): number {
-  return tableBytes(axisLen) + 8 * axisLen + 12 * axisLen + 16;
+  return statesAt(axisLen) + QSTATE.bytes + QKEPT_STATE.bytes;
 }
 
 const tableBytes = (n: number): number => 24 * n + 64;
+const statesAt = (n: number): number => align16(tableBytes(n) + 20 * n + 16);
 
 /**
  * Whether (and how) an 8-bit weight's codes can be measured as integers: zero points that are
@@ -89,6 +99,7 @@ export function planQuantized(dtype: string, elements: number, q: Quantization |
     signed, mode: columns ? 'columns' : 'slices', axisLen, inner, scale, uniform, hasScale: q?.scale !== undefined, zp,
     d0: new Uint8Array(axisLen), dt: new Uint8Array(axisLen), frame: new Int32Array(axisLen),
     globalFrame: 0, rows: 0, pending: { slice: -1, d: 0, d2: 0 },
+    whole: !columns && inner % 16 === 0, at: { sc: 0, bases: 0, state: 0, kept: 0 },
   };
 }
 
@@ -114,6 +125,8 @@ export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boo
   p.dt.set(tab.subarray(rel + n, rel + 2 * n));
   const bases = k.i32(eAt, n);
   p.pending = { slice: -1, d: 0, d2: 0 };
+  p.at = { sc, bases: eAt, state: k.qtabAt + statesAt(n), kept: k.qtabAt + statesAt(n) + QSTATE.bytes };
+  resetState(p, k);
   if (p.mode === 'slices') {
     p.frame.set(bases);
     for (let a = 0; a < n; a++) {
@@ -150,6 +163,10 @@ export function writeTables(p: QuantPlan, k: SimdKernels, nearBits: number): boo
  */
 export function foldQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels, ptr: number, n: number, first: number, bitmapAt: number, nearBits: number): void {
   if (p.mode === 'columns') return foldColumns(p, s, k, ptr, n, first, bitmapAt);
+  if (p.whole && first % 16 === 0 && n % 16 === 0) {
+    k.qslices(ptr, n, Math.floor(first / p.inner) % p.axisLen, first % p.inner, p.signed, k.qtabAt, p.at.sc, p.at.bases, p.inner, p.axisLen, bitmapAt + first / 8, p.at.state);
+    return;
+  }
   const exact = k.q.exact;
   let usedExact = false;
   let a = Math.floor(first / p.inner) % p.axisLen;
@@ -192,9 +209,29 @@ export function foldQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels, p
   }
 }
 
-/** The weight's last slice sums: call once after the last chunk. */
-export function finishQuantized(p: QuantPlan, s: MagnitudeStats): void {
+/** The weight's last slice sums, and what the kernels' slice loop folded: call once after the last chunk. */
+export function finishQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels): void {
   flush(p, s);
+  if (!p.whole) return;
+  k.qflush(p.at.state, p.at.sc);
+  const [sum, sumSq, , , zeros, nearZeros] = k.f64(p.at.state, 6);
+  s.sum += sum;
+  s.sumSq += sumSq;
+  s.zeros += zeros;
+  s.nearZeros += nearZeros;
+  const [maxBits, minBitsM1] = k.u32(p.at.state + QSTATE.maxBits, 2);
+  if (maxBits > s.maxBits) s.maxBits = maxBits;
+  if (minBitsM1 < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = minBitsM1;
+  // Bins past 255 are only ever added zero counts (thresholds there are 255).
+  const bins = k.f64(p.at.state + QSTATE.bins, 256);
+  for (let e = 0; e < 256; e++) s.exponentBins[e] += bins[e];
+}
+
+/** An empty magnitude state: nothing pending, no nonzero seen. */
+function resetState(p: QuantPlan, k: SimdKernels): void {
+  k.f64(p.at.state, QSTATE.bytes / 8).fill(0);
+  k.i32(p.at.state + QSTATE.pending, 1)[0] = -1;
+  k.u32(p.at.state + QSTATE.minBitsM1, 1)[0] = 0xffffffff;
 }
 
 function flush(p: QuantPlan, s: MagnitudeStats): void {

@@ -357,16 +357,28 @@ export class SimdKernels implements ChunkBuffers {
   }
 
   /**
-   * Integer rank sums of groups of m (4 or 8) codes: `count` contiguous groups (q = 0) or bands of
-   * m x q; zero point the u8 at zpt, or per column from the table at zpt. Results as keep's:
-   * sums of d and d^2 per rank (not yet scaled).
+   * The integer pass over a slices plan's chunk (simd/qslices.ts): n codes from code r0 of slice
+   * a0, the slices' tables at `tab`, |scale| at sc and exponent bases at `bases`, the bitmap from
+   * byte bmByte; folded into the weight's magnitude state at st.
    */
-  qkeep(m: 4 | 8, ptr: number, count: number, q: number, signed: boolean, zpt: number, perLane: boolean, alsoHalves: boolean, ranks: number, ranks4: number): { sums: Float64Array; halves?: Float64Array } {
-    const sums = this.keptOut.sums.fill(0, 0, 2 * m);
-    const halves = alsoHalves ? this.keptOut.halves.fill(0) : undefined;
-    if (m === 8) this.x.qkeep8(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, ranks4, this.base + KEPT, alsoHalves ? this.base + KEPT4 : 0);
-    else this.x.qkeep4(ptr, count, q, signed ? 1 : 0, zpt, perLane ? 1 : 0, ranks, this.base + KEPT);
-    return { sums, halves };
+  qslices(ptr: number, n: number, a0: number, r0: number, signed: boolean, tab: number, sc: number, bases: number, inner: number, axisLen: number, bmByte: number, st: number): void {
+    this.x.qslices(ptr, n, a0, r0, signed ? 1 : 0, tab, sc, bases, inner, axisLen, bmByte, this.base + QRES, st);
+  }
+
+  /** Scales the magnitude state's pending slice into its sums. */
+  qflush(st: number, sc: number): void {
+    this.x.qflush(st, sc);
+  }
+
+  /** Kept rank sums over a chunk's slices into the kept state at kt (simd/qslices.ts qkeepSlices). */
+  qkeepSlices(m: 4 | 8, fused: boolean, ptr: number, count: number, a0: number, r0: number, run: number, axisLen: number, q: number, signed: boolean,
+    tab: number, zstride: number, perLane: boolean, ranks: number, ranks4: number, sc: number, kt: number): void {
+    this.x.qkeepSlices(m, fused ? 1 : 0, ptr, count, a0, r0, run, axisLen, q, signed ? 1 : 0, tab, zstride, perLane ? 1 : 0, ranks, ranks4, sc, kt);
+  }
+
+  /** Scales the kept state's pending slice into its sums. */
+  qkeepFlush(kt: number, sc: number): void {
+    this.x.qkeepFlush(kt, sc);
   }
 
   /**

@@ -28,6 +28,10 @@ export interface KernelExports {
   qthresholds(sc: number, n: number, d0s: number, bases: number, frame: number, rows: number, tab: number): void;
   qkeep8(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, ranks4: number, out: number, out4: number): void;
   qkeep4(inp: number, count: number, q: number, signed: number, zpt: number, perLane: number, ranks: number, out: number): void;
+  qslices(inp: number, n: number, a0: number, r0: number, signed: number, tab: number, sc: number, bases: number, inner: number, axisLen: number, bm: number, res: number, st: number): void;
+  qflush(st: number, sc: number): void;
+  qkeepSlices(m: number, fused: number, inp: number, count: number, a0: number, r0: number, run: number, axisLen: number, q: number, signed: number, tab: number, zstride: number, perLane: number, ranks: number, ranks4: number, sc: number, kt: number): void;
+  qkeepFlush(kt: number, sc: number): void;
 }
 
 /**
@@ -50,6 +54,15 @@ export const QCOLS = QRES + 64;
 export const QSC = QCOLS + 32;
 export const QHIST = QSC + 96;
 export const ARENA = QHIST + 1024;
+/**
+ * The integer pass's per-weight states (simd/qslices.ts), in the plan's tables: the magnitude
+ * state (f64 sum, sum of squares, pending d, d^2, zeros, near-zeros; i32 pending slice at 48;
+ * u32 max bits at 52, min nonzero bits - 1 at 56; f64 exponent bins x 272 from 64) and the kept
+ * state (i32 pending slice at 0; pending rank sums from 8 and 136; flushed ones: M = 8 from
+ * 200, d then d^2, and M = 4 from 328).
+ */
+export const QSTATE = { pending: 48, maxBits: 52, minBitsM1: 56, bins: 64, bytes: 64 + 8 * 272 } as const;
+export const QKEPT_STATE = { done8: 200, done4: 328, bytes: 392 } as const;
 /** Bytes read past the end of a chunk by the integer kept kernels (lanes past the last group, masked). */
 export const OVERREAD = 256;
 /** Zero bytes after every bitmap: the kernels read up to a vector past the last word. */

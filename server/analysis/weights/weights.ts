@@ -84,8 +84,8 @@ export async function measureWeight(
     }
     const lay = q && quantKeptLayout(q, v, ms);
     if (!q || !lay) return { fold: (c, floats) => foldKept(v, ks, simd, floats ?? load.magnitudes(c), c.first, c.count), finish: () => undefined };
-    const pend = newKeptPending(ks);
-    return { fold: (c) => foldQuantizedKept(q, lay, ks, pend, simd, at(c), c.first, c.count), finish: () => flushKept(q, ks, pend) };
+    const pend = newKeptPending(ks, q, simd);
+    return { fold: (c) => foldQuantizedKept(q, lay, pend, simd, at(c), c.first, c.count), finish: () => flushKept(q, ks, pend, simd) };
   };
 
   const first = views[0];
@@ -104,7 +104,7 @@ export async function measureWeight(
     foldMagnitudes(stats, simd, ptr, c.count, c.first, bitmap, nearBits);
     firstFold?.fold(c, ptr);
   }, true);
-  if (q) finishQuantized(q, stats);
+  if (q) finishQuantized(q, stats, simd);
   firstFold?.finish();
   if (first) kept[0] = firstKept;
 
@@ -115,6 +115,7 @@ export async function measureWeight(
       // The integer pass again with the relative threshold (its bitmap bits are the same).
       const again = newMagnitudeStats();
       await stream(chunkSize(t, undefined, byM, unit), (c) => foldQuantized(q, again, simd, at(c), c.count, c.first, bitmapAt, t2));
+      finishQuantized(q, again, simd);
       near = again.nearZeros;
     } else {
       await stream(CHUNK_TARGET, (c) => {

@@ -9,6 +9,7 @@ export { keep4, keep8 } from './kept';
 export { hkeep4, hkeep8 } from './kept16';
 export { qrun, qcols, qscalar, qplan, qthresholds } from './qstats';
 export { qkeep8, qkeep4 } from './qkept';
+export { qslices, qflush, qkeepSlices, qkeepFlush } from './qslices';
 export { magsums } from './magsums';
 export { blocksAlongRows, blocksAlongColumns, rowsAlong, blockRuns, blocksChannelLast } from './runsums';
 export { smallestSums32, smallestSums64 } from './select';
