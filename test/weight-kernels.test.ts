@@ -133,16 +133,22 @@ describe('bitmap kernels agree with the scalar reference', () => {
         assert.equal(simd.zeroRows(at(bm), rows, k), zeroRows);
         const gr = Math.min(32, rows);
         const gc = Math.min(32, k);
-        const cells = simd.heatCounts(at(bm), rows, k, gr, gc);
+        const cells = simd.heatCounts(at(bm), rows, k, gr, gc).slice();
+        const shares = simd.heatDensity(at(bm), rows, k, gr, gc);
         for (let cr = 0; cr < gr; cr++)
           for (let c = 0; c < gc; c++) {
             let want = 0;
+            let size = 0;
             for (let row = 0; row < rows; row++) {
               if (Math.floor((row * gr) / rows) !== cr) continue;
               const a = Math.floor((c * k) / gc);
-              want += countBits(bm, row * k + a, Math.floor(((c + 1) * k) / gc) - a);
+              const w = Math.floor(((c + 1) * k) / gc) - a;
+              want += countBits(bm, row * k + a, w);
+              size += w;
             }
             assert.equal(cells[cr * gc + c], want);
+            // The share of nonzeros a cell covers, as one byte rounded as Math.round rounds.
+            assert.equal(shares[cr * gc + c], size ? Math.round((255 * want) / size) : 0, `cell ${cr}, ${c}`);
           }
       }
     });

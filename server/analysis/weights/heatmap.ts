@@ -12,18 +12,9 @@ export const HEATMAP_CELLS = 32;
 export function heatmap(k: SimdKernels, at: number, v: GemmView): { rows: number; cols: number; density: string } {
   const gr = Math.min(HEATMAP_CELLS, v.rows);
   const gc = Math.min(HEATMAP_CELLS, v.k);
-  const bytes = new Uint8Array(gr * gc);
   if (gr * gc === 0) return { rows: gr, cols: gc, density: '' };
-  const counts = k.heatCounts(at, v.rows, v.k, gr, gc);
-  // Rows per grid row as the kernel splits them (row r to floor(r * gr / rows)): those with r * gr >= cr * rows, counted without a walk.
-  const firstRow = (cr: number): number => Math.ceil((cr * v.rows) / gr);
-  const rowsIn = Array.from({ length: gr }, (_, cr) => firstRow(cr + 1) - firstRow(cr));
-  for (let c = 0; c < gc; c++) {
-    const width = Math.floor(((c + 1) * v.k) / gc) - Math.floor((c * v.k) / gc);
-    for (let r = 0; r < gr; r++) {
-      const size = rowsIn[r] * width;
-      bytes[r * gc + c] = size ? Math.round((255 * counts[r * gc + c]) / size) : 0;
-    }
-  }
+  // Densities computed by the kernels (simd/bits.ts heatDensity): each cell's share of the rows
+  // and columns the counts split them by.
+  const bytes = k.heatDensity(at, v.rows, v.k, gr, gc);
   return { rows: gr, cols: gc, density: Buffer.from(bytes).toString('base64') };
 }

@@ -309,6 +309,13 @@ export class SimdKernels implements ChunkBuffers {
     return new Int32Array(this.buffer, this.base + HEAT, gr * gc);
   }
 
+  /** The nonzero density of each cell of that grid, one byte a cell (0 = all zero, 255 = dense; valid until the next call). */
+  heatDensity(bm: number, rows: number, k: number, gr: number, gc: number): Uint8Array {
+    this.x.heatCounts(bm, rows, k, gr, gc, this.base + HEAT);
+    this.x.heatDensity(rows, k, gr, gc, this.base + HEAT);
+    return new Uint8Array(this.buffer, this.base + HEAT, gr * gc);
+  }
+
   /** The integer kernels' table area of the arena (sized by `qtab`), as bytes. */
   qtab(bytes: number): Uint8Array {
     return new Uint8Array(this.buffer, this.at.qtab, bytes);

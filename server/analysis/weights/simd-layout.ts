@@ -21,6 +21,7 @@ export interface KernelExports {
   zeroRows(bm: number, rows: number, k: number): number;
   zeroChannels(bands: number, groups: number, positions: number, channels: number, chan: number): number;
   heatCounts(bm: number, rows: number, k: number, gr: number, gc: number, cells: number): void;
+  heatDensity(rows: number, k: number, gr: number, gc: number, cells: number): void;
   qrun(inp: number, vecs: number, signed: number, tab: number, stride: number, col0: number, bm: number, out: number): void;
   qcols(inp: number, rows: number, n: number, signed: number, tab: number, sct: number, out: number): void;
   qscalar(inp: number, n: number, signed: number, zp: number, s: number, near: number, bm: number, bit: number, hist: number, out: number): void;
