@@ -84,6 +84,16 @@ export function qrun(inp: usize, vecs: i32, signed: i32, tab: usize, stride: i32
   let s1: f64 = 0, s2: f64 = 0;
   let nonzero: i32 = 0, over: i32 = 0;
   let e0 = 0, e1 = 0, e2 = 0, e3 = 0, e4 = 0, e5 = 0, e6 = 0, e7 = 0;
+  // One slice's thresholds splat once: the loop's store to the bitmap may alias the table, so
+  // the compiler reloads and splats them every vector unless they are hoisted here.
+  const Z = splat ? row(tab, 0, 0, 0, true) : i8x16.splat(0);
+  const Z0 = splat ? row(tab, 0, 0, 9, true) : i8x16.splat(0);
+  const ZT = splat ? row(tab, 0, 0, 10, true) : i8x16.splat(0);
+  const T1 = splat ? row(tab, 0, 0, 1, true) : i8x16.splat(0), T2 = splat ? row(tab, 0, 0, 2, true) : i8x16.splat(0);
+  const T3 = splat ? row(tab, 0, 0, 3, true) : i8x16.splat(0), T4 = splat ? row(tab, 0, 0, 4, true) : i8x16.splat(0);
+  const T5 = splat ? row(tab, 0, 0, 5, true) : i8x16.splat(0), T6 = splat ? row(tab, 0, 0, 6, true) : i8x16.splat(0);
+  const T7 = splat ? row(tab, 0, 0, 7, true) : i8x16.splat(0), T8 = splat ? row(tab, 0, 0, 8, true) : i8x16.splat(0);
+  const MN = splat ? i8x16.add(v128.xor(Z0, BIAS), ONE) : i8x16.splat(0);
   let v = 0;
   while (v < vecs) {
     // u8 lane counters hold 255 vectors, u16 sums of d 128.
@@ -95,30 +105,30 @@ export function qrun(inp: usize, vecs: i32, signed: i32, tab: usize, stride: i32
     for (; v < end; v++) {
       const raw = v128.load(inp + (<usize>v << 4));
       const q = signed ? v128.xor(raw, f) : raw;
-      const z = row(tab, st, col, 0, splat);
+      const z = splat ? Z : row(tab, st, col, 0, false);
       const d = v128.or(i8x16.sub_sat_u(q, z), i8x16.sub_sat_u(z, q));
       const db = v128.xor(d, BIAS);
-      const zero = row(tab, st, col, 9, splat);
+      const zero = splat ? Z0 : row(tab, st, col, 9, false);
       const nz = gt(db, zero);
       const bits = i8x16.bitmask(nz);
       store<u16>(bm + (<usize>v << 1), <u16>bits);
       nonzero += popcnt(bits);
-      cOver = i8x16.sub(cOver, gt(db, row(tab, st, col, 10, splat)));
+      cOver = i8x16.sub(cOver, gt(db, splat ? ZT : row(tab, st, col, 10, false)));
       mx = i8x16.max_u(mx, d);
       // d - (d0 + 1) wraps for d <= d0: its unsigned minimum is the smallest nonzero d's, less d0 + 1.
-      mn = i8x16.min_u(mn, i8x16.sub(d, i8x16.add(v128.xor(zero, BIAS), ONE)));
+      mn = i8x16.min_u(mn, i8x16.sub(d, splat ? MN : i8x16.add(v128.xor(zero, BIAS), ONE)));
       a1 = i16x8.add(a1, i16x8.extadd_pairwise_i8x16_u(d));
       const lo = i16x8.extend_low_i8x16_u(d);
       const hi = i16x8.extend_high_i8x16_u(d);
       a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(lo, lo), i32x4.dot_i16x8_s(hi, hi)));
-      c0 = i8x16.sub(c0, gt(db, row(tab, st, col, 1, splat)));
-      c1 = i8x16.sub(c1, gt(db, row(tab, st, col, 2, splat)));
-      c2 = i8x16.sub(c2, gt(db, row(tab, st, col, 3, splat)));
-      c3 = i8x16.sub(c3, gt(db, row(tab, st, col, 4, splat)));
-      c4 = i8x16.sub(c4, gt(db, row(tab, st, col, 5, splat)));
-      c5 = i8x16.sub(c5, gt(db, row(tab, st, col, 6, splat)));
-      c6 = i8x16.sub(c6, gt(db, row(tab, st, col, 7, splat)));
-      c7 = i8x16.sub(c7, gt(db, row(tab, st, col, 8, splat)));
+      c0 = i8x16.sub(c0, gt(db, splat ? T1 : row(tab, st, col, 1, false)));
+      c1 = i8x16.sub(c1, gt(db, splat ? T2 : row(tab, st, col, 2, false)));
+      c2 = i8x16.sub(c2, gt(db, splat ? T3 : row(tab, st, col, 3, false)));
+      c3 = i8x16.sub(c3, gt(db, splat ? T4 : row(tab, st, col, 4, false)));
+      c4 = i8x16.sub(c4, gt(db, splat ? T5 : row(tab, st, col, 5, false)));
+      c5 = i8x16.sub(c5, gt(db, splat ? T6 : row(tab, st, col, 6, false)));
+      c6 = i8x16.sub(c6, gt(db, splat ? T7 : row(tab, st, col, 7, false)));
+      c7 = i8x16.sub(c7, gt(db, splat ? T8 : row(tab, st, col, 8, false)));
       if (!splat) {
         col += 16;
         if (col >= st) col = 0;
