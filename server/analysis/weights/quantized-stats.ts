@@ -40,7 +40,7 @@ export interface QuantPlan {
   rows: number;
   /** The slice whose integer sums are pending, and those sums (flushed when the slice changes). */
   pending: { slice: number; d: number; d2: number };
-  /** Slices of whole vectors: a chunk that starts and ends on a vector takes the kernels' slice loop. */
+  /** Slices of whole vectors: a chunk that starts and ends on a vector takes the kernels' slice loop whole (any other, slice by slice). */
   readonly whole: boolean;
   /** Set by writeTables, in the kernels' memory: |scale| per slice (f64), exponent bases (i32), the magnitude and kept states (simd/qslices.ts). */
   at: { sc: number; bases: number; state: number; kept: number };
@@ -189,7 +189,8 @@ export function foldQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels, p
       if (head) runExact(p, k, a, ptr + i, head, g, bitmapAt, nearBits);
       if (tail) runExact(p, k, a, ptr + i + head + body, tail, g + head + body, bitmapAt, nearBits);
     }
-    if (body) runVectors(p, s, k, a, ptr + i + head, body, bitmapAt + ((g + head) >>> 3));
+    // The vectors of this slice's run: the kernels' slice loop over one slice, folded into its state.
+    if (body) k.qslices(ptr + i + head, body, a, r + head, p.signed, k.qtabAt, p.at.sc, p.at.bases, p.inner, p.axisLen, bitmapAt + ((g + head) >>> 3), p.at.state);
     i += len;
     r = 0;
     if (++a === p.axisLen) a = 0;
@@ -212,7 +213,6 @@ export function foldQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels, p
 /** The weight's last slice sums, and what the kernels' slice loop folded: call once after the last chunk. */
 export function finishQuantized(p: QuantPlan, s: MagnitudeStats, k: SimdKernels): void {
   flush(p, s);
-  if (!p.whole) return;
   k.qflush(p.at.state, p.at.sc);
   const [sum, sumSq, , , zeros, nearZeros] = k.f64(p.at.state, 6);
   s.sum += sum;
@@ -249,31 +249,6 @@ function runExact(p: QuantPlan, k: SimdKernels, a: number, ptr: number, n: numbe
   k.qscalar(ptr, n, p.signed, p.zp[a], p.scale[a], nearBits, bitmapAt, bit);
   p.pending.d += k.q.exact.f64[0];
   p.pending.d2 += k.q.exact.f64[2];
-}
-
-function runVectors(p: QuantPlan, s: MagnitudeStats, k: SimdKernels, a: number, ptr: number, n: number, bmByte: number): void {
-  k.qrun(ptr, n >>> 4, p.signed, k.qtabAt + 16 * a, bmByte);
-  const { f64, i32 } = k.q.res;
-  p.pending.d += f64[0];
-  p.pending.d2 += f64[1];
-  const nonzero = i32[4];
-  s.zeros += n - nonzero;
-  s.nearZeros += n - i32[5];
-  const bins = s.exponentBins;
-  bins[0] += n - nonzero;
-  if (nonzero === 0) return;
-  const sc = p.scale[a];
-  const hi = magBits(i32[6], sc);
-  if (hi > s.maxBits) s.maxBits = hi;
-  const lo = magBits(i32[7], sc) - 1;
-  if (lo < s.minNonzeroBitsM1) s.minNonzeroBitsM1 = lo;
-  let above = nonzero;
-  const e = p.frame[a];
-  for (let r = 0; r < 8; r++) {
-    bins[e + r] += above - i32[8 + r];
-    above = i32[8 + r];
-  }
-  if (above) bins[e + 8] += above;
 }
 
 /** Bins e..e+rows from counts above thresholds: C0 = nonzero, C_r = c[r - 1]. */

@@ -343,11 +343,6 @@ export class SimdKernels implements ChunkBuffers {
     return this.at.scale;
   }
 
-  /** Integer magnitude pass over one slice's run of 16-code vectors, the slice's table at `tab` (results in q.res). */
-  qrun(ptr: number, vecs: number, signed: boolean, tab: number, bmByte: number): void {
-    this.x.qrun(ptr, vecs, signed ? 1 : 0, tab, 0, 0, bmByte, this.base + QRES);
-  }
-
   /** qrun over whole rows of `cols` codes with a zero point and thresholds per column (table rows `cols` bytes apart; results in q.res). */
   qrunColumns(ptr: number, vecs: number, signed: boolean, tab: number, cols: number, bmByte: number): void {
     this.x.qrun(ptr, vecs, signed ? 1 : 0, tab, cols, 0, bmByte, this.base + QRES);

@@ -13,6 +13,7 @@ export { qslices, qflush, qkeepSlices, qkeepFlush } from './qslices';
 export { magsums } from './magsums';
 export { blocksAlongRows, blocksAlongColumns, rowsAlong, blockRuns, blocksChannelLast } from './runsums';
 export { smallestSums32, smallestSums64 } from './select';
-export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels, heatCounts, heatDensity } from './bits';
+export { transposeBits, fieldsOver, orBands, nonzeroFields, popcount, zeroRows, zeroChannels } from './bits';
+export { heatCounts, heatDensity } from './heat';
 export { zero } from './zero';
 export { vstats, vbelow, rowZeros, nmRows } from './values';

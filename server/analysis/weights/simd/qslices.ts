@@ -4,7 +4,7 @@
 // did on a cold start, mostly in optimizing compiles of that JavaScript on the second core. Here
 // the loop, the fold and the per-slice scaling run next to the kernels, and JavaScript reads one
 // state per weight (server/analysis/weights/quantized-stats.ts, quantized-kept.ts).
-import { qrun } from './qstats';
+import { qmagBits, qrun } from './qstats';
 import { qkeep4, qkeep8 } from './qkept';
 
 // Magnitude state (st), kept for one weight across its chunks: f64 sum (0) and sum of squares (8)
@@ -12,11 +12,6 @@ import { qkeep4, qkeep8 } from './qkept';
 // (32) and near-zeros (40), the pending slice (i32 at 48, -1: none), the largest magnitude's
 // float32 bits (u32 at 52), the smallest nonzero's minus one (u32 at 56), exponent bins (f64 x
 // 272 from 64): QSTATE in server/analysis/weights/simd-layout.ts.
-
-// @ts-ignore: decorator
-@inline function qmagBits(d: i32, s: f64): u32 {
-  return reinterpret<u32>(<f32>(<f64>d * s));
-}
 
 /** Scales the pending slice's integer sums by its |scale| (f64 at sc) into the flushed sums. */
 export function qflush(st: usize, sc: usize): void {

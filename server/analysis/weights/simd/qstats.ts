@@ -276,7 +276,7 @@ export function qscalar(inp: usize, n: i32, signed: i32, zp: i32, s: f64, near: 
 // the hottest JavaScript of an 8-bit model's pass (its optimizing compiles ran on the second core).
 
 // @ts-ignore: decorator
-@inline function qmagBits(d: i32, s: f64): u32 {
+@inline export function qmagBits(d: i32, s: f64): u32 {
   return reinterpret<u32>(<f32>(<f64>d * s));
 }
 
